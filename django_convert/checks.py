@@ -1,0 +1,121 @@
+"""System checks: ``python manage.py check`` reports misconfiguration with these ids.
+
+django_convert.E001  no ACCOUNT_ID/PROJECT_ID and no SDK_KEY
+django_convert.E002  an id that is not a digit string
+django_convert.E003  rest_framework not in INSTALLED_APPS
+django_convert.E004  ConvertVisitorMiddleware not in MIDDLEWARE
+django_convert.E005  ConvertVisitorMiddleware placed before AuthenticationMiddleware
+django_convert.E006  DELIVERY is not one of the known modes
+django_convert.W001  an unknown key in DJANGO_CONVERT (probably a typo)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from django_convert.conf import SETTINGS_NAME, get_setting, unknown_settings
+
+MIDDLEWARE_PATH = "django_convert.middleware.ConvertVisitorMiddleware"
+AUTH_MIDDLEWARE_PATH = "django.contrib.auth.middleware.AuthenticationMiddleware"
+DELIVERY_MODES = ("background", "immediate", "task", "celery", "manual")
+
+
+def is_convert_id(value: Any) -> bool:
+    """Convert account, project, experience, variation and goal ids are digit strings."""
+    return isinstance(value, str | int) and str(value).isdigit() and len(str(value)) <= 32
+
+
+@register(Tags.compatibility)
+def check_ids(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    if not get_setting("SDK_KEY"):
+        for name in ("ACCOUNT_ID", "PROJECT_ID"):
+            if not get_setting(name):
+                messages.append(
+                    Error(
+                        f"{SETTINGS_NAME}[{name!r}] is not set.",
+                        hint=(
+                            f'Set {SETTINGS_NAME} = {{"ACCOUNT_ID": "...", "PROJECT_ID": "..."}} '
+                            "with the ids from your Convert project's tracking code, "
+                            'or set "SDK_KEY".'
+                        ),
+                        id="django_convert.E001",
+                    )
+                )
+    for name in ("ACCOUNT_ID", "PROJECT_ID"):
+        value = get_setting(name)
+        if value not in (None, "") and not is_convert_id(value):
+            messages.append(
+                Error(
+                    f"{SETTINGS_NAME}[{name!r}] is {value!r}; Convert ids are digit strings.",
+                    hint='Copy the id from Convert, e.g. "10012345".',
+                    id="django_convert.E002",
+                )
+            )
+    return messages
+
+
+@register(Tags.compatibility)
+def check_installed(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    if "rest_framework" not in settings.INSTALLED_APPS:
+        messages.append(
+            Error(
+                "django-convert's ingest endpoint needs Django REST framework.",
+                hint='Add "rest_framework" to INSTALLED_APPS.',
+                id="django_convert.E003",
+            )
+        )
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if MIDDLEWARE_PATH not in middleware:
+        messages.append(
+            Error(
+                "ConvertVisitorMiddleware is not installed, so requests get no visitor id.",
+                hint=f'Add "{MIDDLEWARE_PATH}" to MIDDLEWARE after AuthenticationMiddleware.',
+                id="django_convert.E004",
+            )
+        )
+    elif AUTH_MIDDLEWARE_PATH in middleware and middleware.index(
+        MIDDLEWARE_PATH
+    ) < middleware.index(AUTH_MIDDLEWARE_PATH):
+        messages.append(
+            Error(
+                "ConvertVisitorMiddleware runs before AuthenticationMiddleware, "
+                "so it cannot see the logged-in user.",
+                hint=f'Move "{MIDDLEWARE_PATH}" after "{AUTH_MIDDLEWARE_PATH}".',
+                id="django_convert.E005",
+            )
+        )
+    return messages
+
+
+@register(Tags.compatibility)
+def check_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    delivery = get_setting("DELIVERY")
+    if delivery not in DELIVERY_MODES:
+        messages.append(
+            Error(
+                f"{SETTINGS_NAME}['DELIVERY'] is {delivery!r}.",
+                hint="Use one of: " + ", ".join(repr(mode) for mode in DELIVERY_MODES) + ".",
+                id="django_convert.E006",
+            )
+        )
+    for name in unknown_settings():
+        messages.append(
+            Warning(
+                f"{SETTINGS_NAME}[{name!r}] is not a django-convert setting and is ignored.",
+                hint="Check the spelling against the README's configuration reference.",
+                id="django_convert.W001",
+            )
+        )
+    return messages

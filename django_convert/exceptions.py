@@ -1,0 +1,55 @@
+"""The app's error hierarchy.
+
+Errors about Convert's answer carry the HTTP status and body, so callers and the admin
+can show exactly what Convert said.
+"""
+
+from __future__ import annotations
+
+
+class ConvertError(Exception):
+    """Base class for every django-convert error."""
+
+
+class InvalidVisitorId(ConvertError, ValueError):
+    """A visitor id is empty, too long, or looks like personal data."""
+
+
+class ConversionError(ConvertError, ValueError):
+    """A conversion cannot be recorded as given (bad goal id, amount, dimension...)."""
+
+
+class ConvertAPIError(ConvertError):
+    """Convert's tracking API did not accept a request."""
+
+    #: Whether sending the same request again later may succeed.
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        response_body: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.response_body = response_body
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        if self.status_code is None:
+            return base
+        return f"{base} (HTTP {self.status_code}: {self.response_body[:500]})"
+
+
+class ConvertTransientError(ConvertAPIError):
+    """5xx, 408, 429, a timeout or a connection error: retry with backoff."""
+
+    retryable = True
+
+
+class ConvertRejectedError(ConvertAPIError):
+    """Any other 4xx: the request itself is wrong and will never succeed as is."""

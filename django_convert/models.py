@@ -1,0 +1,172 @@
+"""Storage: visitors, their bucketing, and the conversion outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from django_convert.querysets import ConversionQuerySet
+from django_convert.segments import Browser, Source, VisitorType
+
+VISITOR_ID_MAX_LENGTH = 128
+CONVERT_ID_MAX_LENGTH = 32
+
+
+def _empty_list() -> list[Any]:
+    return []
+
+
+def _empty_dict() -> dict[str, Any]:
+    return {}
+
+
+class Visitor(models.Model):
+    """A visitor as Convert knows it, with the segments the browser last reported.
+
+    Deleting a user deletes their visitor and its bucketing (CASCADE): the id is opaque,
+    but there is no reason to keep a deleted user's profile. Conversions already in the
+    outbox keep only the opaque id and are delivered or purged as usual.
+    """
+
+    visitor_id = models.CharField(_("visitor id"), max_length=VISITOR_ID_MAX_LENGTH, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="convert_visitor",
+    )
+    browser = models.CharField(max_length=8, choices=Browser.choices, blank=True)
+    devices = models.JSONField(default=_empty_list, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, blank=True)
+    visitor_type = models.CharField(max_length=16, choices=VisitorType.choices, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    campaign = models.CharField(max_length=255, blank=True)
+    custom_segments = models.JSONField(default=_empty_list, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now, editable=False)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("visitor")
+        verbose_name_plural = _("visitors")
+        ordering = ["-last_seen"]
+
+    def __str__(self) -> str:
+        return self.visitor_id
+
+    def segments(self) -> dict[str, Any]:
+        """The stored segments in the tracking API's shape, leaving out what is unknown."""
+        segments: dict[str, Any] = {
+            "browser": self.browser,
+            "devices": list(self.devices or []),
+            "source": self.source,
+            "visitorType": self.visitor_type,
+            "country": self.country,
+            "campaign": self.campaign,
+            "customSegments": list(self.custom_segments or []),
+        }
+        return {key: value for key, value in segments.items() if value}
+
+    def bucketing_data(self) -> dict[str, str]:
+        """``{experienceId: variationId}`` as the tracking API's ``bucketingData`` wants it."""
+        return dict(self.bucketings.values_list("experience_id", "variation_id"))
+
+
+class Bucketing(models.Model):
+    """The variation a visitor was bucketed into, one row per experience."""
+
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="bucketings")
+    experience_id = models.CharField(max_length=CONVERT_ID_MAX_LENGTH, db_index=True)
+    variation_id = models.CharField(max_length=CONVERT_ID_MAX_LENGTH, db_index=True)
+    first_seen = models.DateTimeField(default=timezone.now, editable=False)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("bucketing")
+        verbose_name_plural = _("bucketing")
+        ordering = ["-last_seen"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visitor", "experience_id"], name="django_convert_one_variation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.experience_id} → {self.variation_id}"
+
+
+class Conversion(models.Model):
+    """The transactional outbox: one row per conversion to deliver to Convert.
+
+    The row is a snapshot (visitor id, bucketing, segments, goal data) taken when the
+    conversion happened, so later changes to the visitor do not change what is sent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    goal_id = models.CharField(max_length=CONVERT_ID_MAX_LENGTH)
+    transaction_id = models.CharField(max_length=255)
+    visitor_id = models.CharField(max_length=VISITOR_ID_MAX_LENGTH, db_index=True)
+    bucketing = models.JSONField(default=_empty_dict, blank=True)
+    segments = models.JSONField(default=_empty_dict, blank=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    products_count = models.PositiveIntegerField(null=True, blank=True)
+    custom_dimensions = models.JSONField(default=_empty_dict, blank=True)
+    origin = models.CharField(
+        max_length=255, blank=True, help_text=_("What recorded it: a model label or a call.")
+    )
+
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # For a pending row: when to try next. For a sending row: when its lease expires,
+    # after which it is due again (its worker is presumed dead).
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True)
+    last_request = models.JSONField(null=True, blank=True)
+    last_response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_response_body = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConversionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("conversion")
+        verbose_name_plural = _("conversions")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["goal_id", "transaction_id"], name="django_convert_one_per_transaction"
+            )
+        ]
+        indexes = [
+            # The delivery worker's "what is due" query.
+            models.Index(fields=["status", "next_attempt_at"], name="django_convert_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"goal {self.goal_id} / {self.transaction_id}"
+
+    def goal_data(self) -> list[dict[str, Any]]:
+        """``goalData`` in the tracking API's ``[{key, value}]`` shape."""
+        data: list[dict[str, Any]] = []
+        if self.amount is not None:
+            data.append({"key": "amount", "value": self.amount})
+        if self.products_count is not None:
+            data.append({"key": "productsCount", "value": self.products_count})
+        data.append({"key": "transactionId", "value": self.transaction_id})
+        for index, value in sorted(self.custom_dimensions.items(), key=lambda kv: int(kv[0])):
+            data.append({"key": f"customDimension{index}", "value": value})
+        return data

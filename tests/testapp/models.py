@@ -1,0 +1,32 @@
+"""Models the tests record conversions for."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+
+class Order(models.Model):
+    number = models.CharField(max_length=32, unique=True)
+    status = models.CharField(max_length=16, default="new")
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    visitor_id = models.CharField(max_length=128, blank=True)
+
+    def items_count(self) -> int:
+        return self.items.count()
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, related_name="items", on_delete=models.CASCADE)
+    name = models.CharField(max_length=64)
+
+
+class Plain(models.Model):
+    """A model with no conversion rule, for baseline measurements."""
+
+    name = models.CharField(max_length=64)
