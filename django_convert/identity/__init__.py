@@ -1,0 +1,1 @@
+"""Visitor identity: resolvers, the cookie, login stitching and the PII guard."""
