@@ -1,0 +1,22 @@
+"""Convert's Experiences Tracking API client.
+
+Pure on purpose: it is handed a :class:`ClientConfig` and plain events, and knows nothing
+of models or settings, so it can be tested with a local HTTP server alone.
+"""
+
+from __future__ import annotations
+
+from django_convert.client.body import ConversionEvent, build_body, encode_json
+from django_convert.client.config import USER_AGENT_PREFIX, ClientConfig
+from django_convert.client.transport import ConvertClient, TrackResult, parse_retry_after
+
+__all__ = [
+    "USER_AGENT_PREFIX",
+    "ClientConfig",
+    "ConversionEvent",
+    "ConvertClient",
+    "TrackResult",
+    "build_body",
+    "encode_json",
+    "parse_retry_after",
+]

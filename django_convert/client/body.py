@@ -1,0 +1,98 @@
+"""The tracking request body, built from plain data, and its exact JSON encoding."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django_convert.client.config import ClientConfig
+
+
+@dataclass(frozen=True)
+class ConversionEvent:
+    """One conversion as the tracking API wants it, with no reference to a model."""
+
+    visitor_id: str
+    goal_id: str
+    goal_data: list[dict[str, Any]] = field(default_factory=list)
+    bucketing: dict[str, str] = field(default_factory=dict)
+    segments: dict[str, Any] = field(default_factory=dict)
+
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"goalId": str(self.goal_id)}
+        if self.goal_data:
+            data["goalData"] = self.goal_data
+        if self.bucketing:
+            data["bucketingData"] = {str(k): str(v) for k, v in self.bucketing.items()}
+        return data
+
+
+def build_body(config: ClientConfig, events: Iterable[ConversionEvent]) -> dict[str, Any]:
+    """One request for many events: one ``visitors`` entry per visitor (and segments).
+
+    Events of the same visitor are grouped under one entry. Two snapshots of one visitor
+    with different segments stay separate entries, so no event is sent with segments
+    it was not recorded with.
+    """
+    visitors: dict[tuple[str, str], dict[str, Any]] = {}
+    for event in events:
+        key = (event.visitor_id, json.dumps(event.segments, sort_keys=True, default=str))
+        entry = visitors.get(key)
+        if entry is None:
+            entry = {"visitorId": event.visitor_id}
+            if event.segments:
+                entry["segments"] = event.segments
+            entry["events"] = []
+            visitors[key] = entry
+        entry["events"].append({"eventType": "conversion", "data": event.data()})
+    body: dict[str, Any] = {}
+    if config.account_id:
+        body["accountId"] = str(config.account_id)
+    if config.project_id:
+        body["projectId"] = str(config.project_id)
+    body["enrichData"] = bool(config.enrich_data)
+    if config.source:
+        body["source"] = config.source
+    body["visitors"] = list(visitors.values())
+    return body
+
+
+def encode_json(body: Any) -> bytes:
+    """JSON with every Decimal written as a JSON number, digit for digit.
+
+    The json module can only write Decimals as strings (or lossy floats), and Convert
+    needs ``amount`` as a number: Decimals become unique placeholders first, then their
+    placeholders are swapped for the plain decimal text.
+    """
+    marker = f"\u0000dec-{uuid.uuid4().hex}-"
+    numbers: list[str] = []
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                raise ValueError(f"{value} cannot be sent as a JSON number.")
+            numbers.append(_decimal_text(value))
+            return f"{marker}{len(numbers) - 1}"
+        if isinstance(value, dict):
+            return {key: swap(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [swap(item) for item in value]
+        return value
+
+    text = json.dumps(swap(body), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    if numbers:
+        quoted_marker = json.dumps(marker)[1:-1]
+        for index in reversed(range(len(numbers))):  # reversed: "…-1" is a prefix of "…-10"
+            text = text.replace(f'"{quoted_marker}{index}"', numbers[index])
+    return text.encode("utf-8")
+
+
+def _decimal_text(value: Decimal) -> str:
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"

@@ -1,0 +1,466 @@
+"""A real HTTP server on 127.0.0.1 that stands in for Convert's tracking API.
+
+It validates every request against the documented body schema (CONVERT_FACTS.md and the
+source document) and the User-Agent rule, records what it got, and can inject faults:
+5xx, 429 with Retry-After, answers slower than the client's timeout, connection resets,
+and 4xx rejections with Convert's ``{code, message, fields}`` body.
+
+Standalone: ``python -m tests.convert_server --port 0 --latency-ms 20`` prints
+``listening on http://127.0.0.1:PORT/v1/track`` and serves until interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import select
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+BROWSERS = {"IE", "CH", "FF", "OP", "SF", "OTH", "EDG", "MO", "NS"}
+DEVICES = {"ALLPH", "IPH", "OTHPH", "ALLTAB", "IPAD", "OTHTAB", "DESK", "OTHDEV"}
+SOURCES = {"campaign", "search", "referral", "direct", "ai_tool"}
+VISITOR_TYPES = {"new", "returning"}
+GOAL_DATA_KEYS = {"amount", "productsCount", "transactionId"} | {
+    f"customDimension{n}" for n in range(1, 6)
+}
+DIGITS = re.compile(r"^[0-9]{1,32}$")
+PATH = re.compile(r"^/v1/track/(?:(?P<account>[0-9]+)/(?P<project>[0-9]+)|(?P<sdk_key>[^/]+))/?$")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def validate_body(body: Any) -> dict[str, str]:
+    """Field errors (path -> message) of a tracking request body; empty when valid."""
+    errors: dict[str, str] = {}
+    if not isinstance(body, dict):
+        return {"": "the body must be a JSON object"}
+    for name in ("accountId", "projectId", "source"):
+        if name in body and not isinstance(body[name], str):
+            errors[name] = "must be a string"
+    if "enrichData" in body and not isinstance(body["enrichData"], bool):
+        errors["enrichData"] = "must be a boolean"
+    unknown = set(body) - {"accountId", "projectId", "enrichData", "source", "visitors"}
+    if unknown:
+        errors[""] = f"unknown fields: {sorted(unknown)}"
+    visitors = body.get("visitors")
+    if not isinstance(visitors, list) or not visitors:
+        errors["visitors"] = "must be a non-empty array"
+        return errors
+    for v, visitor in enumerate(visitors):
+        where = f"visitors[{v}]"
+        if not isinstance(visitor, dict):
+            errors[where] = "must be an object"
+            continue
+        visitor_id = visitor.get("visitorId")
+        if not isinstance(visitor_id, str) or not visitor_id.strip():
+            errors[f"{where}.visitorId"] = "required, a non-empty string"
+        if "segments" in visitor:
+            errors.update(_segment_errors(visitor["segments"], f"{where}.segments"))
+        events = visitor.get("events")
+        if not isinstance(events, list) or not events:
+            errors[f"{where}.events"] = "must be a non-empty array"
+            continue
+        for e, event in enumerate(events):
+            errors.update(_event_errors(event, f"{where}.events[{e}]"))
+    return errors
+
+
+def _segment_errors(segments: Any, where: str) -> dict[str, str]:
+    if not isinstance(segments, dict):
+        return {where: "must be an object"}
+    errors: dict[str, str] = {}
+    checks: dict[str, tuple[Any, str]] = {
+        "browser": (lambda x: x in BROWSERS, f"one of {sorted(BROWSERS)}"),
+        "devices": (
+            lambda x: isinstance(x, list) and all(d in DEVICES for d in x),
+            f"an array of {sorted(DEVICES)}",
+        ),
+        "source": (lambda x: x in SOURCES, f"one of {sorted(SOURCES)}"),
+        "visitorType": (lambda x: x in VISITOR_TYPES, "new or returning"),
+        "country": (
+            lambda x: isinstance(x, str) and re.fullmatch(r"[A-Z]{2}", x) is not None,
+            "an ISO 3166-1 alpha-2 code",
+        ),
+        "campaign": (lambda x: isinstance(x, str), "a string"),
+        "customSegments": (
+            lambda x: isinstance(x, list) and all(isinstance(s, str) for s in x),
+            "an array of strings",
+        ),
+    }
+    for name, value in segments.items():
+        if name not in checks:
+            errors[f"{where}.{name}"] = "unknown segment"
+            continue
+        check, expected = checks[name]
+        if not check(value):
+            errors[f"{where}.{name}"] = f"must be {expected}"
+    return errors
+
+
+def _event_errors(event: Any, where: str) -> dict[str, str]:
+    if not isinstance(event, dict):
+        return {where: "must be an object"}
+    data = event.get("data")
+    if not isinstance(data, dict):
+        return {f"{where}.data": "must be an object"}
+    kind = event.get("eventType")
+    if kind == "bucketing":
+        return {
+            f"{where}.data.{k}": "required, a string"
+            for k in ("experienceId", "variationId")
+            if not isinstance(data.get(k), str)
+        }
+    if kind != "conversion":
+        return {f"{where}.eventType": "must be bucketing or conversion"}
+    errors: dict[str, str] = {}
+    goal_id = data.get("goalId")
+    if not isinstance(goal_id, str) or not DIGITS.match(goal_id):
+        errors[f"{where}.data.goalId"] = "required, a digit string"
+    bucketing = data.get("bucketingData", {})
+    if not isinstance(bucketing, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in bucketing.items()
+    ):
+        errors[f"{where}.data.bucketingData"] = (
+            "must map experience id strings to variation id strings"
+        )
+    goal_data = data.get("goalData", [])
+    if not isinstance(goal_data, list):
+        errors[f"{where}.data.goalData"] = "must be an array of {key, value}"
+        return errors
+    for g, item in enumerate(goal_data):
+        at = f"{where}.data.goalData[{g}]"
+        if not isinstance(item, dict) or set(item) != {"key", "value"}:
+            errors[at] = "must be {key, value}"
+            continue
+        key, value = item["key"], item["value"]
+        if key not in GOAL_DATA_KEYS:
+            errors[f"{at}.key"] = f"must be one of {sorted(GOAL_DATA_KEYS)}"
+        elif key == "amount" and not _is_number(value):
+            errors[f"{at}.value"] = "amount must be a number"
+        elif key == "productsCount" and (not isinstance(value, int) or isinstance(value, bool)):
+            errors[f"{at}.value"] = "productsCount must be an integer"
+        elif key == "transactionId" and not isinstance(value, str):
+            errors[f"{at}.value"] = "transactionId must be a string"
+        elif key.startswith("customDimension") and not (
+            isinstance(value, str)
+            or (isinstance(value, list) and all(isinstance(s, str) and len(s) <= 32 for s in value))
+        ):
+            errors[f"{at}.value"] = "a string, or an array of strings of at most 32 characters"
+    return errors
+
+
+@dataclass
+class Fault:
+    """What to do instead of answering 200, for the next ``times`` requests (None: always)."""
+
+    kind: str  # "status" | "slow" | "reset"
+    times: int | None = 1
+    status: int = 503
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    raw: bytes
+    body: Any = None
+    answer: int | None = None  # the status answered; None if the connection was dropped
+    accepted: bool = False  # counted as tracked events (200, valid, ConvertAgent UA)
+    errors: dict[str, str] = field(default_factory=dict)
+    answered_at: float | None = None
+    client_gone: bool = False  # the client hung up (timed out) before the answer
+
+    def conversions(self) -> list[dict[str, Any]]:
+        """``{visitorId, segments, goalId, goalData, bucketingData}`` per conversion event."""
+        found = []
+        for visitor in (self.body or {}).get("visitors", []):
+            for event in visitor.get("events", []):
+                if event.get("eventType") == "conversion":
+                    found.append(
+                        {
+                            "visitorId": visitor.get("visitorId"),
+                            "segments": visitor.get("segments"),
+                            **event["data"],
+                        }
+                    )
+        return found
+
+
+class ConvertStandIn:
+    """Start with ``start()`` (or as a context manager); ``url`` is the TRACKING_URL to use."""
+
+    def __init__(
+        self,
+        latency: float = 0.0,
+        *,
+        port: int = 0,
+        account_id: str | None = None,
+        project_id: str | None = None,
+        sdk_key: str | None = None,
+        sdk_secret: str | None = None,
+    ) -> None:
+        self.latency = latency
+        self.account_id, self.project_id = account_id, project_id
+        self.sdk_key, self.sdk_secret = sdk_key, sdk_secret
+        self.received: list[Received] = []
+        self.faults: list[Fault] = []
+        self.connections = 0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # Life cycle ---------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1/track"
+
+    def start(self) -> ConvertStandIn:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread:
+            self._thread.join(5)
+
+    def __enter__(self) -> ConvertStandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # Faults -------------------------------------------------------------------------------
+    def fail(self, status: int = 503, times: int | None = 1, **kwargs: Any) -> None:
+        """Answer ``status`` (with Convert's error body unless ``body`` is given)."""
+        with self._lock:
+            self.faults.append(Fault("status", times, status=status, **kwargs))
+
+    def reject(
+        self,
+        status: int = 400,
+        message: str = "Bad request",
+        times: int | None = 1,
+        fields: Any = None,
+    ) -> None:
+        body = {"code": status, "message": message, "fields": fields or {}}
+        self.fail(status, times, body=body)
+
+    def rate_limit(self, retry_after: str, times: int | None = 1) -> None:
+        self.fail(429, times, headers={"Retry-After": retry_after})
+
+    def slow(self, seconds: float, times: int | None = 1) -> None:
+        """Answer 200 only after ``seconds`` (past the client's timeout, the client gives up)."""
+        with self._lock:
+            self.faults.append(Fault("slow", times, delay=seconds))
+
+    def reset(self, times: int | None = 1) -> None:
+        """Read the request, then drop the connection with a TCP reset."""
+        with self._lock:
+            self.faults.append(Fault("reset", times))
+
+    def heal(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def _next_fault(self) -> Fault | None:
+        with self._lock:
+            if not self.faults:
+                return None
+            fault = self.faults[0]
+            if fault.times is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.pop(0)
+            return fault
+
+    # What was received --------------------------------------------------------------------
+    def accepted(self) -> list[Received]:
+        with self._lock:
+            return [r for r in self.received if r.accepted]
+
+    def accepted_conversions(self) -> list[dict[str, Any]]:
+        return [c for r in self.accepted() for c in r.conversions()]
+
+    def accepted_transaction_ids(self) -> list[str]:
+        ids = []
+        for conversion in self.accepted_conversions():
+            for item in conversion.get("goalData", []):
+                if item["key"] == "transactionId":
+                    ids.append(item["value"])
+        return ids
+
+    # The handler --------------------------------------------------------------------------
+    def _check_target(
+        self, path: str, headers: dict[str, str], body: Any
+    ) -> tuple[int, str] | None:
+        match = PATH.match(path)
+        if not match:
+            return 404, f"no tracking endpoint at {path}"
+        if match["sdk_key"] and self.sdk_key and match["sdk_key"] != self.sdk_key:
+            return 404, "unknown sdk key"
+        if match["account"]:
+            if self.account_id and match["account"] != self.account_id:
+                return 404, "unknown account"
+            if self.project_id and match["project"] != self.project_id:
+                return 404, "unknown project"
+            if isinstance(body, dict) and (
+                body.get("accountId", match["account"]) != match["account"]
+                or body.get("projectId", match["project"]) != match["project"]
+            ):
+                return 400, "accountId/projectId do not match the URL"
+        if self.sdk_secret and headers.get("authorization") != f"Bearer {self.sdk_secret}":
+            return 401, "invalid or missing bearer token"
+        return None
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, so client connection pooling shows
+
+            def setup(self) -> None:
+                super().setup()
+                with stand_in._lock:
+                    stand_in.connections += 1
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                record = Received(path=self.path, headers=headers, raw=raw)
+                with stand_in._lock:
+                    stand_in.received.append(record)
+                if stand_in.latency:
+                    time.sleep(stand_in.latency)
+                fault = stand_in._next_fault()
+                if fault and fault.kind == "reset":
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if fault and fault.kind == "slow":
+                    time.sleep(fault.delay)
+                    if self._client_gone():
+                        record.client_gone = True
+                        self.close_connection = True
+                        return
+                if fault and fault.kind == "status":
+                    body = fault.body or {"code": fault.status, "message": "Service unavailable"}
+                    self._answer(record, fault.status, body, fault.headers)
+                    return
+                self._handle_valid(record, headers, raw)
+
+            def _client_gone(self) -> bool:
+                try:
+                    readable, _, _ = select.select([self.connection], [], [], 0)
+                    return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+                except OSError:
+                    return True
+
+            def _handle_valid(self, record: Received, headers: dict[str, str], raw: bytes) -> None:
+                if not headers.get("content-type", "").startswith("application/json"):
+                    self._answer(
+                        record,
+                        415,
+                        {
+                            "code": 415,
+                            "message": "Content-Type must be application/json",
+                            "fields": {},
+                        },
+                    )
+                    return
+                try:
+                    record.body = json.loads(raw)
+                except ValueError:
+                    self._answer(
+                        record, 400, {"code": 400, "message": "invalid JSON", "fields": {}}
+                    )
+                    return
+                problem = stand_in._check_target(self.path, headers, record.body)
+                if problem:
+                    status, message = problem
+                    self._answer(record, status, {"code": status, "message": message, "fields": {}})
+                    return
+                record.errors = validate_body(record.body)
+                if record.errors:
+                    self._answer(
+                        record,
+                        400,
+                        {"code": 400, "message": "Invalid request body", "fields": record.errors},
+                    )
+                    return
+                # Like the real server: default client user agents are bots, answered 200
+                # with the events silently dropped.
+                record.accepted = headers.get("user-agent", "").startswith("ConvertAgent/")
+                self._answer(record, 200, {"code": 200, "message": "OK"})
+
+            def _answer(
+                self,
+                record: Received,
+                status: int,
+                body: Any,
+                headers: dict[str, str] | None = None,
+            ) -> None:
+                data = json.dumps(body).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                    self.wfile.flush()
+                except OSError:  # the client gave up (timeout): it never saw this answer
+                    record.accepted = False
+                    return
+                record.answer = status
+                record.answered_at = time.monotonic()
+
+        return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A local stand-in for Convert's tracking API.")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every answer")
+    args = parser.parse_args(argv)
+    server = ConvertStandIn(latency=args.latency_ms / 1000, port=args.port).start()
+    print(f"listening on {server.url}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
