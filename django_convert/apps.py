@@ -12,3 +12,11 @@ class DjangoConvertConfig(AppConfig):
     def ready(self) -> None:
         # Registers the system checks; the import is the registration.
         from django_convert import checks  # noqa: F401
+
+        # Delivery: hand each newly recorded conversion to the DELIVERY dispatcher.
+        from django_convert.delivery.dispatch import on_conversion_recorded
+        from django_convert.signals import conversion_recorded
+
+        conversion_recorded.connect(
+            on_conversion_recorded, dispatch_uid="django_convert.delivery.dispatch"
+        )

@@ -32,3 +32,58 @@ def _forget_clients() -> None:
     except ImportError:  # before the delivery layer exists
         return
     reset_clients()
+
+
+def make_conversions(count: int, *, visitors: int = 0, start: int = 0, **fields: Any) -> list[Any]:
+    """``count`` pending outbox rows over ``visitors`` visitors, as the recorder writes them."""
+    from decimal import Decimal
+
+    from django_convert.models import Conversion
+
+    rows = [
+        Conversion(
+            **{
+                "goal_id": "100037225",
+                "transaction_id": f"ORDER-{n}",
+                "visitor_id": f"visitor-{n % visitors if visitors else n}",
+                "bucketing": {"100127238": "1001186427", "100127239": str(1001186400 + n % 3)},
+                "segments": {
+                    "browser": "CH",
+                    "devices": ["DESK"],
+                    "visitorType": "new",
+                    "country": "US",
+                },
+                "amount": Decimal("149.99") + n,
+                "products_count": 3,
+                "custom_dimensions": {"1": "gold", "2": ["a", "b"]},
+                "origin": "tests",
+                **fields,
+            }
+        )
+        for n in range(start, start + count)
+    ]
+    return Conversion.objects.bulk_create(rows)
+
+
+def worker_env(server: ConvertStandIn, **convert: Any) -> dict[str, str]:
+    """Environment for a `django-admin` subprocess using this test database and stand-in."""
+    import json
+    import os
+    from pathlib import Path
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        url = f"sqlite://{Path(db['NAME']).resolve()}"
+    else:
+        url = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings_worker",
+        "DATABASE_URL": url,
+        "DJANGO_CONVERT_JSON": json.dumps({"TRACKING_URL": server.url, **convert}),
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }

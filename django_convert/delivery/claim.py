@@ -1,0 +1,66 @@
+"""Claim due conversions with a lease, so that no two workers ever send the same row.
+
+A claimed row is ``sending`` with a fresh ``lease_token`` and ``next_attempt_at`` set to
+when the lease expires. If its worker dies, the row is due again after the lease
+(``ConversionQuerySet.due``) and nothing is lost. Outcomes are written only while the
+row still holds the worker's token (see ``outcome.py``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from django_convert.conf import get_setting
+from django_convert.models import Conversion
+
+
+@dataclass
+class Claim:
+    token: uuid.UUID
+    lease_expires: datetime
+    rows: list[Conversion] = field(default_factory=list)
+
+
+def claim_due(
+    limit: int, *, due_at: datetime | None = None, ids: Collection[int] | None = None
+) -> Claim:
+    """Claim up to ``limit`` rows due at ``due_at`` (default now), oldest due first."""
+    now = timezone.now()
+    claim = Claim(
+        token=uuid.uuid4(), lease_expires=now + timedelta(seconds=get_setting("LEASE_SECONDS"))
+    )
+    due = Conversion.objects.due(due_at or now)
+    if ids is not None:
+        due = due.filter(pk__in=ids)
+    due = due.order_by("next_attempt_at", "pk")
+    changes = {
+        "status": Conversion.Status.SENDING,
+        "lease_token": claim.token,
+        "next_attempt_at": claim.lease_expires,
+        "attempts": F("attempts") + 1,
+    }
+    if connection.features.has_select_for_update_skip_locked:
+        # PostgreSQL: rows locked by another worker's claim are skipped, not waited for.
+        with transaction.atomic():
+            pks = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+            if pks:
+                Conversion.objects.filter(pk__in=pks).update(**changes)
+    else:
+        # SQLite: pick candidates, then one conditional UPDATE that re-checks "still due".
+        # Writers are serialised, so a row another worker claimed in between (now sending
+        # with a lease in the future) no longer matches and is left to it.
+        pks = list(due.values_list("pk", flat=True)[:limit])
+        if pks:
+            Conversion.objects.filter(pk__in=pks).due(due_at or now).update(**changes)
+    if pks:
+        claim.rows = list(
+            Conversion.objects.filter(pk__in=pks, lease_token=claim.token).order_by("pk")
+        )
+    return claim

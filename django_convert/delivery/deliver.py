@@ -1,0 +1,222 @@
+"""Deliver due conversions: claim a batch, send it in one request, record the outcome.
+
+Requests to Convert are made outside any database transaction: a slow Convert never
+holds locks or a transaction open.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from django_convert.client import ConversionEvent, ConvertClient, build_body, encode_json
+from django_convert.conf import get_setting
+from django_convert.delivery import outcome
+from django_convert.delivery.backoff import retry_delay
+from django_convert.delivery.claim import Claim, claim_due
+from django_convert.delivery.client import get_client
+from django_convert.exceptions import ConvertRejectedError, ConvertTransientError
+from django_convert.models import Conversion
+
+logger = logging.getLogger("django_convert")
+
+# A rejected batch is split to find the rows Convert refuses (one bad conversion must not
+# fail the good ones). Other 4xx (401, 403, 404...) concern the whole project: not split.
+SPLIT_ON_STATUSES = frozenset({400, 413, 422})
+
+
+@dataclass
+class DeliveryReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    released: int = 0
+    requests: int = 0
+    transient_error: bool = False
+
+    def add(self, other: DeliveryReport) -> None:
+        for f in fields(self):
+            if f.name != "transient_error":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        self.transient_error = self.transient_error or other.transient_error
+
+    def __str__(self) -> str:
+        return (
+            f"sent {self.sent}, retried {self.retried}, failed {self.failed}, "
+            f"released {self.released} (claimed {self.claimed}, {self.requests} request(s))"
+        )
+
+
+def deliver_due(
+    *, limit: int | None = None, should_stop: Callable[[], bool] | None = None
+) -> DeliveryReport:
+    """Deliver every conversion due now, one batch of BATCH_SIZE per request.
+
+    Stops early when Convert has a retryable failure (the rest stays due for the next
+    run: no hammering a Convert that is down), when ``limit`` rows were claimed, or
+    when ``should_stop()`` says so between batches.
+    """
+    get_client()  # a configuration error is raised before anything is claimed
+    due_at = timezone.now()  # rows whose retry falls due during this run wait for the next
+    report = DeliveryReport()
+    while not (should_stop and should_stop()):
+        size = int(get_setting("BATCH_SIZE"))
+        if limit is not None:
+            size = min(size, limit - report.claimed)
+            if size <= 0:
+                break
+        claim = claim_due(size, due_at=due_at)
+        if not claim.rows:
+            break
+        report.add(deliver_claim(claim))
+        if report.transient_error:
+            break
+    return report
+
+
+def deliver_conversions(ids: Collection[int]) -> DeliveryReport:
+    """Deliver these conversions now if they are due (for ``DELIVERY="immediate"``)."""
+    get_client()
+    report = DeliveryReport()
+    remaining = list(ids)
+    while remaining:
+        size = int(get_setting("BATCH_SIZE"))
+        claim = claim_due(size, ids=remaining[:size])
+        remaining = remaining[size:]
+        if claim.rows:
+            report.add(deliver_claim(claim))
+    return report
+
+
+def deliver_claim(claim: Claim) -> DeliveryReport:
+    """Send claimed rows (splitting a rejected batch), and record what happened."""
+    report = DeliveryReport(claimed=len(claim.rows))
+    client = get_client()
+    # Stop sending while there is not enough lease left for one more request to time out.
+    deadline = time.monotonic() + (claim.lease_expires - timezone.now()).total_seconds()
+    margin = client.config.timeout + 1.0
+    pending: list[list[Conversion]] = [claim.rows]
+    while pending:
+        rows = pending.pop(0)
+        if time.monotonic() + margin > deadline:
+            untried = [row.pk for group in [rows, *pending] for row in group]
+            report.released += outcome.release(untried, claim.token)
+            break
+        report.requests += 1
+        result = _send(client, claim, rows)
+        report.sent += result.sent
+        report.failed += result.failed
+        report.retried += result.retried
+        pending[:0] = result.split
+        if result.transient:
+            report.transient_error = True
+            rest = [row for group in pending for row in group]
+            report.retried += _retry(claim, rest, result.error_for_rest, None, "")
+            break
+    return report
+
+
+@dataclass
+class _SendResult:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    transient: bool = False
+    split: list[list[Conversion]] = field(default_factory=list)
+    error_for_rest: str = ""
+
+
+def _send(client: ConvertClient, claim: Claim, rows: list[Conversion]) -> _SendResult:
+    config = client.config
+    events = [to_event(row) for row in rows]
+    requests = {
+        row.pk: _request_record(config.endpoint, build_body(config, [event]), len(rows))
+        for row, event in zip(rows, events, strict=True)
+    }
+    pks = [row.pk for row in rows]
+    try:
+        answer = client.track(build_body(config, events))
+    except ConvertTransientError as exc:
+        retried = _retry(claim, rows, str(exc), exc, "", requests)
+        failed = len(rows) - retried
+        return _SendResult(retried=retried, failed=failed, transient=True, error_for_rest=str(exc))
+    except ConvertRejectedError as exc:
+        if len(rows) > 1 and exc.status_code in SPLIT_ON_STATUSES:
+            half = len(rows) // 2
+            return _SendResult(split=[rows[:half], rows[half:]])
+        rejected = outcome.mark_failed(
+            pks, claim.token, requests, str(exc), exc.status_code, exc.response_body
+        )
+        return _SendResult(failed=len(rejected))
+    sent = outcome.mark_sent(pks, claim.token, requests, answer.status_code, answer.body)
+    return _SendResult(sent=len(sent))
+
+
+def _retry(
+    claim: Claim,
+    rows: Sequence[Conversion],
+    error: str,
+    exc: ConvertTransientError | None,
+    body: str,
+    requests: dict[int, dict[str, Any]] | None = None,
+) -> int:
+    """Back off rows with attempts left; fail the others. Returns how many will be retried."""
+    max_attempts = int(get_setting("MAX_ATTEMPTS"))
+    base, cap = float(get_setting("RETRY_BASE_DELAY")), float(get_setting("RETRY_MAX_DELAY"))
+    requests = requests or {}
+    status = exc.status_code if exc else None
+    body = exc.response_body if exc else body
+    exhausted = [row for row in rows if row.attempts >= max_attempts]
+    again = [row for row in rows if row.attempts < max_attempts]
+    if exhausted:
+        outcome.mark_failed(
+            [row.pk for row in exhausted],
+            claim.token,
+            {row.pk: requests.get(row.pk) for row in exhausted},
+            f"Gave up after {max_attempts} attempts. Last error: {error}",
+            status,
+            body,
+        )
+    now = timezone.now()
+    retry_after = exc.retry_after if exc else None
+    next_attempts: dict[int, datetime] = {
+        row.pk: now
+        + timedelta(seconds=retry_delay(row.attempts, base=base, cap=cap, retry_after=retry_after))
+        for row in again
+    }
+    return outcome.mark_retry(
+        [row.pk for row in again],
+        claim.token,
+        {row.pk: requests.get(row.pk) for row in again},
+        next_attempts,
+        error,
+        status,
+        body,
+    )
+
+
+def to_event(row: Conversion) -> ConversionEvent:
+    return ConversionEvent(
+        visitor_id=row.visitor_id,
+        goal_id=row.goal_id,
+        goal_data=row.goal_data(),
+        bucketing={str(k): str(v) for k, v in (row.bucketing or {}).items()},
+        segments=dict(row.segments or {}),
+    )
+
+
+def _request_record(endpoint: str, body: dict[str, Any], batch_size: int) -> dict[str, Any]:
+    """What the admin shows as "request sent": this conversion's part of the batch."""
+    return {
+        "url": endpoint,
+        "batch_size": batch_size,
+        "body": json.loads(encode_json(body)),
+    }
