@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +100,7 @@ class ConversionAdmin(ConversionAdminBase):
     list_filter = ("status", "goal_id", "created_at")
     search_fields = ("=visitor_id", "transaction_id", "=goal_id")
     date_hierarchy = "created_at"
+    actions = ("retry_conversions",)
     fieldsets = (
         (None, {"fields": ("goal_id", "transaction_id", "visitor_id", "origin")}),
         (
@@ -144,3 +146,42 @@ class ConversionAdmin(ConversionAdminBase):
         if obj.last_request is None:
             return "—"
         return format_html("<pre>{}</pre>", json.dumps(obj.last_request, indent=2, default=str))
+
+    # Retrying changes delivery state only, so it needs the "change" permission although
+    # nothing is editable in place.
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.action(description=_("Retry selected conversions"), permissions=["retry"])
+    def retry_conversions(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        """Failed rows start over with a full set of attempts; waiting ones are due now.
+
+        Sent rows and rows a worker is sending are left alone (no double delivery).
+        """
+        from django_convert.delivery.dispatch import dispatch
+
+        now = timezone.now()
+        failed = list(queryset.filter(status=Conversion.Status.FAILED).values_list("pk", flat=True))
+        waiting = list(
+            queryset.filter(status=Conversion.Status.PENDING).values_list("pk", flat=True)
+        )
+        Conversion.objects.filter(pk__in=failed, status=Conversion.Status.FAILED).update(
+            status=Conversion.Status.PENDING, attempts=0, next_attempt_at=now
+        )
+        Conversion.objects.filter(pk__in=waiting, status=Conversion.Status.PENDING).update(
+            next_attempt_at=now
+        )
+        skipped = queryset.count() - len(failed) - len(waiting)
+        message = _("%(count)d conversion(s) queued for delivery.") % {
+            "count": len(failed) + len(waiting)
+        }
+        if skipped:
+            message += " " + _("%(count)d sent or in-flight conversion(s) left alone.") % {
+                "count": skipped
+            }
+        self.message_user(request, message)
+        try:
+            dispatch(failed + waiting)
+        except Exception as exc:  # the rows are queued; convert_deliver will send them
+            self.message_user(request, str(exc), level="warning")

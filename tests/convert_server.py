@@ -356,6 +356,10 @@ class ConvertStandIn:
                     stand_in.received.append(record)
                 if stand_in.latency:
                     time.sleep(stand_in.latency)
+                    if self._client_gone():  # e.g. a worker killed mid-request
+                        record.client_gone = True
+                        self.close_connection = True
+                        return
                 fault = stand_in._next_fault()
                 if fault and fault.kind == "reset":
                     self.connection.setsockopt(

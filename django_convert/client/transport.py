@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -52,16 +53,26 @@ class ConvertClient:
         status = response.status_code
         if 200 <= status < 300:
             return TrackResult(status_code=status, body=text)
+        said = converts_message(text)
         if status >= 500 or status in TRANSIENT_STATUSES:
             raise ConvertTransientError(
-                "Convert is unavailable",
+                f"Convert is unavailable{said}",
                 status_code=status,
                 response_body=text,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         raise ConvertRejectedError(
-            "Convert rejected the request", status_code=status, response_body=text
+            f"Convert rejected the request{said}", status_code=status, response_body=text
         )
+
+
+def converts_message(text: str) -> str:
+    """``": <message>"`` from Convert's ``{code, message, fields}`` error body, if it is one."""
+    try:
+        message = json.loads(text).get("message")
+    except (ValueError, AttributeError):
+        return ""
+    return f": {message}" if isinstance(message, str) and message else ""
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
