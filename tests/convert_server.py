@@ -375,7 +375,8 @@ class ConvertStandIn:
                         self.close_connection = True
                         return
                 if fault and fault.kind == "status":
-                    body = fault.body or {"code": fault.status, "message": "Service unavailable"}
+                    message = "Too many requests" if fault.status == 429 else "Service unavailable"
+                    body = fault.body or {"code": fault.status, "message": message}
                     self._answer(record, fault.status, body, fault.headers)
                     return
                 self._handle_valid(record, headers, raw)
