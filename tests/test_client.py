@@ -18,6 +18,7 @@ from django_convert.client import (
     build_body,
     encode_json,
     parse_retry_after,
+    split_body,
 )
 from django_convert.exceptions import ConvertRejectedError, ConvertTransientError
 from tests.convert_server import ConvertStandIn, validate_body
@@ -110,6 +111,22 @@ def test_body_keeps_different_segment_snapshots_apart() -> None:
     )
     assert [len(v["events"]) for v in body["visitors"]] == [2, 1]
     assert body["visitors"][1]["segments"] == {"browser": "FF"}
+
+
+def test_split_body_gives_each_event_its_own_part() -> None:
+    events = [
+        event("a", "1"),
+        event("b", "2"),
+        event("a", "3", segments={"browser": "FF"}),
+        event("a", "4"),
+    ]
+    body = json.loads(encode_json(build_body(config(), events)))
+    parts = split_body(body, events)
+    assert [p["visitors"][0]["events"][0]["data"]["goalId"] for p in parts] == ["1", "2", "3", "4"]
+    assert [p["visitors"][0]["visitorId"] for p in parts] == ["a", "b", "a", "a"]
+    assert parts[2]["visitors"][0]["segments"] == {"browser": "FF"}
+    assert all(p["accountId"] == "10012345" and len(p["visitors"]) == 1 for p in parts)
+    assert all(validate_body(p) == {} for p in parts)
 
 
 def test_body_leaves_out_empty_parts() -> None:

@@ -6,7 +6,7 @@ of models or settings, so it can be tested with a local HTTP server alone.
 
 from __future__ import annotations
 
-from django_convert.client.body import ConversionEvent, build_body, encode_json
+from django_convert.client.body import ConversionEvent, build_body, encode_json, split_body
 from django_convert.client.config import USER_AGENT_PREFIX, ClientConfig
 from django_convert.client.transport import ConvertClient, TrackResult, parse_retry_after
 
@@ -19,4 +19,5 @@ __all__ = [
     "build_body",
     "encode_json",
     "parse_retry_after",
+    "split_body",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -40,7 +41,7 @@ def build_body(config: ClientConfig, events: Iterable[ConversionEvent]) -> dict[
     """
     visitors: dict[tuple[str, str], dict[str, Any]] = {}
     for event in events:
-        key = (event.visitor_id, json.dumps(event.segments, sort_keys=True, default=str))
+        key = _visitor_key(event)
         entry = visitors.get(key)
         if entry is None:
             entry = {"visitorId": event.visitor_id}
@@ -59,6 +60,29 @@ def build_body(config: ClientConfig, events: Iterable[ConversionEvent]) -> dict[
         body["source"] = config.source
     body["visitors"] = list(visitors.values())
     return body
+
+
+def _visitor_key(event: ConversionEvent) -> tuple[str, str]:
+    return (event.visitor_id, json.dumps(event.segments, sort_keys=True, default=str))
+
+
+def split_body(body: dict[str, Any], events: Sequence[ConversionEvent]) -> list[dict[str, Any]]:
+    """Each event's own part of a body built by :func:`build_body`, in ``events`` order.
+
+    ``body`` may be the decoded JSON that was sent; the parts share its dicts.
+    """
+    envelope = {key: value for key, value in body.items() if key != "visitors"}
+    entries = dict(zip(dict.fromkeys(map(_visitor_key, events)), body["visitors"], strict=True))
+    seen: dict[tuple[str, str], int] = {}
+    parts = []
+    for event in events:
+        key = _visitor_key(event)
+        index = seen[key] = seen.get(key, -1) + 1
+        entry = entries[key]
+        visitor = {name: value for name, value in entry.items() if name != "events"}
+        visitor["events"] = [entry["events"][index]]
+        parts.append({**envelope, "visitors": [visitor]})
+    return parts
 
 
 def encode_json(body: Any) -> bytes:
@@ -85,9 +109,8 @@ def encode_json(body: Any) -> bytes:
 
     text = json.dumps(swap(body), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     if numbers:
-        quoted_marker = json.dumps(marker)[1:-1]
-        for index in reversed(range(len(numbers))):  # reversed: "…-1" is a prefix of "…-10"
-            text = text.replace(f'"{quoted_marker}{index}"', numbers[index])
+        placeholder = re.compile(re.escape(json.dumps(marker)[:-1]) + r'([0-9]+)"')
+        text = placeholder.sub(lambda match: numbers[int(match[1])], text)
     return text.encode("utf-8")
 
 

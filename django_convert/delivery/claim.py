@@ -46,21 +46,21 @@ def claim_due(
         "next_attempt_at": claim.lease_expires,
         "attempts": F("attempts") + 1,
     }
-    if connection.features.has_select_for_update_skip_locked:
-        # PostgreSQL: rows locked by another worker's claim are skipped, not waited for.
+    if connection.features.allow_sliced_subqueries_with_in:
+        # One UPDATE ... WHERE pk IN (SELECT ... LIMIT n): claiming is a single statement.
+        # PostgreSQL: FOR UPDATE SKIP LOCKED in the subquery skips rows another worker is
+        # claiming instead of waiting for them. SQLite: a write statement holds the write
+        # lock from its start, so two claims never see the same row as due.
+        candidates = due.values("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
         with transaction.atomic():
-            pks = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
-            if pks:
-                Conversion.objects.filter(pk__in=pks).update(**changes)
+            count = Conversion.objects.filter(pk__in=candidates[:limit]).update(**changes)
     else:
-        # SQLite: pick candidates, then one conditional UPDATE that re-checks "still due".
-        # Writers are serialised, so a row another worker claimed in between (now sending
-        # with a lease in the future) no longer matches and is left to it.
+        # Backends without LIMIT in IN subqueries: pick candidates, then one conditional
+        # UPDATE that re-checks "still due", so a row claimed in between is left alone.
         pks = list(due.values_list("pk", flat=True)[:limit])
-        if pks:
-            Conversion.objects.filter(pk__in=pks).due(due_at or now).update(**changes)
-    if pks:
-        claim.rows = list(
-            Conversion.objects.filter(pk__in=pks, lease_token=claim.token).order_by("pk")
-        )
+        count = Conversion.objects.filter(pk__in=pks).due(due_at or now).update(**changes)
+    if count:
+        claim.rows = list(Conversion.objects.filter(lease_token=claim.token).order_by("pk"))
     return claim

@@ -16,7 +16,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from django_convert.client import ConversionEvent, ConvertClient, build_body, encode_json
+from django_convert.client import (
+    ConversionEvent,
+    ConvertClient,
+    build_body,
+    encode_json,
+    split_body,
+)
 from django_convert.conf import get_setting
 from django_convert.delivery import outcome
 from django_convert.delivery.backoff import retry_delay
@@ -137,13 +143,15 @@ class _SendResult:
 def _send(client: ConvertClient, claim: Claim, rows: list[Conversion]) -> _SendResult:
     config = client.config
     events = [to_event(row) for row in rows]
+    payload = encode_json(build_body(config, events))
+    # What the admin shows as "request sent": each conversion's own part of the batch.
     requests = {
-        row.pk: _request_record(config.endpoint, build_body(config, [event]), len(rows))
-        for row, event in zip(rows, events, strict=True)
+        row.pk: {"url": config.endpoint, "batch_size": len(rows), "body": part}
+        for row, part in zip(rows, split_body(json.loads(payload), events), strict=True)
     }
     pks = [row.pk for row in rows]
     try:
-        answer = client.track(build_body(config, events))
+        answer = client.post(payload)
     except ConvertTransientError as exc:
         retried = _retry(claim, rows, str(exc), exc, "", requests)
         failed = len(rows) - retried
@@ -155,9 +163,9 @@ def _send(client: ConvertClient, claim: Claim, rows: list[Conversion]) -> _SendR
         rejected = outcome.mark_failed(
             pks, claim.token, requests, str(exc), exc.status_code, exc.response_body
         )
-        return _SendResult(failed=len(rejected))
+        return _SendResult(failed=rejected)
     sent = outcome.mark_sent(pks, claim.token, requests, answer.status_code, answer.body)
-    return _SendResult(sent=len(sent))
+    return _SendResult(sent=sent)
 
 
 def _retry(
@@ -211,12 +219,3 @@ def to_event(row: Conversion) -> ConversionEvent:
         bucketing={str(k): str(v) for k, v in (row.bucketing or {}).items()},
         segments=dict(row.segments or {}),
     )
-
-
-def _request_record(endpoint: str, body: dict[str, Any], batch_size: int) -> dict[str, Any]:
-    """What the admin shows as "request sent": this conversion's part of the batch."""
-    return {
-        "url": endpoint,
-        "batch_size": batch_size,
-        "body": json.loads(encode_json(body)),
-    }
