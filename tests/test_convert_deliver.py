@@ -127,7 +127,7 @@ def test_loop_stops_cleanly_on_sigterm_after_the_current_batch(workers) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_kill_9_mid_batch_then_restart_loses_nothing(workers) -> None:
-    settings = {"BATCH_SIZE": 4, "TIMEOUT": 1.5, "LEASE_SECONDS": 3}
+    settings = {"BATCH_SIZE": 4, "TIMEOUT": 1.0, "LEASE_SECONDS": 3}
     with ConvertStandIn(latency=0.5, account_id="10012345", project_id="10056789") as server:
         make_conversions(10)
         first = workers(server, "--loop", "--interval", "0.1", **settings)

@@ -363,3 +363,11 @@ def test_amount_precision_survives(convert_server) -> None:
     make_conversions(1, amount=Decimal("1234567.8901"))
     deliver_due()
     assert b'"value":1234567.8901}' in convert_server.received[0].raw
+
+
+def test_a_lease_shorter_than_a_request_is_refused(convert_server, convert_settings) -> None:
+    convert_settings(TIMEOUT=10.0, LEASE_SECONDS=11)
+    make_conversions(1)
+    with pytest.raises(ImproperlyConfigured, match="LEASE_SECONDS"):
+        deliver_due()
+    assert statuses() == {"pending": 1}

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 from django_convert.delivery import worker as worker_module
 from django_convert.delivery.client import get_client
@@ -111,6 +112,22 @@ def test_background_with_convert_down_keeps_the_request_fast(
     assert elapsed < 0.5
     wait_for(lambda: row().attempts == 1 and row().status == "pending")
     assert "Could not reach Convert" in row().last_error
+
+
+def test_background_does_not_hammer_a_convert_that_is_down(
+    convert_server, convert_settings, fresh_worker
+) -> None:
+    convert_settings(DELIVERY="background", BATCH_SIZE=2, RETRY_BASE_DELAY=0.5)
+    convert_server.fail(503, times=None)
+    make_conversions(6)  # three batches due
+    fresh_worker.wake()
+    time.sleep(1.2)
+    # One failed request per round, then a pause that doubles (0.5 s, 1 s, ...).
+    assert 2 <= len(convert_server.received) <= 4
+    convert_server.heal()
+    Conversion.objects.update(next_attempt_at=timezone.now())
+    fresh_worker.wake()
+    wait_for(lambda: Conversion.objects.filter(status="sent").count() == 6)
 
 
 def test_background_survives_a_broken_configuration(

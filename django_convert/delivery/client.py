@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django_convert.client import ClientConfig, ConvertClient
 from django_convert.conf import SETTINGS_NAME, get_setting
 
+LEASE_MARGIN = 2.0  # seconds of lease left over after a request that runs into TIMEOUT
 _clients: dict[ClientConfig, ConvertClient] = {}
 _lock = threading.Lock()
 
@@ -39,6 +40,14 @@ def client_config() -> ClientConfig:
 def get_client() -> ConvertClient:
     """The client for the current settings; its session is reused across calls and threads."""
     config = client_config()
+    lease = float(get_setting("LEASE_SECONDS"))
+    if lease < config.timeout + LEASE_MARGIN:
+        # A lease shorter than a request could run out mid-send and let another worker
+        # send the same conversions again.
+        raise ImproperlyConfigured(
+            f"{SETTINGS_NAME}['LEASE_SECONDS'] ({lease:g}) must be at least "
+            f"TIMEOUT + {LEASE_MARGIN:g} ({config.timeout + LEASE_MARGIN:g})."
+        )
     with _lock:
         client = _clients.get(config)
         if client is None:

@@ -108,7 +108,7 @@ def deliver_claim(claim: Claim) -> DeliveryReport:
     client = get_client()
     # Stop sending while there is not enough lease left for one more request to time out.
     deadline = time.monotonic() + (claim.lease_expires - timezone.now()).total_seconds()
-    margin = client.config.timeout + 1.0
+    margin = client.config.timeout + 1.0  # LEASE_MARGIN guarantees the first request fits
     pending: list[list[Conversion]] = [claim.rows]
     while pending:
         rows = pending.pop(0)
@@ -125,7 +125,9 @@ def deliver_claim(claim: Claim) -> DeliveryReport:
         if result.transient:
             report.transient_error = True
             rest = [row for group in pending for row in group]
-            report.retried += _retry(claim, rest, result.error_for_rest, None, "")
+            retried, failed = _retry(claim, rest, result.error_for_rest, None)
+            report.retried += retried
+            report.failed += failed
             break
     return report
 
@@ -153,8 +155,7 @@ def _send(client: ConvertClient, claim: Claim, rows: list[Conversion]) -> _SendR
     try:
         answer = client.post(payload)
     except ConvertTransientError as exc:
-        retried = _retry(claim, rows, str(exc), exc, "", requests)
-        failed = len(rows) - retried
+        retried, failed = _retry(claim, rows, str(exc), exc, requests)
         return _SendResult(retried=retried, failed=failed, transient=True, error_for_rest=str(exc))
     except ConvertRejectedError as exc:
         if len(rows) > 1 and exc.status_code in SPLIT_ON_STATUSES:
@@ -173,19 +174,19 @@ def _retry(
     rows: Sequence[Conversion],
     error: str,
     exc: ConvertTransientError | None,
-    body: str,
     requests: dict[int, dict[str, Any]] | None = None,
-) -> int:
-    """Back off rows with attempts left; fail the others. Returns how many will be retried."""
+) -> tuple[int, int]:
+    """Back off rows with attempts left; fail the others. Returns (retried, failed)."""
     max_attempts = int(get_setting("MAX_ATTEMPTS"))
     base, cap = float(get_setting("RETRY_BASE_DELAY")), float(get_setting("RETRY_MAX_DELAY"))
     requests = requests or {}
     status = exc.status_code if exc else None
-    body = exc.response_body if exc else body
+    body = exc.response_body if exc else ""
     exhausted = [row for row in rows if row.attempts >= max_attempts]
     again = [row for row in rows if row.attempts < max_attempts]
+    failed = 0
     if exhausted:
-        outcome.mark_failed(
+        failed = outcome.mark_failed(
             [row.pk for row in exhausted],
             claim.token,
             {row.pk: requests.get(row.pk) for row in exhausted},
@@ -200,7 +201,7 @@ def _retry(
         + timedelta(seconds=retry_delay(row.attempts, base=base, cap=cap, retry_after=retry_after))
         for row in again
     }
-    return outcome.mark_retry(
+    retried = outcome.mark_retry(
         [row.pk for row in again],
         claim.token,
         {row.pk: requests.get(row.pk) for row in again},
@@ -209,6 +210,7 @@ def _retry(
         status,
         body,
     )
+    return retried, failed
 
 
 def to_event(row: Conversion) -> ConversionEvent:

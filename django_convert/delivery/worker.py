@@ -14,9 +14,11 @@ import os
 import threading
 from datetime import timedelta
 
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.db.models import Min
 from django.utils import timezone
+
+from django_convert.conf import get_setting
 
 logger = logging.getLogger("django_convert")
 
@@ -59,17 +61,32 @@ class BackgroundWorker:
     def _run(self) -> None:
         from django_convert.delivery.deliver import deliver_due
 
-        while not self._stop.is_set():
-            self._wake.clear()  # before delivering: a wake-up during the batch is kept
-            try:
-                deliver_due(should_stop=self._stop.is_set)
-                sleep = seconds_until_next_due()
-            except Exception:
-                logger.exception("Background delivery of conversions failed; will try again.")
-                sleep = ERROR_SECONDS
-            finally:
-                connection.close()  # this thread's own connection; do not hold it idle
-            self._wake.wait(sleep)
+        outages = 0  # consecutive rounds that ended on a retryable Convert error
+        try:
+            while not self._stop.is_set():
+                self._wake.clear()  # before delivering: a wake-up during the batch is kept
+                close_old_connections()
+                try:
+                    report = deliver_due(should_stop=self._stop.is_set)
+                    sleep = seconds_until_next_due()
+                    outages = outages + 1 if report.transient_error else 0
+                    if outages:
+                        # Rows not yet tried are still due: do not hammer a Convert that is down.
+                        sleep = max(sleep, outage_pause(outages))
+                except Exception:
+                    logger.exception("Background delivery of conversions failed; will try again.")
+                    sleep = ERROR_SECONDS
+                finally:
+                    close_old_connections()
+                self._wake.wait(sleep)
+        finally:
+            connection.close()  # this thread's own connection
+
+
+def outage_pause(outages: int) -> float:
+    """Pause after ``outages`` rounds in a row ended on a retryable error: doubling, capped."""
+    base, cap = float(get_setting("RETRY_BASE_DELAY")), float(get_setting("RETRY_MAX_DELAY"))
+    return float(min(cap, IDLE_SECONDS, base * 2 ** (outages - 1)))
 
 
 def seconds_until_next_due() -> float:
