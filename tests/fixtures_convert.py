@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from django_convert.delivery.client import reset_clients
 from tests.convert_server import ConvertStandIn
 
 
@@ -22,16 +23,8 @@ def convert_server() -> Iterator[ConvertStandIn]:
     changes: dict[str, Any] = {"TRACKING_URL": server.url, "TIMEOUT": 2.0}
     with override_settings(DJANGO_CONVERT={**settings.DJANGO_CONVERT, **changes}):
         yield server
-        _forget_clients()
+        reset_clients()  # pooled connections to this server go with it
     server.stop()
-
-
-def _forget_clients() -> None:
-    try:
-        from django_convert.delivery.client import reset_clients
-    except ImportError:  # before the delivery layer exists
-        return
-    reset_clients()
 
 
 def make_conversions(count: int, *, visitors: int = 0, start: int = 0, **fields: Any) -> list[Any]:
