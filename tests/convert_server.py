@@ -217,6 +217,8 @@ class ConvertStandIn:
         self.received: list[Received] = []
         self.faults: list[Fault] = []
         self.connections = 0
+        self.in_flight = 0  # requests being answered right now
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
@@ -351,6 +353,16 @@ class ConvertStandIn:
                 pass
 
             def do_POST(self) -> None:
+                with stand_in._lock:
+                    stand_in.in_flight += 1
+                    stand_in.max_in_flight = max(stand_in.max_in_flight, stand_in.in_flight)
+                try:
+                    self._handle_post()
+                finally:
+                    with stand_in._lock:
+                        stand_in.in_flight -= 1
+
+            def _handle_post(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}

@@ -127,7 +127,7 @@ def test_loop_stops_cleanly_on_sigterm_after_the_current_batch(workers) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_kill_9_mid_batch_then_restart_loses_nothing(workers) -> None:
-    settings = {"BATCH_SIZE": 4, "TIMEOUT": 1.0, "LEASE_SECONDS": 3}
+    settings = {"BATCH_SIZE": 4, "TIMEOUT": 1.0, "LEASE_SECONDS": 4}
     with ConvertStandIn(latency=0.5, account_id="10012345", project_id="10056789") as server:
         make_conversions(10)
         first = workers(server, "--loop", "--interval", "0.1", **settings)
@@ -135,8 +135,9 @@ def test_kill_9_mid_batch_then_restart_loses_nothing(workers) -> None:
         wait_for(lambda: len(server.received) == 1, what="the first request")
         first.kill()  # SIGKILL while its first batch is in flight
         first.wait(10)
+        # The batch in flight, and the next one already claimed behind it (pipelining).
         in_flight = set(Conversion.objects.filter(status="sending").values_list("pk", flat=True))
-        assert len(in_flight) == 4
+        assert len(in_flight) in (4, 8)
 
         second = workers(server, "--loop", "--interval", "0.1", **settings)
         wait_until_ready(second)

@@ -115,6 +115,35 @@ def test_batch_size_bounds_each_request(convert_server, convert_settings) -> Non
     )
 
 
+def test_next_batch_is_prepared_while_one_request_is_in_flight(
+    convert_server, convert_settings
+) -> None:
+    convert_settings(BATCH_SIZE=10)
+    convert_server.latency = 0.1
+    make_conversions(50)
+    started = time.monotonic()
+    report = deliver_due()
+    elapsed = time.monotonic() - started
+    assert (report.sent, report.requests, report.released) == (50, 5, 0)
+    assert convert_server.max_in_flight == 1  # pipelined, never concurrent
+    assert elapsed < 5 * 0.1 + 0.4  # the database work hides behind the latency
+
+
+def test_stop_releases_the_batch_claimed_ahead(convert_server, convert_settings) -> None:
+    convert_settings(BATCH_SIZE=5)
+    make_conversions(15)
+    def stop_after_first() -> bool:
+        return len(convert_server.received) >= 1
+
+    report = deliver_due(should_stop=stop_after_first)
+    assert (report.sent, report.requests) == (5, 1)
+    assert report.released in (0, 5)  # the batch claimed ahead is given back untried
+    assert statuses() == {"sent": 5, "pending": 10}
+    assert set(Conversion.objects.filter(status="pending").values_list("attempts", flat=True)) == {
+        0
+    }
+
+
 def test_queries_per_batch_do_not_grow_with_its_size(convert_server, convert_settings) -> None:
     make_conversions(5)
     with CaptureQueriesContext(connection) as small:

@@ -41,12 +41,13 @@ def get_client() -> ConvertClient:
     """The client for the current settings; its session is reused across calls and threads."""
     config = client_config()
     lease = float(get_setting("LEASE_SECONDS"))
-    if lease < config.timeout + LEASE_MARGIN:
-        # A lease shorter than a request could run out mid-send and let another worker
-        # send the same conversions again.
+    if lease < 2 * config.timeout + LEASE_MARGIN:
+        # A claimed batch may wait for the request before it (pipelining) and then run
+        # into the timeout itself; a lease shorter than that could run out mid-send and
+        # let another worker send the same conversions again.
         raise ImproperlyConfigured(
             f"{SETTINGS_NAME}['LEASE_SECONDS'] ({lease:g}) must be at least "
-            f"TIMEOUT + {LEASE_MARGIN:g} ({config.timeout + LEASE_MARGIN:g})."
+            f"2 * TIMEOUT + {LEASE_MARGIN:g} ({2 * config.timeout + LEASE_MARGIN:g})."
         )
     with _lock:
         client = _clients.get(config)

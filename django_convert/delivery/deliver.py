@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +17,10 @@ from typing import Any
 from django.utils import timezone
 
 from django_convert.client import (
+    ClientConfig,
     ConversionEvent,
     ConvertClient,
+    TrackResult,
     build_body,
     encode_json,
     split_body,
@@ -28,7 +30,7 @@ from django_convert.delivery import outcome
 from django_convert.delivery.backoff import retry_delay
 from django_convert.delivery.claim import Claim, claim_due
 from django_convert.delivery.client import get_client
-from django_convert.exceptions import ConvertRejectedError, ConvertTransientError
+from django_convert.exceptions import ConvertAPIError, ConvertTransientError
 from django_convert.models import Conversion
 
 logger = logging.getLogger("django_convert")
@@ -66,25 +68,58 @@ def deliver_due(
 ) -> DeliveryReport:
     """Deliver every conversion due now, one batch of BATCH_SIZE per request.
 
+    Pipelined: while one batch's request is in flight (on a sender thread), the next
+    batch is claimed and encoded, and the previous outcome recorded, so the database work
+    hides behind Convert's latency. There is never more than one request in flight.
+
     Stops early when Convert has a retryable failure (the rest stays due for the next
     run: no hammering a Convert that is down), when ``limit`` rows were claimed, or
     when ``should_stop()`` says so between batches.
     """
-    get_client()  # a configuration error is raised before anything is claimed
+    client = get_client()  # a configuration error is raised before anything is claimed
     due_at = timezone.now()  # rows whose retry falls due during this run wait for the next
     report = DeliveryReport()
-    while not (should_stop and should_stop()):
+    claimed = 0
+
+    def stopping() -> bool:
+        return report.transient_error or bool(should_stop and should_stop())
+
+    def claim_next() -> _Batch | None:
+        nonlocal claimed
         size = int(get_setting("BATCH_SIZE"))
         if limit is not None:
-            size = min(size, limit - report.claimed)
-            if size <= 0:
-                break
+            size = min(size, limit - claimed)
+        if size <= 0 or stopping():
+            return None
         claim = claim_due(size, due_at=due_at)
-        if not claim.rows:
-            break
-        report.add(deliver_claim(claim))
-        if report.transient_error:
-            break
+        claimed += len(claim.rows)
+        return _prepare(client.config, claim, claim.rows) if claim.rows else None
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="django-convert-send") as sender:
+        in_flight: tuple[_Batch, Future[_Answer]] | None = None
+        while True:
+            upcoming = claim_next()  # overlaps the request in flight
+            if in_flight is not None:
+                batch, future = in_flight
+                answer = future.result()
+                in_flight = None
+                if (
+                    isinstance(answer, TrackResult)
+                    and upcoming is not None
+                    and not stopping()
+                    and _may_send(upcoming, client)
+                ):
+                    in_flight = (upcoming, sender.submit(_post, client, upcoming.payload))
+                    upcoming = None
+                # Failures (split, retry) are handled here, synchronously, before going on.
+                report.add(deliver_claim(batch.claim, first=(batch, answer)))
+            if upcoming is not None:
+                if stopping() or not _may_send(upcoming, client):
+                    report.add(_release(upcoming.claim))
+                else:
+                    in_flight = (upcoming, sender.submit(_post, client, upcoming.payload))
+            if in_flight is None:
+                break
     return report
 
 
@@ -102,22 +137,28 @@ def deliver_conversions(ids: Collection[int]) -> DeliveryReport:
     return report
 
 
-def deliver_claim(claim: Claim) -> DeliveryReport:
-    """Send claimed rows (splitting a rejected batch), and record what happened."""
+def deliver_claim(claim: Claim, *, first: tuple[_Batch, _Answer] | None = None) -> DeliveryReport:
+    """Send claimed rows (splitting a rejected batch), and record what happened.
+
+    ``first``: the whole claim was already sent (by the pipeline) with this answer.
+    """
     report = DeliveryReport(claimed=len(claim.rows))
     client = get_client()
-    # Stop sending while there is not enough lease left for one more request to time out.
-    deadline = time.monotonic() + (claim.lease_expires - timezone.now()).total_seconds()
-    margin = client.config.timeout + 1.0  # LEASE_MARGIN guarantees the first request fits
     pending: list[list[Conversion]] = [claim.rows]
     while pending:
         rows = pending.pop(0)
-        if time.monotonic() + margin > deadline:
-            untried = [row.pk for group in [rows, *pending] for row in group]
-            report.released += outcome.release(untried, claim.token)
-            break
+        if first is not None:
+            batch, answer = first
+            first = None
+        else:
+            batch = _prepare(client.config, claim, rows)
+            if not _may_send(batch, client):
+                untried = [row.pk for group in [rows, *pending] for row in group]
+                report.released += outcome.release(untried, claim.token)
+                break
+            answer = _post(client, batch.payload)
         report.requests += 1
-        result = _send(client, claim, rows)
+        result = _record(batch, answer)
         report.sent += result.sent
         report.failed += result.failed
         report.retried += result.retried
@@ -142,8 +183,18 @@ class _SendResult:
     error_for_rest: str = ""
 
 
-def _send(client: ConvertClient, claim: Claim, rows: list[Conversion]) -> _SendResult:
-    config = client.config
+_Answer = TrackResult | ConvertAPIError
+
+
+@dataclass
+class _Batch:
+    claim: Claim
+    rows: list[Conversion]
+    payload: bytes
+    requests: dict[int, dict[str, Any]]
+
+
+def _prepare(config: ClientConfig, claim: Claim, rows: list[Conversion]) -> _Batch:
     events = [to_event(row) for row in rows]
     payload = encode_json(build_body(config, events))
     # What the admin shows as "request sent": each conversion's own part of the batch.
@@ -151,22 +202,46 @@ def _send(client: ConvertClient, claim: Claim, rows: list[Conversion]) -> _SendR
         row.pk: {"url": config.endpoint, "batch_size": len(rows), "body": part}
         for row, part in zip(rows, split_body(json.loads(payload), events), strict=True)
     }
-    pks = [row.pk for row in rows]
+    return _Batch(claim, rows, payload, requests)
+
+
+def _post(client: ConvertClient, payload: bytes) -> _Answer:
+    """Runs on the sender thread: HTTP only, no database."""
     try:
-        answer = client.post(payload)
-    except ConvertTransientError as exc:
-        retried, failed = _retry(claim, rows, str(exc), exc, requests)
-        return _SendResult(retried=retried, failed=failed, transient=True, error_for_rest=str(exc))
-    except ConvertRejectedError as exc:
-        if len(rows) > 1 and exc.status_code in SPLIT_ON_STATUSES:
-            half = len(rows) // 2
-            return _SendResult(split=[rows[:half], rows[half:]])
-        rejected = outcome.mark_failed(
-            pks, claim.token, requests, str(exc), exc.status_code, exc.response_body
+        return client.post(payload)
+    except ConvertAPIError as exc:
+        return exc
+
+
+def _may_send(batch: _Batch, client: ConvertClient) -> bool:
+    """Whether the batch's lease outlasts one more request running into the timeout."""
+    left = (batch.claim.lease_expires - timezone.now()).total_seconds()
+    return left > client.config.timeout + 1.0
+
+
+def _release(claim: Claim) -> DeliveryReport:
+    released = outcome.release([row.pk for row in claim.rows], claim.token)
+    return DeliveryReport(claimed=len(claim.rows), released=released)
+
+
+def _record(batch: _Batch, answer: _Answer) -> _SendResult:
+    claim, rows, requests = batch.claim, batch.rows, batch.requests
+    pks = [row.pk for row in rows]
+    if isinstance(answer, TrackResult):
+        sent = outcome.mark_sent(pks, claim.token, requests, answer.status_code, answer.body)
+        return _SendResult(sent=sent)
+    if isinstance(answer, ConvertTransientError):
+        retried, failed = _retry(claim, rows, str(answer), answer, requests)
+        return _SendResult(
+            retried=retried, failed=failed, transient=True, error_for_rest=str(answer)
         )
-        return _SendResult(failed=rejected)
-    sent = outcome.mark_sent(pks, claim.token, requests, answer.status_code, answer.body)
-    return _SendResult(sent=sent)
+    if len(rows) > 1 and answer.status_code in SPLIT_ON_STATUSES:
+        half = len(rows) // 2
+        return _SendResult(split=[rows[:half], rows[half:]])
+    rejected = outcome.mark_failed(
+        pks, claim.token, requests, str(answer), answer.status_code, answer.response_body
+    )
+    return _SendResult(failed=rejected)
 
 
 def _retry(

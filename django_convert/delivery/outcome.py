@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field
+from django.db.models import F, Field
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -186,10 +186,13 @@ def mark_retry(
 
 
 def release(pks: Sequence[int], token: uuid.UUID) -> int:
-    """Give rows back untried (their lease would run out first): due again right away."""
-    return _update_held(
-        pks,
-        token,
-        {"status": Conversion.Status.PENDING.value, "next_attempt_at": timezone.now()},
-        {},
+    """Give claimed rows back untried: due again right away, the attempt not counted."""
+    return int(
+        Conversion.objects.filter(
+            pk__in=pks, lease_token=token, status=Conversion.Status.SENDING
+        ).update(
+            status=Conversion.Status.PENDING,
+            next_attempt_at=timezone.now(),
+            attempts=F("attempts") - 1,
+        )
     )
