@@ -132,6 +132,7 @@ def test_next_batch_is_prepared_while_one_request_is_in_flight(
 def test_stop_releases_the_batch_claimed_ahead(convert_server, convert_settings) -> None:
     convert_settings(BATCH_SIZE=5)
     make_conversions(15)
+
     def stop_after_first() -> bool:
         return len(convert_server.received) >= 1
 
