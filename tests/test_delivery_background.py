@@ -166,7 +166,7 @@ def test_fork_gives_the_child_a_fresh_worker_and_no_parent_sockets(
 
 
 def test_interpreter_exit_finishes_the_batch_in_flight(convert_server) -> None:
-    make_conversions(1)
+    make_conversions(3)
     convert_server.latency = 1.0
     script = textwrap.dedent(
         """
@@ -181,15 +181,22 @@ def test_interpreter_exit_finishes_the_batch_in_flight(convert_server) -> None:
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", script],
-        env=worker_env(convert_server, DELIVERY="background"),
+        env=worker_env(convert_server, DELIVERY="background", BATCH_SIZE=1),
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+    assert "failed" not in done.stderr
     assert time.monotonic() - started < 10
-    assert Conversion.objects.get().status == "sent"
+    # The batch in flight was recorded; the one claimed behind it was given back untried.
+    rows = {row.transaction_id: row for row in Conversion.objects.all()}
+    assert rows["ORDER-0"].status == "sent"
+    assert [(rows[t].status, rows[t].attempts) for t in ("ORDER-1", "ORDER-2")] == [
+        ("pending", 0),
+        ("pending", 0),
+    ]
     assert convert_server.accepted_transaction_ids() == ["ORDER-0"]
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -95,31 +95,28 @@ def deliver_due(
         claimed += len(claim.rows)
         return _prepare(client.config, claim, claim.rows) if claim.rows else None
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="django-convert-send") as sender:
-        in_flight: tuple[_Batch, Future[_Answer]] | None = None
-        while True:
-            upcoming = claim_next()  # overlaps the request in flight
-            if in_flight is not None:
-                batch, future = in_flight
-                answer = future.result()
-                in_flight = None
-                if (
-                    isinstance(answer, TrackResult)
-                    and upcoming is not None
-                    and not stopping()
-                    and _may_send(upcoming, client)
-                ):
-                    in_flight = (upcoming, sender.submit(_post, client, upcoming.payload))
-                    upcoming = None
-                # Failures (split, retry) are handled here, synchronously, before going on.
-                report.add(deliver_claim(batch.claim, first=(batch, answer)))
-            if upcoming is not None:
-                if stopping() or not _may_send(upcoming, client):
-                    report.add(_release(upcoming.claim))
-                else:
-                    in_flight = (upcoming, sender.submit(_post, client, upcoming.payload))
-            if in_flight is None:
-                break
+    in_flight: _InFlight | None = None
+    while True:
+        upcoming = claim_next()  # overlaps the request in flight
+        if in_flight is not None:
+            batch, answer = in_flight.batch, in_flight.answer()
+            in_flight = None
+            if (
+                isinstance(answer, TrackResult)
+                and upcoming is not None
+                and not stopping()
+                and _may_send(upcoming, client)
+            ):
+                in_flight, upcoming = _InFlight(client, upcoming), None
+            # Failures (split, retry) are handled here, synchronously, before going on.
+            report.add(deliver_claim(batch.claim, first=(batch, answer)))
+        if upcoming is not None:
+            if stopping() or not _may_send(upcoming, client):
+                report.add(_release(upcoming.claim))
+            else:
+                in_flight = _InFlight(client, upcoming)
+        if in_flight is None:
+            break
     return report
 
 
@@ -203,6 +200,38 @@ def _prepare(config: ClientConfig, claim: Claim, rows: list[Conversion]) -> _Bat
         for row, part in zip(rows, split_body(json.loads(payload), events), strict=True)
     }
     return _Batch(claim, rows, payload, requests)
+
+
+class _InFlight:
+    """One request running on its own daemon thread (HTTP only, no database).
+
+    A plain thread rather than an executor: executors refuse new work once interpreter
+    shutdown begins, while the background worker may still be finishing a batch.
+    """
+
+    def __init__(self, client: ConvertClient, batch: _Batch) -> None:
+        self.batch = batch
+        self._done = threading.Event()
+        self._answer: _Answer | None = None
+        self._error: BaseException | None = None
+        threading.Thread(
+            target=self._run, args=(client,), name="django-convert-send", daemon=True
+        ).start()
+
+    def _run(self, client: ConvertClient) -> None:
+        try:
+            self._answer = _post(client, self.batch.payload)
+        except BaseException as exc:  # re-raised in the delivering thread
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def answer(self) -> _Answer:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._answer is not None
+        return self._answer
 
 
 def _post(client: ConvertClient, payload: bytes) -> _Answer:
