@@ -12,3 +12,6 @@ class DjangoConvertConfig(AppConfig):
     def ready(self) -> None:
         # Registers the system checks; the import is the registration.
         from django_convert import checks  # noqa: F401
+        from django_convert.conversions.receivers import connect as connect_conversion_rules
+
+        connect_conversion_rules()
