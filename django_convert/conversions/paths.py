@@ -106,3 +106,34 @@ def _takes_no_arguments(function: Any, bound: bool) -> bool:
         or parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
         for parameter in parameters
     )
+
+
+def visitor_path_problem(model: type[models.Model], path: object) -> str | None:
+    """Like :func:`path_problem`, and a field at the end must be a user or a string."""
+    problem = path_problem(model, path)
+    if problem is not None or not isinstance(path, str):
+        return problem
+    current: Any = model
+    field: Any = None
+    for part in path.split("."):
+        if not (isinstance(current, type) and issubclass(current, models.Model)):
+            return None
+        field = _field(current, part)
+        if field is None:
+            return None  # a property or method: its type is known only at save time
+        current = field.related_model if field.is_relation and part == field.name else object
+    if field.is_relation:
+        if field.related_model is get_user_model():
+            return None
+        return (
+            f"{path!r} leads to {field.related_model._meta.label}; the visitor path must lead "
+            "to a User or to a visitor-id string."
+        )
+    if isinstance(field, models.CharField | models.TextField):
+        return None
+    if field.attname == path.split(".")[-1] and field.name != field.attname:
+        return None  # "user_id": the user's key
+    return (
+        f"{path!r} is a {type(field).__name__}; the visitor path must lead to a User "
+        "or to a visitor-id string."
+    )
