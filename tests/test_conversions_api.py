@@ -12,6 +12,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from django_convert import track_conversion
+from django_convert.conversions import record as record_module
+from django_convert.conversions import sql as sql_module
 from django_convert.exceptions import ConversionError, InvalidVisitorId
 from django_convert.models import Conversion, Visitor
 from django_convert.signals import conversion_recorded
@@ -254,11 +256,12 @@ def test_duplicate_does_not_break_the_callers_transaction(visitor: Visitor) -> N
 
 
 def test_queries_inside_a_transaction(visitor: Visitor) -> None:
-    # One SELECT (visitor + bucketing joined), then the INSERT in a savepoint.
+    # One SELECT (visitor + bucketing joined), then INSERT ... ON CONFLICT DO NOTHING:
+    # no savepoint is needed, since a duplicate is not an error.
     with CaptureQueriesContext(connection) as queries:
         track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
-    sql = [query["sql"].split()[0].upper() for query in queries]
-    assert sql == ["SELECT", "SAVEPOINT", "INSERT", "RELEASE"]
+    assert [query["sql"].split()[0].upper() for query in queries] == ["SELECT", "INSERT"]
+    assert "ON CONFLICT" in queries[1]["sql"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -274,8 +277,51 @@ def test_queries_under_autocommit() -> None:
     assert Conversion.objects.count() == 1
 
 
+@pytest.fixture
+def without_on_conflict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Act like a database without INSERT ... ON CONFLICT (the savepoint fallback)."""
+    monkeypatch.setattr(sql_module, "skips_duplicates", lambda using: False)
+    monkeypatch.setattr(record_module, "skips_duplicates", lambda using: False)
+    monkeypatch.setattr(sql_module, "_INSERT_SQL", {})
+
+
+def test_fallback_catches_the_duplicate_in_a_savepoint(
+    visitor: Visitor, without_on_conflict: None
+) -> None:
+    with transaction.atomic():
+        first = track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
+        with CaptureQueriesContext(connection) as queries:
+            second = track_conversion(
+                visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1"
+            )
+        Visitor.objects.create(visitor_id="v-after")  # the transaction is still usable
+    assert first is not None
+    assert second is not None
+    assert second.pk == first.pk
+    verbs = [query["sql"].split()[0].upper() for query in queries]
+    assert verbs == ["SELECT", "SAVEPOINT", "INSERT", "ROLLBACK", "RELEASE", "SELECT"]
+    assert "ON CONFLICT" not in queries[2]["sql"]
+    assert Conversion.objects.count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_calls_record_one_conversion(on_postgres: None) -> None:
+def test_fallback_under_autocommit(without_on_conflict: None) -> None:
+    make_visitor()
+    first = track_conversion(visitor_id="v-7f3a9c", goal_id=GOAL, transaction_id="T1")
+    second = track_conversion(visitor_id="v-7f3a9c", goal_id=GOAL, transaction_id="T1")
+    assert first is not None
+    assert second is not None
+    assert first.pk == second.pk
+    assert Conversion.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fallback", [False, True], ids=["on-conflict", "savepoint"])
+def test_concurrent_calls_record_one_conversion(
+    on_postgres: None, fallback: bool, request: pytest.FixtureRequest
+) -> None:
+    if fallback:
+        request.getfixturevalue("without_on_conflict")
     make_visitor()
     threads_count = 8
     barrier = threading.Barrier(threads_count)

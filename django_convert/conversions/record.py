@@ -9,6 +9,7 @@ from functools import partial
 from django.db import IntegrityError, transaction
 
 from django_convert.conversions.snapshot import Snapshot
+from django_convert.conversions.sql import insert_conversion, skips_duplicates
 from django_convert.models import Conversion
 from django_convert.signals import conversion_recorded
 
@@ -29,10 +30,9 @@ def write_conversion(
     """Insert the outbox row, or return the one already there: ``(row, created)``.
 
     Idempotent under concurrency: the unique (goal_id, transaction_id) constraint decides,
-    not a read-then-write. Inside a transaction the INSERT runs in a savepoint, so a
-    duplicate never breaks the caller's transaction (PostgreSQL aborts a transaction on
-    any error otherwise); under autocommit the INSERT is atomic by itself, so no savepoint
-    is spent on the common path.
+    not a read-then-write. A duplicate never breaks the caller's transaction: it is an
+    ``ON CONFLICT DO NOTHING`` where the database has it (one statement, no savepoint),
+    else an IntegrityError caught inside a savepoint.
     """
     conversion = Conversion(
         goal_id=goal_id,
@@ -45,20 +45,30 @@ def write_conversion(
         custom_dimensions=custom_dimensions,
         origin=origin[:255],
     )
-    try:
-        if transaction.get_connection(using).in_atomic_block:
-            with transaction.atomic(using=using):
-                conversion.save(force_insert=True, using=using)
-        else:
-            conversion.save(force_insert=True, using=using)
-    except IntegrityError:
+    if skips_duplicates(using):
+        created = insert_conversion(conversion, using)
+    else:
+        try:
+            if transaction.get_connection(using).in_atomic_block:
+                # PostgreSQL-like backends abort the whole transaction on an error, and
+                # no backend should leave the caller's transaction half-broken.
+                with transaction.atomic(using=using):
+                    created = insert_conversion(conversion, using)
+            else:
+                created = insert_conversion(conversion, using)
+        except IntegrityError:
+            created = False
+    if not created:
         existing = (
             Conversion.objects.using(using)
             .filter(goal_id=goal_id, transaction_id=transaction_id)
             .first()
         )
-        if existing is None:  # another constraint failed: not a duplicate
-            raise
+        if existing is None:
+            raise IntegrityError(
+                f"The conversion for goal {goal_id} / transaction {transaction_id} conflicts "
+                "with a row this transaction cannot see (isolation level?) or another constraint."
+            )
         logger.debug(
             "Conversion for goal %s / transaction %s already recorded (id %s); not adding another.",
             goal_id,

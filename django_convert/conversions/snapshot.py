@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
+from django_convert.conversions.sql import SNAPSHOT_FIELDS, select_snapshot
 from django_convert.models import Visitor
 
 # The Visitor columns that make up its segments (see Visitor.segments()).
-SEGMENT_FIELDS = (
-    "browser",
-    "devices",
-    "source",
-    "visitor_type",
-    "country",
-    "campaign",
-    "custom_segments",
-)
+SEGMENT_FIELDS = SNAPSHOT_FIELDS[1:]
 
 
 @dataclass(frozen=True)
@@ -36,21 +30,19 @@ def load_snapshot(
     Returns None when no Visitor row matches. One row comes back per bucketing row (or a
     single row with NULL bucketing), which is cheaper than a prefetch's second query.
     """
-    lookup = {"visitor_id": visitor_id} if user_id is None else {"user_id": user_id}
-    rows = list(
-        Visitor.objects.using(using)
-        .filter(**lookup)
-        .order_by()
-        .values_list(
-            "visitor_id",
-            *SEGMENT_FIELDS,
-            "bucketings__experience_id",
-            "bucketings__variation_id",
-        )
-    )
+    if user_id is None:
+        rows = select_snapshot("visitor_id", visitor_id, using)
+    else:
+        rows = select_snapshot("user", user_id, using)
     if not rows:
         return None
     first = rows[0]
-    visitor = Visitor(visitor_id=first[0], **dict(zip(SEGMENT_FIELDS, first[1:-2], strict=True)))
+    # Visitor.segments() only reads these attributes: call it on them, without paying
+    # for a model instance, so the API shape stays defined in one place.
+    columns = SimpleNamespace(**dict(zip(SEGMENT_FIELDS, first[1:-2], strict=True)))
     bucketing = {row[-2]: row[-1] for row in rows if row[-2] is not None}
-    return Snapshot(visitor_id=first[0], bucketing=bucketing, segments=visitor.segments())
+    return Snapshot(
+        visitor_id=first[0],
+        bucketing=bucketing,
+        segments=Visitor.segments(columns),  # type: ignore[arg-type]
+    )
