@@ -294,7 +294,10 @@ def test_failed_outbox_write_in_a_transaction_rolls_the_save_back(
 
 @pytest.mark.django_db(transaction=True)
 def test_failed_outbox_write_under_autocommit_is_logged_loudly(
-    convert_settings: Any, failing_outbox: None, caplog: pytest.LogCaptureFixture
+    convert_settings: Any,
+    failing_outbox: None,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     make_visitor("v-guest")
     convert_settings(CONVERSIONS=[{**ORDER_RULE, "visitor": "visitor_id"}])
@@ -305,6 +308,12 @@ def test_failed_outbox_write_under_autocommit_is_logged_loudly(
     assert f"testapp.Order {order.pk} was saved (autocommit)" in record.getMessage()
     assert "NOT recorded" in record.getMessage()
     assert record.exc_info is not None
+    assert not Conversion.objects.exists()
+    # Saving again replays it, and only once.
+    monkeypatch.undo()
+    order.save()
+    order.save()
+    assert Conversion.objects.get().transaction_id == order.number
 
 
 # Concurrency ---------------------------------------------------------------------------------
