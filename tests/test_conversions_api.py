@@ -114,6 +114,20 @@ def test_by_user(django_user_model: Any) -> None:
     assert conversion.bucketing == BUCKETING
 
 
+def test_user_must_be_a_user(visitor: Visitor) -> None:
+    with pytest.raises(ConversionError, match="user must be a User, not Visitor"):
+        track_conversion(user=visitor, goal_id=GOAL)
+    assert not Conversion.objects.exists()
+
+
+def test_origin_says_what_recorded_it(visitor: Visitor) -> None:
+    conversion = track_conversion(
+        visitor_id=visitor.visitor_id, goal_id=GOAL, origin="stripe webhook evt_123"
+    )
+    assert conversion is not None
+    assert Conversion.objects.get().origin == "stripe webhook evt_123"
+
+
 def test_user_without_visitor_records_nothing_and_warns(
     django_user_model: Any, caplog: pytest.LogCaptureFixture
 ) -> None:

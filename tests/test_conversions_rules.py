@@ -182,6 +182,19 @@ def test_bad_data_is_logged_and_the_save_still_succeeds(
     assert f"testapp.Order {order.pk}" in record.getMessage()
 
 
+def test_pii_visitor_id_is_refused_and_the_save_still_succeeds(
+    convert_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    convert_settings(CONVERSIONS=[{**ORDER_RULE, "visitor": "visitor_id"}])
+    with caplog.at_level(logging.ERROR, logger="django_convert"):
+        order = Order.objects.create(number="N1", visitor_id="ann@example.com", status="paid")
+    assert Order.objects.filter(pk=order.pk).exists()
+    assert not Conversion.objects.exists()
+    [record] = [r for r in caplog.records if r.name == "django_convert"]
+    assert "looks like personal data" in record.getMessage()
+    assert "ann@example.com" not in record.getMessage()  # the log does not leak it either
+
+
 def test_rules_follow_override_settings(buyer: Any, convert_settings: Any) -> None:
     Order.objects.create(number="N1", user=buyer, status="paid")
     assert not Conversion.objects.exists()

@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db import router
 
 from django_convert.conf import get_setting
@@ -56,6 +57,10 @@ def track_conversion(
         raise ConversionError("Pass exactly one of visitor_id or user to track_conversion().")
     if goal_id is None:
         raise ConversionError("track_conversion() needs a goal_id.")
+    if user is not None and not isinstance(user, get_user_model()):
+        raise ConversionError(
+            f"user must be a {get_user_model().__name__}, not {type(user).__name__}."
+        )
     from django_convert.models import Conversion
 
     return record_conversion(
