@@ -6,14 +6,16 @@ outbox INSERT (in a savepoint inside a transaction) and the Python around them. 
 ``Plain`` (a model no rule names) is shown for reference. Both autocommit (a view without
 ATOMIC_REQUESTS) and one transaction per save (ATOMIC_REQUESTS) are measured.
 
-Delivery is "manual" here: nothing is sent. Recording does not talk to Convert in any
-mode (delivery runs after commit, elsewhere), so the figure is the recording cost alone.
+Delivery is "manual" by default: nothing is sent, so the figure is the recording cost
+alone. ``BENCH_DELIVERY=background python -m benchmarks bench_request_path`` measures
+another mode (recording itself never talks to Convert; delivery runs after commit).
 """
 
 from __future__ import annotations
 
 import gc
 import itertools
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -23,6 +25,7 @@ from typing import Any
 from benchmarks.harness import Result
 
 NAME = "request_path"
+DELIVERY = os.environ.get("BENCH_DELIVERY", "manual")
 SAVES_PER_ROUND = 300
 ROUNDS = 9
 
@@ -82,7 +85,7 @@ def run() -> list[Result]:
             visitor=visitor, experience_id=f"10012723{experience}", variation_id="1001186427"
         )
     numbers = itertools.count()
-    base = {**settings.DJANGO_CONVERT, "DELIVERY": "manual"}
+    base = {**settings.DJANGO_CONVERT, "DELIVERY": DELIVERY}
     with_rule = override_settings(DJANGO_CONVERT={**base, "CONVERSIONS": [RULE]})
     without_rule = override_settings(DJANGO_CONVERT={**base, "CONVERSIONS": []})
 
@@ -113,7 +116,7 @@ def run() -> list[Result]:
             assert Conversion.objects.count() == before + 1, "the rule did not record"
         median = {name: statistics.median(values) * 1000 for name, values in timings.items()}
         added = median["order+rule"] - median["order"]
-        note = f"{vendor}, {mode}, DELIVERY=manual"
+        note = f"{vendor}, {mode}, DELIVERY={DELIVERY}"
         results += [
             Result(NAME, f"{mode}: Plain save (no rule)", median["plain"], "ms", note),
             Result(NAME, f"{mode}: Order save, no rule", median["order"], "ms", note),

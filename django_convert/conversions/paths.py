@@ -32,8 +32,8 @@ def resolve(instance: Any, path: str) -> Any:
 def resolve_visitor(instance: Any, path: str) -> tuple[str | None, Any]:
     """``(visitor_id, user_id)``: what ``path`` points at, as the recorder wants it.
 
-    A foreign key to the user model is read through its ``_id`` column, so naming
-    ``"user"`` costs no query for the User row itself.
+    A foreign key (or one-to-one field) to the user model is read through its ``_id``
+    column, so naming ``"user"`` costs no query for the User row itself.
     """
     *head, last = path.split(".")
     owner = resolve(instance, ".".join(head)) if head else instance
@@ -42,7 +42,7 @@ def resolve_visitor(instance: Any, path: str) -> tuple[str | None, Any]:
     user_model = get_user_model()
     if isinstance(owner, models.Model):
         field = _field(type(owner), last)
-        if field is not None and field.many_to_one and field.related_model is user_model:
+        if field is not None and field.concrete and field.related_model is user_model:
             return None, getattr(owner, field.attname)
     value = resolve(owner, last)
     if value is None or isinstance(value, str):
