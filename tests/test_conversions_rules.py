@@ -234,6 +234,29 @@ def test_broken_rule_is_skipped_and_logged(
     assert "goal_id must be a digit string" in messages
 
 
+@pytest.mark.parametrize(
+    ("conversions", "message"),
+    [
+        ({"model": "testapp.Order"}, "must be a list"),
+        (["testapp.Order"], "is not a dict"),
+        ([{"model": "testapp.Order", "goal_id": GOAL}], "has no visitor"),
+    ],
+)
+def test_unusable_settings_are_logged_not_raised(
+    buyer: Any,
+    convert_settings: Any,
+    caplog: pytest.LogCaptureFixture,
+    conversions: Any,
+    message: str,
+) -> None:
+    convert_settings(CONVERSIONS=conversions)
+    with caplog.at_level(logging.ERROR, logger="django_convert"):
+        Order.objects.create(number="N1", user=buyer, status="paid")
+    assert Order.objects.exists()
+    assert not Conversion.objects.exists()
+    assert message in " ".join(r.getMessage() for r in caplog.records)
+
+
 def test_signal_after_commit(
     buyer: Any, order_rule: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
