@@ -164,6 +164,7 @@ def test_custom_dimensions(convert_settings: Any, dimensions: Any, error_id: str
     assert error.id == error_id
 
 
+@pytest.mark.django_db  # Django 6's check command also runs database checks
 def test_errors_stop_manage_py_check(convert_settings: Any) -> None:
     convert_settings(CONVERSIONS=[{**ORDER_RULE, "model": "testapp.Nope"}])
     with pytest.raises(SystemCheckError) as raised:
