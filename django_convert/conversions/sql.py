@@ -79,7 +79,7 @@ def insert_conversion(conversion: Conversion, using: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if returning:
-            row = connection.ops.fetch_returned_insert_columns(cursor, ())
+            row = cursor.fetchone()
             if row is None:  # ON CONFLICT DO NOTHING: the row exists already
                 return False
             (pk,) = row
@@ -95,9 +95,17 @@ def insert_conversion(conversion: Conversion, using: str) -> bool:
 
 def skips_duplicates(using: str) -> bool:
     """Whether :func:`insert_conversion` turns a duplicate into False instead of an error."""
-    features = connections[using].features
-    return bool(
-        features.supports_update_conflicts_with_target and features.can_return_columns_from_insert
+    connection = connections[using]
+    return _returns_pk(connection) and bool(
+        connection.features.supports_update_conflicts_with_target
+    )
+
+
+def _returns_pk(connection: Any) -> bool:
+    # "INSERT ... RETURNING col" as PostgreSQL and SQLite >= 3.35 write it. Other backends
+    # (and Django's helpers for it, renamed between Django versions) are not relied on.
+    return connection.vendor in ("postgresql", "sqlite") and bool(
+        connection.features.can_return_columns_from_insert
     )
 
 
@@ -160,8 +168,7 @@ def _insert_sql(connection: Any) -> tuple[str, bool]:
             quote(_field(Conversion, name).column) for name in ("goal_id", "transaction_id")
         )
         sql = f"{sql} ON CONFLICT ({unique}) DO NOTHING"
-    returning = bool(connection.features.can_return_columns_from_insert)
+    returning = _returns_pk(connection)
     if returning:
-        returning_sql, _params = connection.ops.return_insert_columns([Conversion._meta.pk])
-        sql = f"{sql} {returning_sql}"
+        sql = f"{sql} RETURNING {quote(_field(Conversion, 'id').column)}"
     return sql, returning
