@@ -38,7 +38,8 @@ def select_snapshot(lookup: str, value: Any, using: str) -> list[tuple[Any, ...]
     """Rows of ``(*SNAPSHOT_FIELDS, experience_id, variation_id)`` for one visitor.
 
     ``lookup`` is "visitor_id" or "user"; the bucketing columns are NULL for a visitor
-    without bucketing (LEFT JOIN), and there are no rows for an unknown visitor.
+    without bucketing (LEFT JOIN), and there are no rows for an unknown visitor. The
+    visitor columns repeat on every row; only the first row's JSON is decoded.
     """
     connection = connections[using]
     sql = _SELECT_SQL.get((using, lookup))
@@ -47,15 +48,13 @@ def select_snapshot(lookup: str, value: Any, using: str) -> list[tuple[Any, ...]
     param = _field(Visitor, lookup).get_db_prep_value(value, connection, prepared=False)
     with connection.cursor() as cursor:
         cursor.execute(sql, [param])
-        rows = cursor.fetchall()
-    json_fields = _json_fields()
-    decoded = []
-    for row in rows:
-        values = list(row)
-        for position, field in json_fields:
-            values[position] = field.from_db_value(values[position], None, connection)
-        decoded.append(tuple(values))
-    return decoded
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    if rows:
+        first = list(rows[0])
+        for position, field in _json_fields():
+            first[position] = field.from_db_value(first[position], None, connection)
+        rows[0] = tuple(first)
+    return rows
 
 
 def insert_conversion(conversion: Conversion, using: str) -> bool:
