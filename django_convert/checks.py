@@ -24,6 +24,7 @@ from django_convert.conf import SETTINGS_NAME, get_setting, unknown_settings
 
 MIDDLEWARE_PATH = "django_convert.middleware.ConvertVisitorMiddleware"
 AUTH_MIDDLEWARE_PATH = "django.contrib.auth.middleware.AuthenticationMiddleware"
+DEFAULT_RESOLVER = "django_convert.identity.resolvers.default_resolver"
 DELIVERY_MODES = ("background", "immediate", "task", "celery", "manual")
 
 
@@ -138,8 +139,8 @@ def check_resolver_importable(
             Error(
                 f"{SETTINGS_NAME}['VISITOR_ID_RESOLVER'] is {path!r}, "
                 f"which cannot be used: {error}",
-                hint="Name a function that takes a request and returns a visitor id, e.g. "
-                '"django_convert.identity.resolvers.default_resolver".',
+                hint="Name a function that takes a request and returns a visitor id, "
+                f'e.g. "{DEFAULT_RESOLVER}".',
                 id="django_convert.E020",
             )
         ]
