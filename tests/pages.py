@@ -18,7 +18,8 @@ from django.views.decorators.csrf import csrf_exempt
 STANDIN_JS = Path(__file__).with_name("convert_standin.js")
 
 LAYOUT = """{% load convert %}<!doctype html>
-<html><head><meta charset="utf-8"><title>page</title>{% convert_head %}</head>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>page</title>
+{% convert_head %}</head>
 <body><p id="visitor-id">{{ request.convert_visitor_id }}</p></body></html>"""
 
 
