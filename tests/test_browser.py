@@ -214,3 +214,13 @@ def test_login_does_not_split_the_visitor(device, standin) -> None:
     assert visitor.visitor_id == laptop_id
     assert visitor.user == user
     assert visitor.bucketing_data() == {"100127238": "1001186427", "100200300": "100400500"}
+
+
+@pytest.mark.parametrize("setting", ["CSRF_COOKIE_HTTPONLY", "CSRF_USE_SESSIONS"])
+def test_embedded_csrf_token_when_scripts_cannot_read_the_cookie(
+    device, standin, settings, setting
+) -> None:
+    setattr(settings, setting, True)
+    laptop = device()
+    visitor_id = assert_identified_before_bucketing(laptop.view(expect_post=True))
+    assert Visitor.objects.get(visitor_id=visitor_id).bucketing_data()

@@ -44,29 +44,50 @@ def test_head_order_identify_listener_then_script(request_) -> None:
     html = render("{% convert_head %}", request_)
     [(_inline_attrs, inline), (src_attrs, src_body)] = scripts(html)
     assert inline.index('what:"identify"') < inline.index('"snippet.experiences_evaluated"')
-    assert 'params:{"visitorId":"3f2b9c1e8a7d4b6c9e0f1a2b3c4d5e6f"}' in inline
+    assert 'params:{visitorId:"3f2b9c1e8a7d4b6c9e0f1a2b3c4d5e6f"}' in inline
     assert src_attrs == ' src="//cdn-4.convertexperiments.com/v1/js/10012345-10056789.js"'
     assert src_body == ""
     assert "async" not in html
     assert "defer" not in html
 
 
+def listener_config(html: str) -> dict:
+    [(_, body)] = scripts(html)
+    return json.loads(re.search(r"\}\)\((\{.*\})\);$", body).group(1))
+
+
 def test_listener_config(request_) -> None:
     html = render("{% convert_listener %}", request_)
-    [(_, body)] = scripts(html)
-    config = json.loads(re.search(r"\}\)\((\{.*\})\);$", body).group(1))
+    config = listener_config(html)
     assert config["url"] == "/convert/context/"
     assert config["header"] == "X-CSRFTOKEN"
     assert config["visitorId"] == request_.convert_visitor_id
-    assert config["token"]
-    assert request_.META["CSRF_COOKIE"]
-    assert "keepalive:true" in body
-    assert "sessionStorage" in body
+    # The token is read from the CSRF cookie when posting; a first visit gets the cookie.
+    assert config["token"] is None
+    assert config["cookie"] == "csrftoken"
+    assert request_.META["CSRF_COOKIE_NEEDS_UPDATE"]
+    assert "keepalive:true" in html
+    assert "sessionStorage" in html
+
+
+def test_returning_visitor_keeps_their_csrf_cookie(request_) -> None:
+    request_.COOKIES["csrftoken"] = "k" * 32
+    config = listener_config(render("{% convert_listener %}", request_))
+    assert config["cookie"] == "csrftoken"
+    assert "CSRF_COOKIE_NEEDS_UPDATE" not in request_.META
+
+
+@pytest.mark.parametrize("setting", ["CSRF_COOKIE_HTTPONLY", "CSRF_USE_SESSIONS"])
+def test_token_is_embedded_when_scripts_cannot_read_the_cookie(request_, setting) -> None:
+    with override_settings(**{setting: True}):
+        config = listener_config(render("{% convert_listener %}", request_))
+    assert len(config["token"]) == 64  # a masked token
+    assert config["cookie"] is None
 
 
 @override_settings(CSRF_HEADER_NAME="HTTP_X_MY_CSRF")
 def test_csrf_header_follows_the_setting(request_) -> None:
-    assert '"header":"X-MY-CSRF"' in render("{% convert_listener %}", request_)
+    assert listener_config(render("{% convert_listener %}", request_))["header"] == "X-MY-CSRF"
 
 
 def test_fine_tags_emit_one_part_each(request_) -> None:
@@ -202,6 +223,6 @@ def test_page_through_the_stack(client) -> None:
     response = client.get("/pages/")
     visitor_id = response.cookies["convert_vid"].value
     html = response.content.decode()
-    assert f'"visitorId":"{visitor_id}"' in html
+    assert f'params:{{visitorId:"{visitor_id}"}}' in html
     assert "'nonce-" in response["Content-Security-Policy"]
     assert response.cookies["csrftoken"].value  # the token the listener sends

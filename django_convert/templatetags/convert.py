@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from django_convert import browser
@@ -29,6 +29,9 @@ from django_convert.identity.pii import clean_visitor_id
 logger = logging.getLogger("django_convert")
 register = template.Library()
 NOTHING = mark_safe("")
+# Per-process memos of values that cost more to compute than to look up.
+_context_urls: dict[tuple[Any, str, str], str] = {}
+_script_srcs: dict[tuple[str, str, str], str] = {}
 
 
 def _visitor_id(context: template.Context) -> tuple[HttpRequest, str] | None:
@@ -50,10 +53,10 @@ def _visitor_id(context: template.Context) -> tuple[HttpRequest, str] | None:
         return None
 
 
-def _nonce(context: template.Context, request: HttpRequest) -> str | None:
+def _nonce_attribute(context: template.Context, request: HttpRequest) -> str:
     """Django 6's ``csp_nonce`` context variable, else django-csp's ``request.csp_nonce``."""
     nonce = context.get("csp_nonce") or getattr(request, "csp_nonce", None)
-    return str(nonce) if nonce else None
+    return browser.nonce_attribute(str(nonce) if nonce else None)
 
 
 def _csrf_header() -> str:
@@ -63,37 +66,68 @@ def _csrf_header() -> str:
     return name.replace("_", "-")
 
 
-def _identify(visitor_id: str) -> str:
-    return browser.identify_js(visitor_id)
+def _context_url() -> str:
+    # reverse() costs tens of µs per page; its answer only changes with the URLconf and
+    # the script prefix, so remember it per (urlconf, prefix).
+    key = (get_urlconf(), settings.ROOT_URLCONF, get_script_prefix())
+    url = _context_urls.get(key)
+    if url is None:
+        try:
+            url = _context_urls[key] = reverse("django_convert:context")
+        except NoReverseMatch as error:
+            raise ImproperlyConfigured(
+                'The convert listener posts to reverse("django_convert:context"): add '
+                'path("convert/", include("django_convert.urls")) to your URLconf.'
+            ) from error
+    return url
+
+
+def _csrf(request: HttpRequest) -> tuple[str | None, str | None]:
+    """(token, cookie name): a token to embed, or the cookie the listener reads it from.
+
+    Reading the cookie when the listener posts is Django's documented way for scripts and
+    never stale (a login in another tab rotates it); it also spares the per-render cost of
+    masking a token. Embedding is for CSRF_USE_SESSIONS / CSRF_COOKIE_HTTPONLY.
+    """
+    if settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_HTTPONLY:
+        return get_token(request), None
+    if settings.CSRF_COOKIE_NAME not in request.COOKIES:
+        get_token(request)  # so that CsrfViewMiddleware sets the cookie on this response
+    return None, settings.CSRF_COOKIE_NAME
 
 
 def _listener(request: HttpRequest, visitor_id: str) -> str:
-    try:
-        url = reverse("django_convert:context")
-    except NoReverseMatch as error:
-        raise ImproperlyConfigured(
-            'The convert listener posts to reverse("django_convert:context"): add '
-            'path("convert/", include("django_convert.urls")) to your URLconf.'
-        ) from error
+    token, cookie = _csrf(request)
     return browser.listener_js(
-        url=url, header=_csrf_header(), token=get_token(request), visitor_id=visitor_id
+        url=_context_url(),
+        header=_csrf_header(),
+        token=token,
+        cookie=cookie,
+        visitor_id=visitor_id,
     )
 
 
-def _script_src() -> str:
-    ids: dict[str, Any] = {
-        "account_id": get_setting("ACCOUNT_ID"),
-        "project_id": get_setting("PROJECT_ID"),
-    }
-    try:
-        return str(get_setting("SCRIPT_URL")).format(
-            **{name: quote(str(value), safe="") for name, value in ids.items()}
-        )
-    except (KeyError, IndexError, ValueError) as error:
-        raise ImproperlyConfigured(
-            f"{SETTINGS_NAME}['SCRIPT_URL'] may only use the placeholders {{account_id}} "
-            f"and {{project_id}}: {error!r}"
-        ) from error
+def _script_src_attribute() -> str:
+    """`` src="..."`` for Convert's script, remembered per (SCRIPT_URL, ids)."""
+    settings_now = (
+        str(get_setting("SCRIPT_URL")),
+        str(get_setting("ACCOUNT_ID")),
+        str(get_setting("PROJECT_ID")),
+    )
+    attribute = _script_srcs.get(settings_now)
+    if attribute is None:
+        url, account_id, project_id = settings_now
+        try:
+            src = url.format(
+                account_id=quote(account_id, safe=""), project_id=quote(project_id, safe="")
+            )
+        except (KeyError, IndexError, ValueError) as error:
+            raise ImproperlyConfigured(
+                f"{SETTINGS_NAME}['SCRIPT_URL'] may only use the placeholders {{account_id}} "
+                f"and {{project_id}}: {error!r}"
+            ) from error
+        attribute = _script_srcs[settings_now] = browser.src_attribute(src)
+    return attribute
 
 
 @register.simple_tag(takes_context=True)
@@ -103,9 +137,11 @@ def convert_head(context: template.Context) -> SafeString:
     if found is None:
         return NOTHING
     request, visitor_id = found
-    nonce = _nonce(context, request)
-    inline = browser.inline_script(_identify(visitor_id) + _listener(request, visitor_id), nonce)
-    return inline + browser.external_script(_script_src(), nonce)
+    nonce_attr = _nonce_attribute(context, request)
+    code = browser.identify_js(visitor_id) + _listener(request, visitor_id)
+    return browser.inline_script(code, nonce_attr) + browser.external_script(
+        _script_src_attribute(), nonce_attr
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -115,7 +151,9 @@ def convert_identify(context: template.Context) -> SafeString:
     if found is None:
         return NOTHING
     request, visitor_id = found
-    return browser.inline_script(_identify(visitor_id), _nonce(context, request))
+    return browser.inline_script(
+        browser.identify_js(visitor_id), _nonce_attribute(context, request)
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -125,7 +163,7 @@ def convert_listener(context: template.Context) -> SafeString:
     if found is None:
         return NOTHING
     request, visitor_id = found
-    return browser.inline_script(_listener(request, visitor_id), _nonce(context, request))
+    return browser.inline_script(_listener(request, visitor_id), _nonce_attribute(context, request))
 
 
 @register.simple_tag(takes_context=True)
@@ -135,4 +173,4 @@ def convert_script(context: template.Context) -> SafeString:
     if found is None:
         return NOTHING
     request, _ = found
-    return browser.external_script(_script_src(), _nonce(context, request))
+    return browser.external_script(_script_src_attribute(), _nonce_attribute(context, request))
