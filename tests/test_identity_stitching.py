@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client
 
+from django_convert.identity.resolvers import hmac_resolver
 from django_convert.identity.stitching import merge_visitors
 from django_convert.models import Bucketing, Visitor
 
@@ -100,12 +103,31 @@ def test_test_client_login_links_on_the_next_request(client, user) -> None:
     assert Visitor.objects.get(user=user).visitor_id == anonymous_id
 
 
-def test_custom_resolver_ids_are_stitched_too(client, user, convert_settings) -> None:
-    convert_settings(VISITOR_ID_RESOLVER="tests.fixtures_identity.constant_resolver")
-    client.cookies["convert_vid"] = "anon-1"
-    anonymous_visitor("anon-1", e9="v9")
-    # The resolver answers for everyone, so the anonymous id is already its id.
-    assert browse(client) == "custom-id-1"
+def test_hmac_resolver_ids_are_stitched_too(client, user, convert_settings) -> None:
+    convert_settings(VISITOR_ID_RESOLVER="django_convert.identity.resolvers.hmac_resolver")
+    anonymous_id = browse(client)
+    anonymous_visitor(anonymous_id, e9="v9")
+
+    user_id = log_in(client)
+    assert user_id != anonymous_id
+    assert user_id == hmac_resolver(type("R", (), {"user": user})())
+    assert client.cookies["convert_vid"].value == user_id
+    [visitor] = Visitor.objects.all()
+    assert (visitor.visitor_id, visitor.user) == (user_id, user)
+    assert visitor.bucketing_data() == {"e9": "v9"}
+    assert browse(client) == user_id
+
+
+def test_hmac_resolver_is_opaque_stable_and_per_user(user) -> None:
+    bob = get_user_model().objects.create_user("bob")
+
+    def resolve(someone):
+        return hmac_resolver(type("R", (), {"user": someone})())
+
+    assert resolve(user) == resolve(user)
+    assert resolve(user) != resolve(bob)
+    assert re.fullmatch(r"u[0-9a-f]{32}", resolve(user))
+    assert hmac_resolver(type("R", (), {"user": AnonymousUser()})()) is None
 
 
 def test_merge_is_a_no_op_for_unknown_or_owned_visitors(user) -> None:

@@ -13,10 +13,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 from django_convert.identity.cookie import cookie_visitor_id
 from django_convert.models import Visitor
 
+HMAC_SALT = "django_convert.identity.hmac_resolver"
 # Attempts to link a user to a visitor before giving up; each lost race costs one attempt.
 LINK_ATTEMPTS = 3
 
@@ -79,3 +81,15 @@ def default_resolver(request: HttpRequest) -> str:
     if user is not None and user.is_authenticated:
         return user_visitor_id(user, candidate=anonymous_id)
     return anonymous_id
+
+
+def hmac_resolver(request: HttpRequest) -> str | None:
+    """Logged-in users: an HMAC of their primary key, keyed from SECRET_KEY; no database
+    lookup per request. Everyone else: the anonymous (cookie) id.
+
+    Rotating SECRET_KEY gives every user a new id (Convert then sees new visitors).
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return "u" + salted_hmac(HMAC_SALT, str(user.pk), algorithm="sha256").hexdigest()[:32]

@@ -78,4 +78,19 @@ def stitch_on_login(sender: Any, request: HttpRequest | None, user: Any, **kwarg
     user_id = resolve_visitor_id(request)
     if user_id != anonymous_id:
         merge_visitors(anonymous_id, user_id)
+        link_user(user, user_id)
     request.convert_visitor_id = user_id  # type: ignore[attr-defined]
+
+
+def link_user(user: Any, visitor_id: str) -> None:
+    """Link an existing, unlinked visitor row to ``user`` if the user has none yet.
+
+    The default resolver links users itself; this covers other resolvers, so that code
+    going from a user to their visitor (``user.convert_visitor``) finds it.
+    """
+    try:
+        with transaction.atomic():
+            if not Visitor.objects.filter(user_id=user.pk).exists():
+                Visitor.objects.filter(visitor_id=visitor_id, user__isnull=True).update(user=user)
+    except IntegrityError:
+        pass  # a concurrent request linked the user first; theirs stands
