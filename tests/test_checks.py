@@ -127,10 +127,18 @@ def test_pii_warning_shows_in_manage_py_check(convert_settings) -> None:
     assert "django_convert.W020" in out.getvalue()
 
 
-@pytest.mark.parametrize("resolver", ["constant_resolver", "none_resolver", "script_resolver"])
+@pytest.mark.parametrize(
+    "resolver",
+    [
+        "tests.fixtures_identity.constant_resolver",
+        "tests.fixtures_identity.none_resolver",
+        "tests.fixtures_identity.script_resolver",
+        "django_convert.identity.resolvers.hmac_resolver",
+    ],
+)
 def test_opaque_or_malformed_resolvers_do_not_warn(convert_settings, resolver) -> None:
     # script_resolver's output is refused at run time too, but it is not personal data.
-    convert_settings(VISITOR_ID_RESOLVER=f"tests.fixtures_identity.{resolver}")
+    convert_settings(VISITOR_ID_RESOLVER=resolver)
     assert checks.check_resolver_pii() == []
 
 
