@@ -44,14 +44,6 @@ class StrictCharField(serializers.CharField):
         return str(super().to_internal_value(data))
 
 
-class DigitStringField(StrictCharField):
-    """Convert's experience and variation ids: digit strings."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=CONVERT_ID_MAX_LENGTH, trim_whitespace=False, **kwargs)
-        self.validators.append(RegexValidator(r"\A[0-9]+\Z", "Must be a string of digits."))
-
-
 class VisitorIdField(StrictCharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=VISITOR_ID_MAX_LENGTH, trim_whitespace=False, **kwargs)
@@ -156,16 +148,52 @@ class SegmentsSerializer(serializers.Serializer[dict[str, Any]]):
         return attrs
 
 
-class ExperienceSerializer(serializers.Serializer[dict[str, str]]):
-    experienceId = DigitStringField()
-    variationId = DigitStringField()
+class ExperienceField(serializers.Field[dict[str, str], dict[str, str], dict[str, str], Any]):
+    """``{experienceId, variationId}``, both digit strings.
+
+    A field rather than a nested serializer: it is validated up to 100 times per request,
+    and a serializer per item costs more than the rest of the request.
+    """
+
+    default_error_messages = {"invalid": "Must be an object with experienceId and variationId."}
+
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        errors: dict[str, list[str]] = {}
+        for key in ("experienceId", "variationId"):
+            problem = _digit_string_problem(data.get(key, _MISSING))
+            if problem:
+                errors[key] = [problem]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {"experienceId": data["experienceId"], "variationId": data["variationId"]}
+
+    def to_representation(self, value: dict[str, str]) -> dict[str, str]:
+        return value
+
+
+_MISSING = object()
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _digit_string_problem(value: object) -> str:
+    if value is _MISSING:
+        return "This field is required."
+    if not isinstance(value, str):
+        return "Must be a string of digits."
+    if len(value) > CONVERT_ID_MAX_LENGTH:
+        return f"Ensure this field has no more than {CONVERT_ID_MAX_LENGTH} characters."
+    if not _DIGITS.fullmatch(value):
+        return "Must be a string of digits."
+    return ""
 
 
 class ContextSerializer(serializers.Serializer[dict[str, Any]]):
     """The whole payload the listener posts."""
 
     visitorId = VisitorIdField()
-    experiences = serializers.ListField(child=ExperienceSerializer(), max_length=MAX_EXPERIENCES)
+    experiences = serializers.ListField(child=ExperienceField(), max_length=MAX_EXPERIENCES)
     segments = SegmentsSerializer(required=False)
 
     def validate_experiences(self, experiences: list[dict[str, str]]) -> list[dict[str, str]]:

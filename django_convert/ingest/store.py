@@ -38,25 +38,30 @@ def store_context(
     user: Any = None,
     now: datetime | None = None,
 ) -> Visitor:
-    """Upsert the visitor and its bucketing; return the visitor as stored.
+    """Upsert the visitor and its bucketing; return the visitor (its pk set).
 
     Only the segments present in ``segments`` are written, so a partial report does not
     erase what is known. A changed variation updates its row and keeps ``first_seen``.
+    The returned instance holds what this call wrote, not fields it left alone (such as
+    an earlier ``first_seen``): ``refresh_from_db()`` it to read the whole stored row.
     """
     now = now or timezone.now()
     values = {SEGMENT_FIELDS[key]: value for key, value in segments.items()}
     db = router.db_for_write(Visitor)
+    visitor = Visitor(visitor_id=visitor_id, first_seen=now, last_seen=now, **values)
     with transaction.atomic(using=db):
         Visitor.objects.using(db).bulk_create(
-            [Visitor(visitor_id=visitor_id, first_seen=now, last_seen=now, **values)],
+            [visitor],
             update_conflicts=True,
             unique_fields=["visitor_id"],
             update_fields=["last_seen", *values],
         )
-        # Read back what is stored (first_seen, user) for the signal; also the pk, which
-        # not every Django version and database returns from an upsert.
-        visitor = Visitor.objects.using(db).get(visitor_id=visitor_id)
-        if user is not None and visitor.user_id is None:
+        if not visitor.pk:
+            # Django < 5.0, or a database that cannot return ids from an upsert.
+            visitor.pk = (
+                Visitor.objects.using(db).values_list("pk", flat=True).get(visitor_id=visitor_id)
+            )
+        if user is not None:
             _link_user(visitor, user, db)
         if experiences:
             # Sorted, so concurrent upserts of several rows lock them in the same order.

@@ -69,7 +69,12 @@ class ContextView(APIView):
 
 def _announce(visitor: Visitor, payload: dict[str, Any], request: HttpRequest) -> None:
     """Send experiences_evaluated; a failing receiver is logged, not the client's 500."""
-    for receiver, result in signals.experiences_evaluated.send_robust(
+    signal = signals.experiences_evaluated
+    if not signal.has_listeners(ContextView):
+        return
+    # The upsert's instance lacks what it did not write (an earlier first_seen, the user).
+    visitor.refresh_from_db()
+    for receiver, result in signal.send_robust(
         sender=ContextView, visitor=visitor, payload=payload, request=request
     ):
         if isinstance(result, Exception):
