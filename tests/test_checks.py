@@ -31,6 +31,7 @@ def test_missing_account_id_says_what_to_set(convert_settings) -> None:
     assert "ACCOUNT_ID" in error.hint
 
 
+@pytest.mark.django_db  # Django 6's check command also runs database checks
 def test_missing_ids_fail_manage_py_check(convert_settings) -> None:
     convert_settings(ACCOUNT_ID=None, PROJECT_ID="")
     with pytest.raises(SystemCheckError) as raised:
