@@ -31,6 +31,11 @@ def page(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def plain_page(request: HttpRequest) -> HttpResponse:
+    """The layout with only what the project's context processors and middleware add."""
+    return HttpResponse(engines["django"].from_string(LAYOUT).render({}, request))
+
+
 def visitor_id(request: HttpRequest) -> HttpResponse:
     return HttpResponse(request.convert_visitor_id)  # type: ignore[attr-defined]
 
@@ -52,6 +57,7 @@ def convert_standin(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("", page, name="page"),
+    path("plain/", plain_page, name="plain-page"),
     path("visitor-id/", visitor_id, name="visitor-id"),
     path("login/", login_view, name="login"),
     path("convert-standin.js", convert_standin, name="convert-standin"),

@@ -121,6 +121,7 @@ def test_resolver_returning_personal_data_warns(convert_settings, resolver, what
     assert "security" in checks.check_resolver_pii.tags
 
 
+@pytest.mark.django_db  # Django 6's check command also runs database checks
 def test_pii_warning_shows_in_manage_py_check(convert_settings) -> None:
     convert_settings(VISITOR_ID_RESOLVER="tests.fixtures_identity.email_resolver")
     out = StringIO()

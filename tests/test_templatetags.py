@@ -4,6 +4,7 @@ import json
 import logging
 import re
 
+import django
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.template import Context, Template
@@ -226,3 +227,28 @@ def test_page_through_the_stack(client) -> None:
     assert f'params:{{visitorId:"{visitor_id}"}}' in html
     assert "'nonce-" in response["Content-Security-Policy"]
     assert response.cookies["csrftoken"].value  # the token the listener sends
+
+
+@pytest.mark.skipif(django.VERSION < (6, 0), reason="Django 6 has built-in CSP; 4.2/5.2 do not")
+def test_django_6_builtin_csp_nonce_end_to_end(client, settings) -> None:
+    from django.utils.csp import CSP
+
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE,
+        "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    ]
+    settings.SECURE_CSP = {"script-src": [CSP.SELF, CSP.NONCE]}
+    settings.TEMPLATES = [
+        {
+            **settings.TEMPLATES[0],
+            "OPTIONS": {
+                "context_processors": [
+                    "django.template.context_processors.request",
+                    "django.template.context_processors.csp",
+                ]
+            },
+        }
+    ]
+    response = client.get("/pages/plain/")
+    [nonce] = re.findall(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+    assert response.content.decode().count(f'nonce="{nonce}"') == 2

@@ -55,8 +55,12 @@ def _visitor_id(context: template.Context) -> tuple[HttpRequest, str] | None:
 
 def _nonce_attribute(context: template.Context, request: HttpRequest) -> str:
     """Django 6's ``csp_nonce`` context variable, else django-csp's ``request.csp_nonce``."""
-    nonce = context.get("csp_nonce") or getattr(request, "csp_nonce", None)
-    return browser.nonce_attribute(str(nonce) if nonce else None)
+    nonce = context.get("csp_nonce")
+    if nonce is None:
+        nonce = getattr(request, "csp_nonce", None)
+    # Not bool(nonce): Django 6's LazyNonce is falsy until generated, and str() is what
+    # generates it, so that the policy header names the nonce our scripts carry.
+    return browser.nonce_attribute(str(nonce) if nonce is not None else None)
 
 
 def _csrf_header() -> str:
