@@ -145,6 +145,27 @@ def test_merge_creates_the_target_when_needed() -> None:
     assert Visitor.objects.get().bucketing_data() == {"e1": "v1"}
 
 
+def test_merge_retries_when_an_ingest_stores_the_same_experience_meanwhile(
+    monkeypatch,
+) -> None:
+    from django_convert.identity import stitching
+
+    anonymous_visitor("anon", e1="anon-v1", e2="anon-v2")
+    target = anonymous_visitor("target", e1="user-v1")
+    real = stitching.taken_experiences
+    calls = []
+
+    def stale_first(visitor):
+        calls.append(visitor)
+        return [] if len(calls) == 1 else real(visitor)  # e1 arrived after the first read
+
+    monkeypatch.setattr(stitching, "taken_experiences", stale_first)
+    assert merge_visitors("anon", "target") == 1
+    assert len(calls) == 2
+    assert target.bucketing_data() == {"e1": "user-v1", "e2": "anon-v2"}
+    assert not Visitor.objects.filter(visitor_id="anon").exists()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_logins_on_two_devices_end_with_one_id(on_postgres) -> None:

@@ -45,6 +45,11 @@ def merge_visitors(source_id: str, target_id: str) -> int:
     return 0  # pragma: no cover - the loop returns or raises
 
 
+def taken_experiences(visitor: Visitor) -> list[str]:
+    # A list, not a subquery: some databases (MySQL) refuse a subquery on the updated table.
+    return list(Bucketing.objects.filter(visitor=visitor).values_list("experience_id", flat=True))
+
+
 def _merge(source_id: str, target_id: str) -> int:
     source = (
         Visitor.objects.select_for_update().filter(visitor_id=source_id, user__isnull=True).first()
@@ -52,7 +57,7 @@ def _merge(source_id: str, target_id: str) -> int:
     if source is None:
         return 0
     target, _ = Visitor.objects.get_or_create(visitor_id=target_id)
-    taken = Bucketing.objects.filter(visitor=target).values("experience_id")
+    taken = taken_experiences(target)
     moved = (
         Bucketing.objects.filter(visitor=source)
         .exclude(experience_id__in=taken)
