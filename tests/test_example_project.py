@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import launch_chromium
+from tests.browser import CHROMIUM, HAVE_CHROMIUM, launch_chromium
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not HAVE_CHROMIUM, reason=f"no Chromium at {CHROMIUM}"),
+]
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "example_project"
 
