@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -159,7 +160,7 @@ class ConversionAdmin(ConversionAdminBase):
 
         Sent rows and rows a worker is sending are left alone (no double delivery).
         """
-        from django_convert.delivery.dispatch import dispatch
+        from django_convert.delivery.dispatch import dispatch, get_dispatcher
 
         now = timezone.now()
         failed = list(queryset.filter(status=Conversion.Status.FAILED).values_list("pk", flat=True))
@@ -182,6 +183,9 @@ class ConversionAdmin(ConversionAdminBase):
             }
         self.message_user(request, message)
         try:
-            dispatch(failed + waiting)
+            get_dispatcher()  # a bad DELIVERY setting is reported here, not after commit
         except Exception as exc:  # the rows are queued; convert_deliver will send them
             self.message_user(request, str(exc), level="warning")
+        else:
+            pks = failed + waiting
+            transaction.on_commit(lambda: dispatch(pks), robust=True)

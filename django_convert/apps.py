@@ -11,7 +11,16 @@ class DjangoConvertConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the system checks; the import is the registration.
+        # Logging in never splits a visitor: see django_convert.identity.stitching.
+        from django.contrib.auth.signals import user_logged_in
+
         from django_convert import checks  # noqa: F401
+        from django_convert.conversions.receivers import connect as connect_conversion_rules
+        from django_convert.identity.stitching import stitch_on_login
+
+        user_logged_in.connect(stitch_on_login, dispatch_uid="django_convert.stitch_on_login")
+        # Conversion rules: one global pre_save/post_save pair, see conversions.receivers.
+        connect_conversion_rules()
 
         # Delivery: hand each newly recorded conversion to the DELIVERY dispatcher.
         from django_convert.delivery.dispatch import on_conversion_recorded

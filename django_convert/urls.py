@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from django_convert.ingest.views import ContextView
 
 app_name = "django_convert"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("context/", ContextView.as_view(), name="context"),
+]

@@ -10,7 +10,12 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
-pytest_plugins: list[str] = ["tests.fixtures_convert"]
+pytest_plugins: list[str] = [
+    "tests.fixtures_identity",
+    "tests.fixtures_ingest",
+    "tests.fixtures_conversions",
+    "tests.fixtures_convert",
+]
 
 
 def _convert_settings(**changes: Any) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 
 from django_convert.conf import SETTINGS_NAME, get_setting
 
@@ -73,11 +72,14 @@ def get_dispatcher() -> Callable[[list[int]], None]:
 
 
 def dispatch(pks: list[int]) -> None:
-    """Hand conversions to the configured dispatcher once the current transaction commits."""
-    dispatcher = get_dispatcher()  # resolved now: a bad setting fails loudly, at once
-    transaction.on_commit(lambda: dispatcher(pks))
+    """Hand committed conversions to the configured dispatcher."""
+    get_dispatcher()(pks)
 
 
 def on_conversion_recorded(sender: Any, conversion: Any, **kwargs: Any) -> None:
-    """``conversion_recorded`` receiver (connected in ``AppConfig.ready``)."""
+    """``conversion_recorded`` receiver (connected in ``AppConfig.ready``).
+
+    The recording layer sends the signal after commit, so the row is visible to the
+    worker thread or the immediate delivery that reads it.
+    """
     dispatch([conversion.pk])

@@ -1,0 +1,104 @@
+"""Store one ingest: the visitor, its segments and one bucketing row per experience.
+
+A constant number of queries whatever the number of experiences, in one transaction, and
+safe when several requests for the same new visitor arrive at once: both writes are
+``INSERT ... ON CONFLICT DO UPDATE`` upserts, so PostgreSQL serialises them on the
+visitor's row instead of failing on the unique constraints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, router, transaction
+from django.db.models import Exists
+from django.utils import timezone
+
+from django_convert.models import Bucketing, Visitor
+
+#: Payload segment key -> Visitor field.
+SEGMENT_FIELDS = {
+    "browser": "browser",
+    "devices": "devices",
+    "source": "source",
+    "visitorType": "visitor_type",
+    "country": "country",
+    "campaign": "campaign",
+    "customSegments": "custom_segments",
+}
+
+
+def store_context(
+    *,
+    visitor_id: str,
+    experiences: Sequence[Mapping[str, str]],
+    segments: Mapping[str, Any],
+    user: Any = None,
+    now: datetime | None = None,
+) -> Visitor:
+    """Upsert the visitor and its bucketing; return the visitor (its pk set).
+
+    Only the segments present in ``segments`` are written, so a partial report does not
+    erase what is known. A changed variation updates its row and keeps ``first_seen``.
+    The returned instance holds what this call wrote, not fields it left alone (such as
+    an earlier ``first_seen``): ``refresh_from_db()`` it to read the whole stored row.
+    """
+    now = now or timezone.now()
+    values = {SEGMENT_FIELDS[key]: value for key, value in segments.items()}
+    db = router.db_for_write(Visitor)
+    visitor = Visitor(visitor_id=visitor_id, first_seen=now, last_seen=now, **values)
+    with transaction.atomic(using=db):
+        Visitor.objects.using(db).bulk_create(
+            [visitor],
+            update_conflicts=True,
+            unique_fields=["visitor_id"],
+            update_fields=["last_seen", *values],
+        )
+        if not visitor.pk:
+            # Django < 5.0, or a database that cannot return ids from an upsert.
+            visitor.pk = (
+                Visitor.objects.using(db).values_list("pk", flat=True).get(visitor_id=visitor_id)
+            )
+        if user is not None:
+            _link_user(visitor, user, db)
+        if experiences:
+            # Sorted, so concurrent upserts of several rows lock them in the same order.
+            Bucketing.objects.using(db).bulk_create(
+                [
+                    Bucketing(
+                        visitor_id=visitor.pk,
+                        experience_id=experience["experienceId"],
+                        variation_id=experience["variationId"],
+                        first_seen=now,
+                        last_seen=now,
+                    )
+                    for experience in sorted(experiences, key=lambda e: e["experienceId"])
+                ],
+                update_conflicts=True,
+                unique_fields=["visitor", "experience_id"],
+                update_fields=["variation_id", "last_seen"],
+            )
+    return visitor
+
+
+def _link_user(visitor: Visitor, user: Any, db: str) -> None:
+    """Link an unlinked visitor to ``user`` unless the user already has a visitor.
+
+    A user keeps the visitor they have (identity stitching decides which id a user uses);
+    a visitor linked to someone else is not taken over. The savepoint keeps a lost race on
+    the one-to-one constraint from aborting the ingest.
+    """
+    try:
+        with transaction.atomic(using=db):
+            linked = (
+                Visitor.objects.using(db)
+                .filter(pk=visitor.pk, user__isnull=True)
+                .filter(~Exists(Visitor.objects.using(db).filter(user=user)))
+                .update(user=user)
+            )
+    except IntegrityError:
+        return
+    if linked:
+        visitor.user = user
