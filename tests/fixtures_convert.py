@@ -27,6 +27,19 @@ def convert_server() -> Iterator[ConvertStandIn]:
     server.stop()
 
 
+@pytest.fixture
+def fresh_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A background worker of this test's own, stopped (its batch finished) at teardown,
+    before the database is flushed."""
+    from django_convert.delivery import worker as worker_module
+
+    worker = worker_module.BackgroundWorker()
+    monkeypatch.setattr(worker_module, "_worker", worker)
+    yield worker
+    worker.stop(timeout=10)
+    assert not worker.alive
+
+
 def make_conversions(count: int, *, visitors: int = 0, start: int = 0, **fields: Any) -> list[Any]:
     """``count`` pending outbox rows over ``visitors`` visitors, as the recorder writes them."""
     from decimal import Decimal

@@ -8,16 +8,15 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from django_convert.delivery import worker as worker_module
 from django_convert.delivery.client import get_client
 from django_convert.delivery.dispatch import dispatch
-from django_convert.delivery.worker import BackgroundWorker, get_worker
+from django_convert.delivery.worker import get_worker
 from django_convert.models import Conversion
 from tests.fixtures_convert import make_conversions, worker_env
 
@@ -31,16 +30,6 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
-
-
-@pytest.fixture
-def fresh_worker(monkeypatch) -> Iterator[BackgroundWorker]:
-    """A worker of this test's own, stopped (batch finished) before the database is flushed."""
-    worker = BackgroundWorker()
-    monkeypatch.setattr(worker_module, "_worker", worker)
-    yield worker
-    worker.stop(timeout=10)
-    assert not worker.alive
 
 
 def checkout(client, order: str = "ORDER-1") -> tuple[float, object]:
