@@ -64,6 +64,9 @@ def one_run(url: str, workers: int) -> float:
 
 def run() -> list[Result]:
     vendor = connection.vendor
+    if vendor == "sqlite" and connection.is_in_memory_db():
+        # Worker processes cannot open the runner's in-memory test database.
+        return [Result(NAME, "not run on in-memory SQLite", 0, "", "use DATABASE_URL=postgres://")]
     results = []
     with stand_in_process(LATENCY_MS) as url:
         one = None

@@ -8,7 +8,9 @@ ATOMIC_REQUESTS) and one transaction per save (ATOMIC_REQUESTS) are measured.
 
 Delivery is "manual" by default: nothing is sent, so the figure is the recording cost
 alone. ``BENCH_DELIVERY=background python -m benchmarks bench_request_path`` measures
-another mode (recording itself never talks to Convert; delivery runs after commit).
+another mode (recording itself never talks to Convert; delivery runs after commit),
+with the Convert stand-in answering in ``BENCH_CONVERT_LATENCY_MS`` (default 1000), or
+``BENCH_CONVERT_LATENCY_MS=down`` for a Convert that is unreachable.
 """
 
 from __future__ import annotations
@@ -68,6 +70,24 @@ def _queries(save: Callable[[], Any], atomic: bool) -> int:
 
 
 def run() -> list[Result]:
+    if DELIVERY == "manual":
+        return _run(None)
+    # Delivery really runs: against a stand-in that answers in BENCH_CONVERT_LATENCY_MS
+    # (default 1000 ms), or "down" (nothing listening).
+    from benchmarks.stand_in import stand_in_process
+    from django_convert.delivery.worker import get_worker
+
+    latency = os.environ.get("BENCH_CONVERT_LATENCY_MS", "1000")
+    try:
+        if latency == "down":
+            return _run("http://127.0.0.1:9/v1/track", "Convert down")
+        with stand_in_process(float(latency)) as url:
+            return _run(url, f"Convert answers in {float(latency):g} ms")
+    finally:
+        get_worker().stop()  # before the runner drops the test database
+
+
+def _run(tracking_url: str | None, convert: str = "") -> list[Result]:
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -86,6 +106,8 @@ def run() -> list[Result]:
         )
     numbers = itertools.count()
     base = {**settings.DJANGO_CONVERT, "DELIVERY": DELIVERY}
+    if tracking_url:
+        base["TRACKING_URL"] = tracking_url
     with_rule = override_settings(DJANGO_CONVERT={**base, "CONVERSIONS": [RULE]})
     without_rule = override_settings(DJANGO_CONVERT={**base, "CONVERSIONS": []})
 
@@ -116,7 +138,7 @@ def run() -> list[Result]:
             assert Conversion.objects.count() == before + 1, "the rule did not record"
         median = {name: statistics.median(values) * 1000 for name, values in timings.items()}
         added = median["order+rule"] - median["order"]
-        note = f"{vendor}, {mode}, DELIVERY={DELIVERY}"
+        note = f"{vendor}, {mode}, DELIVERY={DELIVERY}" + (f", {convert}" if convert else "")
         results += [
             Result(NAME, f"{mode}: Plain save (no rule)", median["plain"], "ms", note),
             Result(NAME, f"{mode}: Order save, no rule", median["order"], "ms", note),

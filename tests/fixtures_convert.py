@@ -13,6 +13,18 @@ from django_convert.delivery.client import reset_clients
 from tests.convert_server import ConvertStandIn
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings() -> None:
+    """Under pytest, a SQLite test database is a file, not memory: the worker processes
+    started by the delivery tests open it too. (PostgreSQL needs nothing.)"""
+    from pathlib import Path
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        test_file = Path(__file__).with_name("django_convert_tests_test.sqlite3")
+        database.setdefault("TEST", {})["NAME"] = str(test_file)
+
+
 @pytest.fixture
 def convert_server() -> Iterator[ConvertStandIn]:
     """A running stand-in; DJANGO_CONVERT["TRACKING_URL"] points at it for the test."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -21,12 +20,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 def database_from_url(url: str | None) -> dict[str, Any]:
     """Parse ``postgres://user:password@host:port/name``; no URL means a SQLite file."""
     if not url:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": "django_convert_tests.sqlite3",
-            # A file, not memory: worker subprocesses in the delivery tests open it too.
-            "TEST": {"NAME": str(Path(__file__).with_name("django_convert_tests_test.sqlite3"))},
-        }
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": "django_convert_tests.sqlite3"}
     parts = urlsplit(url)
     if parts.scheme == "sqlite":  # sqlite:////absolute/path.sqlite3 (worker subprocesses)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path)}

@@ -12,6 +12,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 from datetime import timedelta
 
 from django.db import close_old_connections, connection
@@ -78,9 +79,19 @@ class BackgroundWorker:
                     sleep = ERROR_SECONDS
                 finally:
                     close_old_connections()
-                self._wake.wait(sleep)
+                self._sleep(sleep, keep_pause=outages > 0)
         finally:
             connection.close()  # this thread's own connection
+
+    def _sleep(self, seconds: float, *, keep_pause: bool) -> None:
+        """Sleep until woken or ``seconds`` pass; during an outage pause, wake-ups (every
+        new conversion sends one) do not cut it short, only ``stop()`` does."""
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or (self._wake.wait(remaining) and not keep_pause):
+                return
+            self._wake.clear()
 
 
 def outage_pause(outages: int) -> float:
