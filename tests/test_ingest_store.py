@@ -1,4 +1,4 @@
-"""store_context: upserts in a constant number of queries."""
+"""store_context: upserts in a constant number of queries, by either upsert path."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from django_convert.ingest import upsert as upsert_module
 from django_convert.ingest.store import store_context
 from django_convert.models import Bucketing, Visitor
 from tests.fixtures_ingest import IngestClient, example_payload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("upsert_path")]
 
 
 def _experiences(count: int, variation: str = "1") -> list[dict[str, str]]:
@@ -83,7 +84,8 @@ def test_returned_visitor_is_the_stored_row() -> None:
 
 
 def test_without_returning_ids_the_pk_is_read_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Django < 5.0 (and databases without RETURNING) leave the upserted pk unset.
+    # bulk_create on Django < 5.0 (or a database without RETURNING) leaves the pk unset.
+    monkeypatch.setattr(upsert_module, "speaks_upsert_returning", lambda connection: False)
     monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
     existing = store_context(visitor_id="known", experiences=[], segments={})
     assert existing.pk
@@ -98,3 +100,16 @@ def test_bucketing_of_other_experiences_is_kept() -> None:
         visitor_id="v", experiences=[{"experienceId": "1000", "variationId": "9"}], segments={}
     )
     assert Visitor.objects.get().bucketing_data() == {"1000": "9", "1001": "1", "1002": "1"}
+
+
+def test_the_statement_stores_what_bulk_create_would(upsert_path: str) -> None:
+    # JSON lists, datetimes and a NULL foreign key survive either path's adaptation.
+    store_context(
+        visitor_id="v", experiences=_experiences(2), segments=example_payload()["segments"]
+    )
+    visitor = Visitor.objects.get(visitor_id="v")
+    assert visitor.devices == ["DESK"]
+    assert visitor.custom_segments == ["segment-id-1", "segment-id-2"]
+    assert visitor.user is None
+    assert visitor.first_seen == visitor.last_seen
+    assert Bucketing.objects.filter(visitor=visitor).count() == 2
