@@ -113,34 +113,54 @@ def _queries_per_request(client: Client, experiences: int) -> int:
     return len(context.captured_queries)
 
 
+def _compare(client: Client) -> tuple[float, float, list[float]]:
+    """Median ingest and baseline rates, and every round's ratio."""
+    measure: dict[str, Callable[[], float]] = {
+        "ingest": lambda: _rate(client, "/convert/context/"),
+        "baseline": lambda: _rate(client, "/baseline/"),
+    }
+    for round_rate in measure.values():  # warm up
+        round_rate()
+    rates: dict[str, list[float]] = {name: [] for name in measure}
+    ratios = []
+    for index in range(ROUNDS):
+        for name in list(measure) if index % 2 else list(reversed(measure)):
+            rates[name].append(measure[name]())
+        ratios.append(rates["ingest"][-1] / rates["baseline"][-1])
+    return statistics.median(rates["ingest"]), statistics.median(rates["baseline"]), ratios
+
+
+#: The test settings close the connection after each request (CONN_MAX_AGE=0); many
+#: deployments keep it open. Both are measured: the connection's cost narrows the ratio.
+CONNECTION_MODES = {"reconnect per request": 0, "persistent connection": None}
+
+
 def run() -> list[Result]:
+    vendor = connection.vendor
+    configured_max_age = connection.settings_dict["CONN_MAX_AGE"]
+    results = []
     with override_settings(ROOT_URLCONF=__name__):
         client = _client()
-        measure: dict[str, Callable[[], float]] = {
-            "ingest": lambda: _rate(client, "/convert/context/"),
-            "baseline": lambda: _rate(client, "/baseline/"),
-        }
-        for round_rate in measure.values():  # warm up
-            round_rate()
-        rates: dict[str, list[float]] = {name: [] for name in measure}
-        ratios = []
-        for index in range(ROUNDS):
-            order = list(measure) if index % 2 else list(reversed(measure))
-            for name in order:
-                rates[name].append(measure[name]())
-            ratios.append(rates["ingest"][-1] / rates["baseline"][-1])
-        queries = {n: _queries_per_request(client, n) for n in (1, 30)}
-
-    ratio = statistics.median(ratios)
-    vendor = connection.vendor
-    verdict = "met" if ratio >= TARGET_RATIO else "MISSED"
-    note = f"target >= {TARGET_RATIO}: {verdict} (rounds {min(ratios):.2f}-{max(ratios):.2f})"
-    return [
-        Result("ingest", "ingest requests/s", statistics.median(rates["ingest"]), "req/s",
-               f"{vendor}, new visitor, 3 experiences"),
-        Result("ingest", "baseline requests/s", statistics.median(rates["baseline"]), "req/s",
-               f"{vendor}, minimal DRF view, 1 INSERT"),
-        Result("ingest", "ingest / baseline", ratio, "ratio", note),
-        Result("ingest", "queries/request, 1 experience", queries[1], "queries", vendor),
-        Result("ingest", "queries/request, 30 experiences", queries[30], "queries", vendor),
-    ]  # fmt: skip
+        for mode, max_age in CONNECTION_MODES.items():
+            connection.close()
+            connection.settings_dict["CONN_MAX_AGE"] = max_age
+            ingest, baseline, ratios = _compare(client)
+            ratio = statistics.median(ratios)
+            verdict = "met" if ratio >= TARGET_RATIO else "MISSED"
+            results += [
+                Result("ingest", f"ingest requests/s, {mode}", ingest, "req/s",
+                       f"{vendor}, new visitor, 3 experiences"),
+                Result("ingest", f"baseline requests/s, {mode}", baseline, "req/s",
+                       f"{vendor}, minimal DRF view, 1 INSERT"),
+                Result("ingest", f"ingest / baseline, {mode}", ratio, "ratio",
+                       f"target >= {TARGET_RATIO}: {verdict}; "
+                       f"rounds {min(ratios):.2f}-{max(ratios):.2f}"),
+            ]  # fmt: skip
+        connection.settings_dict["CONN_MAX_AGE"] = configured_max_age
+        for count in (1, 30):
+            results.append(
+                Result("ingest", f"queries/request, {count} experiences",
+                       _queries_per_request(client, count), "queries",
+                       f"{vendor}: BEGIN, 2 upserts, COMMIT"),
+            )  # fmt: skip
+    return results
