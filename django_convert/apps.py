@@ -11,4 +11,10 @@ class DjangoConvertConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the system checks; the import is the registration.
+        # Logging in never splits a visitor: see django_convert.identity.stitching.
+        from django.contrib.auth.signals import user_logged_in
+
         from django_convert import checks  # noqa: F401
+        from django_convert.identity.stitching import stitch_on_login
+
+        user_logged_in.connect(stitch_on_login, dispatch_uid="django_convert.stitch_on_login")

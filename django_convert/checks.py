@@ -7,6 +7,8 @@ django_convert.E004  ConvertVisitorMiddleware not in MIDDLEWARE
 django_convert.E005  ConvertVisitorMiddleware placed before AuthenticationMiddleware
 django_convert.E006  DELIVERY is not one of the known modes
 django_convert.W001  an unknown key in DJANGO_CONVERT (probably a typo)
+django_convert.E020  VISITOR_ID_RESOLVER cannot be imported, or is not callable
+django_convert.W020  VISITOR_ID_RESOLVER returned personal data in a self-test
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django_convert.conf import SETTINGS_NAME, get_setting, unknown_settings
 
 MIDDLEWARE_PATH = "django_convert.middleware.ConvertVisitorMiddleware"
 AUTH_MIDDLEWARE_PATH = "django.contrib.auth.middleware.AuthenticationMiddleware"
+DEFAULT_RESOLVER = "django_convert.identity.resolvers.default_resolver"
 DELIVERY_MODES = ("background", "immediate", "task", "celery", "manual")
 
 
@@ -119,3 +122,50 @@ def check_settings(
             )
         )
     return messages
+
+
+# Identity (E020-W029).
+@register(Tags.compatibility)
+def check_resolver_importable(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    from django_convert.identity.visitor import get_resolver
+
+    try:
+        get_resolver()
+    except (ImportError, TypeError, ValueError) as error:
+        path = get_setting("VISITOR_ID_RESOLVER")
+        return [
+            Error(
+                f"{SETTINGS_NAME}['VISITOR_ID_RESOLVER'] is {path!r}, "
+                f"which cannot be used: {error}",
+                hint="Name a function that takes a request and returns a visitor id, "
+                f'e.g. "{DEFAULT_RESOLVER}".',
+                id="django_convert.E020",
+            )
+        ]
+    return []
+
+
+@register(Tags.security)
+def check_resolver_pii(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    from django_convert.identity.selftest import resolver_leaks_pii
+
+    try:
+        leak = resolver_leaks_pii()
+    except (ImportError, TypeError, ValueError):
+        return []  # E020 reports it
+    if leak is None:
+        return []
+    return [
+        Warning(
+            f"{SETTINGS_NAME}['VISITOR_ID_RESOLVER'] returned {leak} for a test user, "
+            "which is personal data. Such ids are refused at run time (the visitor falls "
+            "back to an anonymous id), so logged-in users are not recognised.",
+            hint="Return an opaque id instead, e.g. an HMAC of the user's primary key, "
+            "or use the default resolver.",
+            id="django_convert.W020",
+        )
+    ]

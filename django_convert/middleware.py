@@ -1,39 +1,34 @@
-"""Gives every request ``request.convert_visitor_id``."""
+"""Gives every request ``request.convert_visitor_id`` and keeps the visitor's cookie in step."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_vary_headers
 
 from django_convert.conf import get_setting
-
-
-def new_visitor_id() -> str:
-    """A random, opaque id of 128 bits."""
-    return secrets.token_hex(16)
+from django_convert.identity.cookie import set_visitor_cookie
+from django_convert.identity.visitor import resolve_visitor_id
 
 
 class ConvertVisitorMiddleware:
+    """Resolve the visitor id (after AuthenticationMiddleware, so the user is known).
+
+    The cookie is (re)set whenever it differs from the id the request ended with: a new
+    visitor, a refused cookie, or a login that switched the visitor to the user's id.
+    """
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        cookie_name = get_setting("COOKIE_NAME")
-        visitor_id = request.COOKIES.get(cookie_name) or new_visitor_id()
-        request.convert_visitor_id = visitor_id  # type: ignore[attr-defined]
+        request.convert_visitor_id = resolve_visitor_id(request)  # type: ignore[attr-defined]
         response = self.get_response(request)
-        if request.COOKIES.get(cookie_name) != visitor_id:
-            secure = get_setting("COOKIE_SECURE")
-            response.set_cookie(
-                cookie_name,
-                visitor_id,
-                max_age=get_setting("COOKIE_MAX_AGE"),
-                path=get_setting("COOKIE_PATH"),
-                domain=get_setting("COOKIE_DOMAIN"),
-                secure=request.is_secure() if secure is None else secure,
-                httponly=True,
-                samesite=get_setting("COOKIE_SAMESITE"),
-            )
+        # Login stitching may have switched the id during the view.
+        visitor_id: str = request.convert_visitor_id  # type: ignore[attr-defined]
+        if request.COOKIES.get(get_setting("COOKIE_NAME")) != visitor_id:
+            set_visitor_cookie(response, request, visitor_id)
+        # Pages embed the id, and the id comes from the cookie: caches must key on it.
+        patch_vary_headers(response, ("Cookie",))
         return response

@@ -31,6 +31,7 @@ def test_missing_account_id_says_what_to_set(convert_settings) -> None:
     assert "ACCOUNT_ID" in error.hint
 
 
+@pytest.mark.django_db  # Django 6's check command also runs database checks
 def test_missing_ids_fail_manage_py_check(convert_settings) -> None:
     convert_settings(ACCOUNT_ID=None, PROJECT_ID="")
     with pytest.raises(SystemCheckError) as raised:
@@ -83,3 +84,73 @@ def test_unknown_setting_key_warns(convert_settings) -> None:
     [warning] = checks.check_settings()
     assert warning.id == "django_convert.W001"
     assert "TRACKNG_URL" in warning.msg
+
+
+# Identity: the visitor-id resolver (E020, W020).
+def test_default_resolver_passes_the_identity_checks() -> None:
+    assert checks.check_resolver_importable() == []
+    assert checks.check_resolver_pii() == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["tests.fixtures_identity.no_such_resolver", "no.such.module.resolver", "nodots", ""],
+)
+def test_unimportable_resolver(convert_settings, path) -> None:
+    convert_settings(VISITOR_ID_RESOLVER=path)
+    [error] = checks.check_resolver_importable()
+    assert error.id == "django_convert.E020"
+    assert checks.check_resolver_pii() == []  # reported once, by E020
+
+
+def test_resolver_that_is_not_callable(convert_settings) -> None:
+    convert_settings(VISITOR_ID_RESOLVER="tests.fixtures_identity.not_callable")
+    assert ids(checks.check_resolver_importable()) == ["django_convert.E020"]
+
+
+@pytest.mark.parametrize(
+    ("resolver", "what"),
+    [("email_resolver", "an e-mail address"), ("username_resolver", "an e-mail address")],
+)
+def test_resolver_returning_personal_data_warns(convert_settings, resolver, what) -> None:
+    convert_settings(VISITOR_ID_RESOLVER=f"tests.fixtures_identity.{resolver}")
+    [warning] = checks.check_resolver_pii()
+    assert warning.id == "django_convert.W020"
+    assert what in warning.msg
+    assert "jane.doe@example.com" not in warning.msg
+    assert "security" in checks.check_resolver_pii.tags
+
+
+@pytest.mark.django_db  # Django 6's check command also runs database checks
+def test_pii_warning_shows_in_manage_py_check(convert_settings) -> None:
+    convert_settings(VISITOR_ID_RESOLVER="tests.fixtures_identity.email_resolver")
+    out = StringIO()
+    call_command("check", stdout=out, stderr=out)
+    assert "django_convert.W020" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "resolver",
+    [
+        "tests.fixtures_identity.constant_resolver",
+        "tests.fixtures_identity.none_resolver",
+        "tests.fixtures_identity.script_resolver",
+        "django_convert.identity.resolvers.hmac_resolver",
+    ],
+)
+def test_opaque_or_malformed_resolvers_do_not_warn(convert_settings, resolver) -> None:
+    # script_resolver's output is refused at run time too, but it is not personal data.
+    convert_settings(VISITOR_ID_RESOLVER=resolver)
+    assert checks.check_resolver_pii() == []
+
+
+@pytest.mark.django_db
+def test_self_test_never_touches_the_database(convert_settings) -> None:
+    from django_convert.models import Visitor
+
+    # What database_resolver would return if its query ran: the check would then warn.
+    Visitor.objects.create(visitor_id="ann@example.com")
+    for resolver in ("tests.fixtures_identity.database_resolver", checks.DEFAULT_RESOLVER):
+        convert_settings(VISITOR_ID_RESOLVER=resolver)
+        assert checks.check_resolver_pii() == []
+    assert list(Visitor.objects.values_list("visitor_id", flat=True)) == ["ann@example.com"]

@@ -110,6 +110,10 @@ def test_concurrent_first_posts_of_a_logged_in_user_link_once(
     for thread in threads:
         thread.join(timeout=60)
 
-    assert results == [204] * THREADS
-    assert Visitor.objects.count() == 2
-    assert Visitor.objects.filter(user=user).count() == 1
+    # Identity links jane to one device's id on her first request (the race is decided by
+    # the unique Visitor.user); every request then resolves to that id, so the other
+    # device's posts are for an id that is not hers (403). One visitor, none failed.
+    linked = Visitor.objects.get(user=user).visitor_id
+    assert linked in ("device-0", "device-1")
+    assert results == [204 if f"device-{i % 2}" == linked else 403 for i in range(THREADS)]
+    assert Visitor.objects.count() == 1

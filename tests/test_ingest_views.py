@@ -252,7 +252,10 @@ def test_logged_in_request_without_csrf_token_is_403(ingest_client: IngestClient
     ingest_client.force_login(get_user_model().objects.create_user("jane"))
     response = ingest_client.ingest(example_payload(), csrf=False)
     assert response.status_code == 403
-    assert stored() == ([], [])
+    # Identity linked jane to the client's cookie id on her first request (first sight);
+    # the refused ingest itself stored nothing.
+    assert Bucketing.objects.count() == 0
+    assert Visitor.objects.get(visitor_id=VISITOR_ID).segments() == {}
 
 
 def test_logged_in_visitor_is_linked_to_the_user(ingest_client: IngestClient) -> None:
@@ -267,9 +270,11 @@ def test_user_already_linked_elsewhere_keeps_their_visitor(ingest_client: Ingest
     Visitor.objects.create(visitor_id="jane-first-id", user=user)
     ingest_client.force_login(user)
 
-    assert ingest_client.ingest(example_payload()).status_code == 204
+    # Logged in, the request's id is jane's own (identity), not the cookie's.
+    assert ingest_client.ingest(example_payload()).status_code == 403
+    assert ingest_client.ingest(example_payload("jane-first-id")).status_code == 204
 
-    assert Visitor.objects.get(visitor_id=VISITOR_ID).user is None
+    assert not Visitor.objects.filter(visitor_id=VISITOR_ID).exists()
     assert Visitor.objects.get(user=user).visitor_id == "jane-first-id"
 
 
@@ -278,9 +283,11 @@ def test_visitor_of_another_user_is_not_taken_over(ingest_client: IngestClient) 
     Visitor.objects.create(visitor_id=VISITOR_ID, user=owner)
     ingest_client.force_login(get_user_model().objects.create_user("other"))
 
-    assert ingest_client.ingest(example_payload()).status_code == 204
+    # The owner's id in another user's cookie is never adopted (identity), so it is refused.
+    assert ingest_client.ingest(example_payload()).status_code == 403
 
     assert Visitor.objects.get(visitor_id=VISITOR_ID).user == owner
+    assert Bucketing.objects.count() == 0
 
 
 def test_throttled_requests_get_429(ingest_client: IngestClient, convert_settings: Any) -> None:

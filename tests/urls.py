@@ -6,4 +6,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("convert/", include("django_convert.urls")),
+    path("pages/", include("tests.pages")),
 ]

@@ -1,4 +1,10 @@
-"""Settings for the example shop. Real Convert ids come from the environment."""
+"""Settings for the example shop.
+
+Demo mode (the default): with no CONVERT_ACCOUNT_ID in the environment, Convert's script
+and tracking API are replaced by local stand-ins (the `convert_standin` app), so the whole
+flow runs offline. Set CONVERT_ACCOUNT_ID and CONVERT_PROJECT_ID (and optionally
+CONVERT_SDK_KEY / CONVERT_SDK_SECRET) to talk to Convert for real.
+"""
 
 import os
 from pathlib import Path
@@ -9,6 +15,7 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 USE_TZ = True
 ROOT_URLCONF = "example_project.urls"
+DEMO_MODE = not os.environ.get("CONVERT_ACCOUNT_ID")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -20,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_convert",
     "shop",
+    *(["convert_standin"] if DEMO_MODE else []),
 ]
 
 MIDDLEWARE = [
@@ -35,13 +43,14 @@ MIDDLEWARE = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "example_project.context.demo_mode",
             ]
         },
     }
@@ -51,6 +60,8 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DEMO_DATABASE", BASE_DIR / "db.sqlite3"),
+        # The background delivery thread writes while requests write: wait, don't fail.
+        "OPTIONS": {"timeout": 20},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -59,4 +70,32 @@ STATIC_URL = "/static/"
 DJANGO_CONVERT = {
     "ACCOUNT_ID": os.environ.get("CONVERT_ACCOUNT_ID", "10012345"),
     "PROJECT_ID": os.environ.get("CONVERT_PROJECT_ID", "10056789"),
+    "SDK_KEY": os.environ.get("CONVERT_SDK_KEY"),
+    "SDK_SECRET": os.environ.get("CONVERT_SDK_SECRET"),
+    "DELIVERY": "background",
+    "CONVERSIONS": [
+        {
+            "model": "shop.Order",
+            "goal_id": "100037225",
+            "when": {"status": "paid"},
+            "visitor": "visitor_id",
+            "amount": "total",
+            "products_count": "items_count",
+            "transaction_id": "number",
+        }
+    ],
+}
+if DEMO_MODE:
+    DJANGO_CONVERT |= {
+        "SCRIPT_URL": "/static/convert_standin/convert-demo.js",
+        # The demo command sets DEMO_BASE_URL to the address runserver listens on.
+        "TRACKING_URL": os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000")
+        + "/demo-convert/v1/track",
+    }
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django_convert": {"handlers": ["console"], "level": "INFO"}},
 }

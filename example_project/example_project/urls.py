@@ -1,9 +1,14 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from shop import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("shop.urls")),
     path("admin/", admin.site.urls),
     path("convert/", include("django_convert.urls")),
 ]
+
+if settings.DEMO_MODE:
+    from convert_standin.views import track
+
+    urlpatterns.append(path("demo-convert/v1/track/<path:target>", track, name="demo_track"))

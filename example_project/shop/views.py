@@ -1,6 +1,79 @@
+"""Product list, a session cart, checkout and a simulated payment."""
+
+import secrets
+
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from shop.models import Order, OrderItem, Product
+
+CART = "cart"
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "shop/home.html")
+def product_list(request: HttpRequest) -> HttpResponse:
+    cart = request.session.get(CART, {})
+    return render(
+        request,
+        "shop/product_list.html",
+        {"products": Product.objects.order_by("pk"), "cart_count": sum(cart.values())},
+    )
+
+
+@require_POST
+def add_to_cart(request: HttpRequest, pk: int) -> HttpResponse:
+    product = get_object_or_404(Product, pk=pk)
+    cart = request.session.get(CART, {})
+    cart[str(product.pk)] = cart.get(str(product.pk), 0) + 1
+    request.session[CART] = cart
+    return redirect("cart")
+
+
+def cart_view(request: HttpRequest) -> HttpResponse:
+    cart = request.session.get(CART, {})
+    products = Product.objects.in_bulk([int(pk) for pk in cart])
+    lines = [(products[int(pk)], quantity) for pk, quantity in cart.items() if int(pk) in products]
+    total = sum((product.price * quantity for product, quantity in lines), 0)
+    return render(request, "shop/cart.html", {"lines": lines, "total": total})
+
+
+@require_POST
+def checkout(request: HttpRequest) -> HttpResponse:
+    cart = request.session.get(CART, {})
+    products = Product.objects.in_bulk([int(pk) for pk in cart])
+    if not products:
+        return redirect("product_list")
+    with transaction.atomic():
+        order = Order.objects.create(
+            number=f"ORDER-{secrets.token_hex(4).upper()}",
+            user=request.user if request.user.is_authenticated else None,
+            visitor_id=request.convert_visitor_id,
+        )
+        OrderItem.objects.bulk_create(
+            OrderItem(
+                order=order, product=products[int(pk)], quantity=qty, price=products[int(pk)].price
+            )
+            for pk, qty in cart.items()
+            if int(pk) in products
+        )
+    request.session[CART] = {}
+    return redirect("order_detail", number=order.number)
+
+
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = get_object_or_404(Order, number=number, visitor_id=request.convert_visitor_id)
+    return render(request, "shop/order_detail.html", {"order": order})
+
+
+@require_POST
+def pay(request: HttpRequest, number: str) -> HttpResponse:
+    """Stands in for a payment provider's success callback."""
+    with transaction.atomic():
+        order = get_object_or_404(
+            Order.objects.select_for_update(), number=number, visitor_id=request.convert_visitor_id
+        )
+        order.status = Order.Status.PAID
+        # The CONVERSIONS rule in settings records the conversion in this transaction.
+        order.save()
+    return redirect("order_detail", number=order.number)

@@ -1,30 +1,50 @@
-"""``manage.py demo``: migrate, create the demo admin, and run the server."""
+"""``manage.py demo``: migrate, seed products and the demo admin, and run the server."""
 
+import os
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from shop.models import Product
+
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "demo-admin"  # a local demo account, printed for the user
+PRODUCTS = [
+    ("Espresso beans, 1 kg", Decimal("24.90")),
+    ("Pour-over kettle", Decimal("59.00")),
+    ("Ceramic mug", Decimal("12.50")),
+]
 
 
 class Command(BaseCommand):
-    help = "Set up the demo database and run the development server."
+    help = "Set up the demo database (products, admin account) and run the development server."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
         parser.add_argument("--no-server", action="store_true", help="Set up only.")
+        parser.add_argument("--noreload", action="store_true", help="Run without the autoreloader.")
 
-    def handle(self, *args: Any, addrport: str, no_server: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, addrport: str, no_server: bool, noreload: bool, **options: Any
+    ) -> None:
         call_command("migrate", verbosity=0)
+        for name, price in PRODUCTS:
+            Product.objects.get_or_create(name=name, defaults={"price": price})
         User = get_user_model()
         if not User.objects.filter(username=ADMIN_USERNAME).exists():
             User.objects.create_superuser(ADMIN_USERNAME, password=ADMIN_PASSWORD)
+        base = f"http://{addrport}"
+        mode = "demo mode (local Convert stand-ins)" if settings.DEMO_MODE else "live Convert"
         self.stdout.write(
-            f"Demo admin: http://{addrport}/admin/  user {ADMIN_USERNAME!r} "
-            f"password {ADMIN_PASSWORD!r}"
+            f"django-convert demo shop, {mode}\n"
+            f"  shop:  {base}/\n"
+            f"  admin: {base}/admin/  user {ADMIN_USERNAME!r}, password {ADMIN_PASSWORD!r}"
         )
         if not no_server:
-            call_command("runserver", addrport)
+            # runserver's autoreloader starts a child process: it reads this from the env.
+            os.environ["DEMO_BASE_URL"] = base
+            call_command("runserver", addrport, use_reloader=not noreload)
