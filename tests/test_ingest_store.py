@@ -113,3 +113,21 @@ def test_the_statement_stores_what_bulk_create_would(upsert_path: str) -> None:
     assert visitor.user is None
     assert visitor.first_seen == visitor.last_seen
     assert Bucketing.objects.filter(visitor=visitor).count() == 2
+
+
+def test_a_user_with_a_visitor_is_not_linked_to_a_second_one() -> None:
+    # Identity normally makes a logged-in request use the user's own id; with another
+    # resolver the ingest must still leave the user's existing link alone, and not fail.
+    user = get_user_model().objects.create_user("jane")
+    Visitor.objects.create(visitor_id="jane-first-id", user=user)
+    store_context(visitor_id="second", experiences=_experiences(1), segments={}, user=user)
+    assert Visitor.objects.get(visitor_id="second").user is None
+    assert Visitor.objects.get(user=user).visitor_id == "jane-first-id"
+
+
+def test_a_visitor_of_another_user_is_not_taken_over() -> None:
+    owner, other = (get_user_model().objects.create_user(name) for name in ("owner", "other"))
+    Visitor.objects.create(visitor_id="v", user=owner)
+    store_context(visitor_id="v", experiences=_experiences(1), segments={}, user=other)
+    assert Visitor.objects.get(visitor_id="v").user == owner
+    assert not Visitor.objects.filter(user=other).exists()
