@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -28,7 +29,7 @@ def _queries(**kwargs: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["new visitor", "known visitor"])
-def test_query_count_is_the_same_for_1_and_30_experiences(existing: bool) -> None:
+def test_query_count_is_the_same_for_1_and_30_experiences(existing: bool, upsert_path: str) -> None:
     segments = example_payload()["segments"]
     if existing:
         for visitor_id in ("one", "thirty"):
@@ -38,8 +39,10 @@ def test_query_count_is_the_same_for_1_and_30_experiences(existing: bool) -> Non
     thirty = _queries(visitor_id="thirty", experiences=_experiences(30, "2"), segments=segments)
 
     assert len(one) == len(thirty)
-    # upsert visitor, upsert bucketing (+ the transaction's own statements)
-    assert len([sql for sql in thirty if "django_convert" in sql]) == 2
+    # upsert visitor, upsert bucketing (+ the transaction's own statements); bulk_create
+    # on Django < 5.0 does not return the visitor's pk, which costs one SELECT more.
+    returns_pk = upsert_path == "one statement" or django.VERSION >= (5, 0)
+    assert len([sql for sql in thirty if "django_convert" in sql]) == (2 if returns_pk else 3)
     assert Bucketing.objects.filter(visitor__visitor_id="thirty", variation_id="2").count() == 30
 
 
