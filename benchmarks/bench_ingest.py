@@ -159,7 +159,7 @@ def run() -> list[Result]:
         connection.settings_dict["CONN_MAX_AGE"] = configured_max_age
         for count in (1, 30):
             results.append(
-                Result("ingest", f"queries/request, {count} experiences",
+                Result("ingest", f"queries/request, {count} experience{'s' if count > 1 else ''}",
                        _queries_per_request(client, count), "queries",
                        f"{vendor}: BEGIN, 2 upserts, COMMIT"),
             )  # fmt: skip
