@@ -22,6 +22,6 @@ def get_visitor_id(request: HttpRequest) -> str | None:
 
 def track_conversion(*args: Any, **kwargs: Any) -> Any:
     """Record a conversion in the outbox (see ``django_convert.conversions.api``)."""
-    from django_convert.conversions.api import track_conversion as _track  # type: ignore[import-not-found]
+    from django_convert.conversions.api import track_conversion as _track
 
     return _track(*args, **kwargs)

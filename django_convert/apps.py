@@ -15,6 +15,9 @@ class DjangoConvertConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from django_convert import checks  # noqa: F401
+        from django_convert.conversions.receivers import connect as connect_conversion_rules
         from django_convert.identity.stitching import stitch_on_login
 
         user_logged_in.connect(stitch_on_login, dispatch_uid="django_convert.stitch_on_login")
+        # Conversion rules: one global pre_save/post_save pair, see conversions.receivers.
+        connect_conversion_rules()

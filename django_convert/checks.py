@@ -9,6 +9,15 @@ django_convert.E006  DELIVERY is not one of the known modes
 django_convert.W001  an unknown key in DJANGO_CONVERT (probably a typo)
 django_convert.E020  VISITOR_ID_RESOLVER cannot be imported, or is not callable
 django_convert.W020  VISITOR_ID_RESOLVER returned personal data in a self-test
+django_convert.E101  CONVERSIONS is not a list, or an entry is not a dict
+django_convert.E102  an unknown key in a CONVERSIONS entry
+django_convert.E103  a CONVERSIONS entry without model, goal_id or visitor
+django_convert.E104  a conversion rule names a model that is not installed
+django_convert.E105  a conversion rule's goal_id is not a digit string
+django_convert.E106  a conversion rule's path does not resolve (or the visitor path leads elsewhere)
+django_convert.E107  a conversion rule's "when" is not a dict or names a path that does not resolve
+django_convert.E108  a conversion rule's custom_dimensions is not a {1..5: path} dict
+django_convert.E109  a code rule's previous_fields names something that is not a concrete field
 """
 
 from __future__ import annotations
@@ -169,3 +178,13 @@ def check_resolver_pii(
             id="django_convert.W020",
         )
     ]
+
+
+@register(Tags.models)
+def check_conversion_rules(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    # The rule checks live beside the rules they check.
+    from django_convert.conversions.checks import check_rules
+
+    return check_rules()

@@ -10,7 +10,11 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
-pytest_plugins: list[str] = ["tests.fixtures_identity", "tests.fixtures_ingest"]
+pytest_plugins: list[str] = [
+    "tests.fixtures_identity",
+    "tests.fixtures_ingest",
+    "tests.fixtures_conversions",
+]
 
 
 def _convert_settings(**changes: Any) -> dict[str, Any]:

@@ -1,0 +1,21 @@
+"""Recording conversions: rules (declarative and code), the visitor snapshot, track_conversion.
+
+Public: :func:`track_conversion` (also ``django_convert.track_conversion``),
+:class:`ConversionRule`, :func:`register_rule`, :func:`unregister_rule`. Importing this
+package does not import models.
+"""
+
+from __future__ import annotations
+
+from django_convert.conversions.rules import ConversionRule, register_rule, unregister_rule
+
+__all__ = ["ConversionRule", "register_rule", "track_conversion", "unregister_rule"]
+
+
+def __getattr__(name: str) -> object:
+    # track_conversion lives with the models it writes; import it only when asked for.
+    if name == "track_conversion":
+        from django_convert.conversions.api import track_conversion
+
+        return track_conversion
+    raise AttributeError(name)

@@ -1,0 +1,143 @@
+"""``track_conversion`` and the recording step every rule goes through."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.db import router
+
+from django_convert.conf import get_setting
+from django_convert.conversions.snapshot import Snapshot, load_snapshot
+from django_convert.conversions.values import (
+    clean_amount,
+    clean_custom_dimensions,
+    clean_goal_id,
+    clean_products_count,
+    clean_transaction_id,
+)
+from django_convert.exceptions import ConversionError
+from django_convert.identity.pii import clean_visitor_id
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+    from django_convert.models import Conversion
+
+logger = logging.getLogger("django_convert")
+
+
+def track_conversion(
+    visitor_id: str | None = None,
+    goal_id: str | int | None = None,
+    amount: Decimal | int | float | None = None,
+    products_count: int | None = None,
+    transaction_id: str | int | None = None,
+    custom_dimensions: dict[Any, Any] | None = None,
+    *,
+    user: Model | None = None,
+    origin: str = "track_conversion",
+    using: str | None = None,
+) -> Conversion | None:
+    """Record a conversion in the outbox, in the current transaction, and return its row.
+
+    Give either ``visitor_id`` (checked by the PII guard) or ``user`` (their stored
+    visitor). Without ``transaction_id`` a random one is used, so every call records a
+    new conversion; with one, a second call for the same goal and transaction id returns
+    the row already recorded instead of adding another.
+
+    Returns None, recording nothing, when ``ENABLED`` is False or when ``user`` has no
+    visitor (a warning is logged). Raises :class:`ConversionError` or
+    :class:`InvalidVisitorId` for bad input; nothing is written then.
+    """
+    if (visitor_id is None) == (user is None):
+        raise ConversionError("Pass exactly one of visitor_id or user to track_conversion().")
+    if goal_id is None:
+        raise ConversionError("track_conversion() needs a goal_id.")
+    if user is not None and not isinstance(user, get_user_model()):
+        raise ConversionError(
+            f"user must be a {get_user_model().__name__}, not {type(user).__name__}."
+        )
+    from django_convert.models import Conversion
+
+    return record_conversion(
+        visitor_id=visitor_id,
+        user_id=None if user is None else user.pk,
+        goal_id=goal_id,
+        amount=amount,
+        products_count=products_count,
+        transaction_id=uuid.uuid4().hex if transaction_id is None else transaction_id,
+        custom_dimensions=custom_dimensions,
+        origin=origin,
+        using=using or router.db_for_write(Conversion),
+    )
+
+
+def record_conversion(
+    *,
+    visitor_id: str | None,
+    user_id: Any,
+    goal_id: object,
+    amount: object,
+    products_count: object,
+    transaction_id: object,
+    custom_dimensions: object,
+    origin: str,
+    using: str,
+) -> Conversion | None:
+    """Validate, snapshot the visitor (one query) and write the outbox row.
+
+    Exactly one of ``visitor_id`` / ``user_id`` is given. Everything is validated before
+    the first query, so bad input costs nothing and writes nothing.
+    """
+    if not get_setting("ENABLED"):
+        return None
+    goal = clean_goal_id(goal_id)
+    transaction = clean_transaction_id(transaction_id)
+    cleaned_amount = clean_amount(amount)
+    count = clean_products_count(products_count)
+    dimensions = clean_custom_dimensions(custom_dimensions)
+    snapshot: Snapshot | None
+    if user_id is None:
+        clean_visitor_id(visitor_id)
+        snapshot = load_snapshot(visitor_id=visitor_id, using=using)
+        if snapshot is None:
+            # A real id with nothing stored yet (the listener never posted): still record
+            # it; Convert attributes it with enrichData, or counts it without experiences.
+            logger.info(
+                "Recording goal %s for visitor %s, who has no stored bucketing or segments.",
+                goal,
+                visitor_id,
+            )
+            snapshot = Snapshot(visitor_id=str(visitor_id), stored=False)
+    else:
+        snapshot = load_snapshot(user_id=user_id, using=using)
+        if snapshot is None:
+            logger.warning(
+                "No conversion recorded for goal %s (%s, transaction %s): user %s has no "
+                "Convert visitor yet (they never visited a page with the Convert tags while "
+                "logged in). Nothing is sent with a made-up id.",
+                goal,
+                origin,
+                transaction,
+                user_id,
+            )
+            return None
+        clean_visitor_id(snapshot.visitor_id)
+
+    from django_convert.conversions.record import write_conversion
+
+    conversion, _created = write_conversion(
+        snapshot,
+        goal_id=goal,
+        transaction_id=transaction,
+        amount=cleaned_amount,
+        products_count=count,
+        custom_dimensions=dimensions,
+        origin=origin,
+        using=using,
+    )
+    return conversion

@@ -1,0 +1,86 @@
+"""Writing a conversion to the outbox: once per (goal, transaction), in the caller's transaction."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from functools import partial
+
+from django.db import IntegrityError, transaction
+
+from django_convert.conversions.snapshot import Snapshot
+from django_convert.conversions.sql import insert_conversion, skips_duplicates
+from django_convert.models import Conversion
+from django_convert.signals import conversion_recorded
+
+logger = logging.getLogger("django_convert")
+
+
+def write_conversion(
+    snapshot: Snapshot,
+    *,
+    goal_id: str,
+    transaction_id: str,
+    amount: Decimal | None,
+    products_count: int | None,
+    custom_dimensions: dict[str, str | list[str]],
+    origin: str,
+    using: str,
+) -> tuple[Conversion, bool]:
+    """Insert the outbox row, or return the one already there: ``(row, created)``.
+
+    Idempotent under concurrency: the unique (goal_id, transaction_id) constraint decides,
+    not a read-then-write. A duplicate never breaks the caller's transaction: it is an
+    ``ON CONFLICT DO NOTHING`` where the database has it (one statement, no savepoint),
+    else an IntegrityError caught inside a savepoint.
+    """
+    conversion = Conversion(
+        goal_id=goal_id,
+        transaction_id=transaction_id,
+        visitor_id=snapshot.visitor_id,
+        bucketing=snapshot.bucketing,
+        segments=snapshot.segments,
+        amount=amount,
+        products_count=products_count,
+        custom_dimensions=custom_dimensions,
+        origin=origin[:255],
+    )
+    if skips_duplicates(using):
+        created = insert_conversion(conversion, using)
+    else:
+        try:
+            if transaction.get_connection(using).in_atomic_block:
+                # PostgreSQL-like backends abort the whole transaction on an error, and
+                # no backend should leave the caller's transaction half-broken.
+                with transaction.atomic(using=using):
+                    created = insert_conversion(conversion, using)
+            else:
+                created = insert_conversion(conversion, using)
+        except IntegrityError:
+            created = False
+    if not created:
+        existing = (
+            Conversion.objects.using(using)
+            .filter(goal_id=goal_id, transaction_id=transaction_id)
+            .first()
+        )
+        if existing is None:
+            raise IntegrityError(
+                f"The conversion for goal {goal_id} / transaction {transaction_id} conflicts "
+                "with a row this transaction cannot see (isolation level?) or another constraint."
+            )
+        logger.debug(
+            "Conversion for goal %s / transaction %s already recorded (id %s); not adding another.",
+            goal_id,
+            transaction_id,
+            existing.pk,
+        )
+        return existing, False
+    # Only after commit: a rolled-back order must not wake the delivery layer, and the
+    # delivery layer must be able to read the row when it wakes.
+    transaction.on_commit(
+        partial(conversion_recorded.send, sender=Conversion, conversion=conversion),
+        using=using,
+        robust=True,
+    )
+    return conversion, True

@@ -1,0 +1,173 @@
+"""The two statements on the request path, as precompiled SQL.
+
+Recording a conversion runs inside the user's ``order.save()``, so its cost is paid on
+every checkout. Building these statements through the ORM costs more than running them
+(query compilation dominates on a fast database), so each is compiled once per
+connection and table, and values still go through the model fields' own
+``get_db_prep_save`` / ``from_db_value``, exactly as the ORM would convert them.
+Outbox rows are therefore inserted without Conversion's pre_save/post_save signals;
+listen to ``conversion_recorded`` instead.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.db import connections, models
+
+from django_convert.models import Bucketing, Conversion, Visitor
+
+# (alias, lookup) -> SQL; a dict lookup per call instead of a compiled query.
+_SELECT_SQL: dict[tuple[str, str], str] = {}
+_INSERT_SQL: dict[str, tuple[str, bool]] = {}
+
+SNAPSHOT_FIELDS = (
+    "visitor_id",
+    "browser",
+    "devices",
+    "source",
+    "visitor_type",
+    "country",
+    "campaign",
+    "custom_segments",
+)
+
+
+def select_snapshot(lookup: str, value: Any, using: str) -> list[tuple[Any, ...]]:
+    """Rows of ``(*SNAPSHOT_FIELDS, experience_id, variation_id)`` for one visitor.
+
+    ``lookup`` is "visitor_id" or "user"; the bucketing columns are NULL for a visitor
+    without bucketing (LEFT JOIN), and there are no rows for an unknown visitor. The
+    visitor columns repeat on every row; only the first row's JSON is decoded.
+    """
+    connection = connections[using]
+    sql = _SELECT_SQL.get((using, lookup))
+    if sql is None:
+        sql = _SELECT_SQL[(using, lookup)] = _select_sql(connection, lookup)
+    param = _field(Visitor, lookup).get_db_prep_value(value, connection, prepared=False)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param])
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    if rows:
+        first = list(rows[0])
+        for position, field in _json_fields():
+            first[position] = field.from_db_value(first[position], None, connection)
+        rows[0] = tuple(first)
+    return rows
+
+
+def insert_conversion(conversion: Conversion, using: str) -> bool:
+    """INSERT ``conversion`` (new, unsaved) and set its primary key; False if a duplicate.
+
+    Where the database can (PostgreSQL, SQLite >= 3.35) this is one
+    ``INSERT ... ON CONFLICT (goal_id, transaction_id) DO NOTHING RETURNING id``: a
+    duplicate is not an error, so it needs no savepoint to protect the caller's
+    transaction. Elsewhere a duplicate raises django.db.IntegrityError, as
+    ``save(force_insert=True)`` would (see :func:`skips_duplicates`).
+    """
+    connection: Any = connections[using]
+    compiled = _INSERT_SQL.get(using)
+    if compiled is None:
+        compiled = _INSERT_SQL[using] = _insert_sql(connection)
+    sql, returning = compiled
+    params = [
+        field.get_db_prep_save(field.pre_save(conversion, True), connection)
+        for field in _insert_fields()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if returning:
+            row = cursor.fetchone()
+            if row is None:  # ON CONFLICT DO NOTHING: the row exists already
+                return False
+            (pk,) = row
+        else:
+            pk = connection.ops.last_insert_id(
+                cursor, Conversion._meta.db_table, _field(Conversion, "id").column
+            )
+    conversion.pk = pk
+    conversion._state.adding = False
+    conversion._state.db = using
+    return True
+
+
+def skips_duplicates(using: str) -> bool:
+    """Whether :func:`insert_conversion` turns a duplicate into False instead of an error."""
+    connection = connections[using]
+    return _returns_pk(connection) and bool(
+        connection.features.supports_update_conflicts_with_target
+    )
+
+
+def _returns_pk(connection: Any) -> bool:
+    # "INSERT ... RETURNING col" as PostgreSQL and SQLite >= 3.35 write it. Other backends
+    # (and Django's helpers for it, renamed between Django versions) are not relied on.
+    return connection.vendor in ("postgresql", "sqlite") and bool(
+        connection.features.can_return_columns_from_insert
+    )
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+@functools.cache
+def _json_fields() -> list[tuple[int, Any]]:
+    return [
+        (position, field)
+        for position, field in enumerate(_visitor_fields())
+        if field.get_internal_type() == "JSONField"
+    ]
+
+
+@functools.cache
+def _visitor_fields() -> list[Any]:
+    return [Visitor._meta.get_field(name) for name in SNAPSHOT_FIELDS]
+
+
+@functools.cache
+def _insert_fields() -> list[Any]:
+    return [field for field in Conversion._meta.concrete_fields if not field.primary_key]
+
+
+def _select_sql(connection: Any, lookup: str) -> str:
+    quote = connection.ops.quote_name
+    visitor_table, bucketing_table = Visitor._meta.db_table, Bucketing._meta.db_table
+    visitor_pk = Visitor._meta.pk
+    assert visitor_pk is not None
+    columns = [f"v.{quote(field.column)}" for field in _visitor_fields()]
+    columns += [
+        f"b.{quote(_field(Bucketing, name).column)}" for name in ("experience_id", "variation_id")
+    ]
+    join_column = _field(Bucketing, "visitor").column
+    where_column = _field(Visitor, lookup).column
+    # Only quoted table and column names from model metadata; the value is a parameter.
+    return (
+        f"SELECT {', '.join(columns)} FROM {quote(visitor_table)} v "  # noqa: S608
+        f"LEFT OUTER JOIN {quote(bucketing_table)} b "
+        f"ON b.{quote(join_column)} = v.{quote(visitor_pk.column)} "
+        f"WHERE v.{quote(where_column)} = %s"
+    )
+
+
+def _insert_sql(connection: Any) -> tuple[str, bool]:
+    quote = connection.ops.quote_name
+    fields = _insert_fields()
+    # Only quoted table and column names from model metadata; values are parameters.
+    sql = (
+        f"INSERT INTO {quote(Conversion._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if skips_duplicates(connection.alias):
+        unique = ", ".join(
+            quote(_field(Conversion, name).column) for name in ("goal_id", "transaction_id")
+        )
+        sql = f"{sql} ON CONFLICT ({unique}) DO NOTHING"
+    returning = _returns_pk(connection)
+    if returning:
+        sql = f"{sql} RETURNING {quote(_field(Conversion, 'id').column)}"
+    return sql, returning

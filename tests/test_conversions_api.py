@@ -1,0 +1,367 @@
+"""track_conversion: validation, the visitor snapshot, idempotency, transactions, queries."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from django_convert import track_conversion
+from django_convert.conversions import record as record_module
+from django_convert.conversions import sql as sql_module
+from django_convert.exceptions import ConversionError, InvalidVisitorId
+from django_convert.models import Conversion, Visitor
+from django_convert.signals import conversion_recorded
+from tests.fixtures_conversions import BUCKETING, GOAL, SEGMENTS, make_visitor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def visitor() -> Visitor:
+    return make_visitor()
+
+
+@pytest.fixture
+def recorded() -> Any:
+    """The conversions ``conversion_recorded`` was sent for."""
+    seen: list[Conversion] = []
+
+    def receiver(sender: Any, conversion: Conversion, **kwargs: Any) -> None:
+        seen.append(conversion)
+
+    conversion_recorded.connect(receiver)
+    yield seen
+    conversion_recorded.disconnect(receiver)
+
+
+def test_contract_example_records_the_snapshot(visitor: Visitor) -> None:
+    conversion = track_conversion(
+        visitor_id=visitor.visitor_id,
+        goal_id="100037225",
+        amount=Decimal("149.99"),
+        products_count=3,
+        transaction_id="ORDER-12345",
+        custom_dimensions={1: "gold"},
+    )
+    assert conversion is not None
+    stored = Conversion.objects.get()
+    assert stored.pk == conversion.pk
+    assert stored.visitor_id == visitor.visitor_id
+    assert stored.bucketing == BUCKETING
+    assert stored.segments == SEGMENTS
+    assert stored.status == Conversion.Status.PENDING
+    assert stored.origin == "track_conversion"
+    assert stored.goal_data() == [
+        {"key": "amount", "value": Decimal("149.99")},
+        {"key": "productsCount", "value": 3},
+        {"key": "transactionId", "value": "ORDER-12345"},
+        {"key": "customDimension1", "value": "gold"},
+    ]
+
+
+def test_snapshot_does_not_follow_later_changes(visitor: Visitor) -> None:
+    track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
+    visitor.bucketings.update(variation_id="999")
+    visitor.browser = "FF"
+    visitor.save()
+    stored = Conversion.objects.get()
+    assert stored.bucketing == BUCKETING
+    assert stored.segments["browser"] == "CH"
+
+
+def test_same_goal_and_transaction_returns_the_existing_row(visitor: Visitor) -> None:
+    first = track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
+    second = track_conversion(
+        visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1", amount=5
+    )
+    assert first is not None
+    assert second is not None
+    assert second.pk == first.pk
+    assert second.amount is None  # the first recording wins
+    assert Conversion.objects.count() == 1
+    track_conversion(visitor_id=visitor.visitor_id, goal_id="200", transaction_id="T1")
+    assert Conversion.objects.count() == 2
+
+
+def test_without_transaction_id_every_call_records(visitor: Visitor) -> None:
+    first = track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL)
+    second = track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL)
+    assert first is not None
+    assert second is not None
+    assert first.transaction_id != second.transaction_id
+    assert len(first.transaction_id) == 32
+    assert Conversion.objects.count() == 2
+
+
+def test_goal_id_may_be_an_int(visitor: Visitor) -> None:
+    conversion = track_conversion(visitor_id=visitor.visitor_id, goal_id=100037225)
+    assert conversion is not None
+    assert Conversion.objects.get().goal_id == "100037225"
+
+
+def test_by_user(django_user_model: Any) -> None:
+    user = django_user_model.objects.create_user("ann")
+    make_visitor("v-ann", user=user)
+    conversion = track_conversion(user=user, goal_id=GOAL, transaction_id="T1")
+    assert conversion is not None
+    assert conversion.visitor_id == "v-ann"
+    assert conversion.bucketing == BUCKETING
+
+
+def test_user_must_be_a_user(visitor: Visitor) -> None:
+    with pytest.raises(ConversionError, match="user must be a User, not Visitor"):
+        track_conversion(user=visitor, goal_id=GOAL)
+    assert not Conversion.objects.exists()
+
+
+def test_origin_says_what_recorded_it(visitor: Visitor) -> None:
+    conversion = track_conversion(
+        visitor_id=visitor.visitor_id, goal_id=GOAL, origin="stripe webhook evt_123"
+    )
+    assert conversion is not None
+    assert Conversion.objects.get().origin == "stripe webhook evt_123"
+
+
+def test_user_without_visitor_records_nothing_and_warns(
+    django_user_model: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = django_user_model.objects.create_user("ann")
+    with caplog.at_level(logging.WARNING, logger="django_convert"):
+        assert track_conversion(user=user, goal_id=GOAL, transaction_id="T1") is None
+    assert not Conversion.objects.exists()
+    [message] = [r for r in caplog.records if r.name == "django_convert"]
+    assert message.levelno == logging.WARNING
+    assert f"user {user.pk} has no Convert visitor" in message.getMessage()
+
+
+def test_visitor_with_nothing_stored_still_converts() -> None:
+    conversion = track_conversion(visitor_id="v-new", goal_id=GOAL, transaction_id="T1")
+    assert conversion is not None
+    stored = Conversion.objects.get()
+    assert (stored.visitor_id, stored.bucketing, stored.segments) == ("v-new", {}, {})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"visitor_id": "v1", "user": object()}, "exactly one of"),
+        ({}, "exactly one of"),
+        ({"visitor_id": "v1", "goal_id": None}, "needs a goal_id"),
+    ],
+)
+def test_bad_call_shape(kwargs: dict[str, Any], message: str) -> None:
+    kwargs.setdefault("goal_id", GOAL)
+    with pytest.raises(ConversionError, match=message):
+        track_conversion(**kwargs)
+
+
+@pytest.mark.parametrize("visitor_id", ["ann@example.com", "+49 170 1234567", "", "a b", "x" * 129])
+def test_pii_or_malformed_visitor_id_is_refused(visitor_id: str) -> None:
+    with pytest.raises(InvalidVisitorId):
+        track_conversion(visitor_id=visitor_id, goal_id=GOAL)
+    assert not Conversion.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"goal_id": "goal-1"}, "goal_id must be a digit string"),
+        ({"goal_id": "1" * 33}, "goal_id must be a digit string"),
+        ({"goal_id": True}, "goal_id must be a digit string"),
+        ({"amount": Decimal("-1")}, "must not be negative"),
+        ({"amount": Decimal("NaN")}, "finite"),
+        ({"amount": float("inf")}, "finite"),
+        ({"amount": "149.99"}, "amount must be a Decimal"),
+        ({"amount": Decimal("1e14")}, "too large"),
+        ({"products_count": -1}, "products_count must be between"),
+        ({"products_count": 2.0}, "products_count must be an int"),
+        ({"products_count": True}, "products_count must be an int"),
+        ({"transaction_id": ""}, "transaction_id must be 1 to 255"),
+        ({"transaction_id": "x" * 256}, "transaction_id must be 1 to 255"),
+        ({"transaction_id": 1.5}, "transaction_id must be a string"),
+        ({"custom_dimensions": {1: "x" * 33}}, "33 characters long; Convert allows at most 32"),
+        ({"custom_dimensions": {2: ["ok", "y" * 33]}}, "customDimension2 value"),
+        ({"custom_dimensions": {6: "x"}}, "keys are 1 to 5"),
+        ({"custom_dimensions": {0: "x"}}, "keys are 1 to 5"),
+        ({"custom_dimensions": {"one": "x"}}, "keys are 1 to 5"),
+        ({"custom_dimensions": {1: 5}}, "must be a string or a list of strings"),
+        ({"custom_dimensions": {1: ["a", 5]}}, "values must be strings"),
+        ({"custom_dimensions": ["gold"]}, "must be a dict"),
+    ],
+)
+def test_bad_values_raise_and_write_nothing(
+    visitor: Visitor, kwargs: dict[str, Any], message: str
+) -> None:
+    call = {"visitor_id": visitor.visitor_id, "goal_id": GOAL, **kwargs}
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ConversionError) as raised:
+        track_conversion(**call)
+    assert message in str(raised.value)
+    assert len(queries) == 0  # refused before touching the database
+    assert not Conversion.objects.exists()
+
+
+def test_values_are_normalised(visitor: Visitor) -> None:
+    conversion = track_conversion(
+        visitor_id=visitor.visitor_id,
+        goal_id=GOAL,
+        amount=149.99,
+        products_count=0,
+        transaction_id=12345,
+        custom_dimensions={"2": ["a", "b"], 1: "x" * 32, 3: None, 4: ("c",)},
+    )
+    assert conversion is not None
+    stored = Conversion.objects.get()
+    assert stored.amount == Decimal("149.99")
+    assert stored.products_count == 0
+    assert stored.transaction_id == "12345"
+    assert stored.custom_dimensions == {"1": "x" * 32, "2": ["a", "b"], "4": ["c"]}
+
+
+def test_amount_is_rounded_to_four_places(visitor: Visitor) -> None:
+    track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, amount=Decimal("1.23455"))
+    assert Conversion.objects.get().amount == Decimal("1.2346")
+
+
+def test_disabled_records_nothing(visitor: Visitor, convert_settings: Any) -> None:
+    convert_settings(ENABLED=False)
+    assert track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL) is None
+    assert not Conversion.objects.exists()
+
+
+def test_signal_after_commit_only_for_new_rows(
+    visitor: Visitor, recorded: list[Conversion], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        first = track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T")
+        assert recorded == []  # not before commit
+    assert len(callbacks) == 1
+    assert recorded == [first]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T")
+    assert callbacks == []
+    assert recorded == [first]
+
+
+def test_rolled_back_transaction_keeps_no_conversion(visitor: Visitor) -> None:
+    def checkout() -> None:
+        with transaction.atomic():
+            track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
+            raise RuntimeError("payment declined")
+
+    with pytest.raises(RuntimeError):
+        checkout()
+    assert not Conversion.objects.exists()
+
+
+def test_duplicate_does_not_break_the_callers_transaction(visitor: Visitor) -> None:
+    with transaction.atomic():
+        track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
+        track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
+        # On PostgreSQL a failed INSERT outside a savepoint would abort this transaction.
+        Visitor.objects.create(visitor_id="v-after")
+    assert Conversion.objects.count() == 1
+    assert Visitor.objects.filter(visitor_id="v-after").exists()
+
+
+def test_queries_inside_a_transaction(visitor: Visitor) -> None:
+    # One SELECT (visitor + bucketing joined), then INSERT ... ON CONFLICT DO NOTHING:
+    # no savepoint is needed, since a duplicate is not an error.
+    with CaptureQueriesContext(connection) as queries:
+        track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
+    assert [query["sql"].split()[0].upper() for query in queries] == ["SELECT", "INSERT"]
+    assert "ON CONFLICT" in queries[1]["sql"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queries_under_autocommit() -> None:
+    visitor = make_visitor()
+    with CaptureQueriesContext(connection) as queries:
+        track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
+    assert [query["sql"].split()[0].upper() for query in queries] == ["SELECT", "INSERT"]
+    with CaptureQueriesContext(connection) as queries:
+        again = track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
+    assert again is not None
+    assert [query["sql"].split()[0].upper() for query in queries] == ["SELECT", "INSERT", "SELECT"]
+    assert Conversion.objects.count() == 1
+
+
+@pytest.fixture
+def without_on_conflict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Act like a database without INSERT ... ON CONFLICT (the savepoint fallback)."""
+    monkeypatch.setattr(sql_module, "skips_duplicates", lambda using: False)
+    monkeypatch.setattr(record_module, "skips_duplicates", lambda using: False)
+    monkeypatch.setattr(sql_module, "_INSERT_SQL", {})
+
+
+def test_fallback_catches_the_duplicate_in_a_savepoint(
+    visitor: Visitor, without_on_conflict: None
+) -> None:
+    with transaction.atomic():
+        first = track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
+        with CaptureQueriesContext(connection) as queries:
+            second = track_conversion(
+                visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1"
+            )
+        Visitor.objects.create(visitor_id="v-after")  # the transaction is still usable
+    assert first is not None
+    assert second is not None
+    assert second.pk == first.pk
+    verbs = [query["sql"].split()[0].upper() for query in queries]
+    assert verbs == ["SELECT", "SAVEPOINT", "INSERT", "ROLLBACK", "RELEASE", "SELECT"]
+    assert "ON CONFLICT" not in queries[2]["sql"]
+    assert Conversion.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fallback_under_autocommit(without_on_conflict: None) -> None:
+    make_visitor()
+    first = track_conversion(visitor_id="v-7f3a9c", goal_id=GOAL, transaction_id="T1")
+    second = track_conversion(visitor_id="v-7f3a9c", goal_id=GOAL, transaction_id="T1")
+    assert first is not None
+    assert second is not None
+    assert first.pk == second.pk
+    assert Conversion.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fallback", [False, True], ids=["on-conflict", "savepoint"])
+def test_concurrent_calls_record_one_conversion(
+    on_postgres: None, fallback: bool, request: pytest.FixtureRequest
+) -> None:
+    if fallback:
+        request.getfixturevalue("without_on_conflict")
+    make_visitor()
+    threads_count = 8
+    barrier = threading.Barrier(threads_count)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with transaction.atomic():
+                barrier.wait(timeout=10)
+                conversion = track_conversion(
+                    visitor_id="v-7f3a9c", goal_id=GOAL, transaction_id="RACE-1"
+                )
+                assert conversion is not None
+                results.append(conversion.pk)
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(results) == threads_count
+    assert len(set(results)) == 1
+    assert Conversion.objects.count() == 1
