@@ -79,9 +79,12 @@ class Visitor(models.Model):
 class Bucketing(models.Model):
     """The variation a visitor was bucketed into, one row per experience."""
 
-    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="bucketings")
-    experience_id = models.CharField(max_length=CONVERT_ID_MAX_LENGTH, db_index=True)
-    variation_id = models.CharField(max_length=CONVERT_ID_MAX_LENGTH, db_index=True)
+    # The unique (visitor, experience_id) constraint already indexes visitor lookups.
+    visitor = models.ForeignKey(
+        Visitor, on_delete=models.CASCADE, related_name="bucketings", db_index=False
+    )
+    experience_id = models.CharField(max_length=CONVERT_ID_MAX_LENGTH)
+    variation_id = models.CharField(max_length=CONVERT_ID_MAX_LENGTH)
     first_seen = models.DateTimeField(default=timezone.now, editable=False)
     last_seen = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -93,6 +96,11 @@ class Bucketing(models.Model):
             models.UniqueConstraint(
                 fields=["visitor", "experience_id"], name="django_convert_one_variation"
             )
+        ]
+        # One index serves the admin's experience and experience+variation filters; few
+        # indexes keep the ingest upsert cheap.
+        indexes = [
+            models.Index(fields=["experience_id", "variation_id"], name="django_convert_variation")
         ]
 
     def __str__(self) -> str:

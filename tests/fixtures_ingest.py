@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
+from django_convert.ingest import upsert as upsert_module
 from django_convert.models import Bucketing, Visitor
 
 VISITOR_ID = "visitor-abc123"
@@ -74,3 +75,11 @@ def clear_throttle() -> Iterator[None]:
 def ingest_client(clear_throttle: None) -> IngestClient:
     """Enforces CSRF like a browser would meet it; sends the token unless told not to."""
     return IngestClient(enforce_csrf_checks=True)
+
+
+@pytest.fixture(params=["one statement", "bulk_create"])
+def upsert_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with the hand-built upsert and with bulk_create (other databases)."""
+    if request.param == "bulk_create":
+        monkeypatch.setattr(upsert_module, "speaks_upsert_returning", lambda connection: False)
+    return str(request.param)

@@ -47,7 +47,7 @@ def _payload(variation: str, experiences: int = 5) -> dict[str, Any]:
 
 
 def test_same_first_payload_from_many_threads(
-    on_postgres: None, clear_throttle: None, convert_settings: Any
+    on_postgres: None, clear_throttle: None, convert_settings: Any, upsert_path: str
 ) -> None:
     convert_settings(INGEST_THROTTLE_RATE=None)
     results = _post_all_at_once([_payload("7") for _ in range(THREADS)])
@@ -61,7 +61,7 @@ def test_same_first_payload_from_many_threads(
 
 
 def test_differing_first_payloads_leave_one_row_per_experience(
-    on_postgres: None, clear_throttle: None, convert_settings: Any
+    on_postgres: None, clear_throttle: None, convert_settings: Any, upsert_path: str
 ) -> None:
     convert_settings(INGEST_THROTTLE_RATE=None)
     # Different variations and overlapping experience sets, in different orders.

@@ -368,3 +368,23 @@ def test_failing_receiver_does_not_fail_the_request(
     assert response.status_code == 204
     assert Visitor.objects.filter(visitor_id=VISITOR_ID).exists()
     assert "analytics is down" in caplog.text
+
+
+def test_visitor_gone_before_the_signal_is_not_announced(
+    ingest_client: IngestClient, django_capture_on_commit_callbacks: Any
+) -> None:
+    received: list[Any] = []
+
+    def receiver(**kwargs: Any) -> None:
+        received.append(kwargs)
+
+    signals.experiences_evaluated.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            assert ingest_client.ingest(example_payload()).status_code == 204
+        Visitor.objects.all().delete()  # e.g. a login merged it into the user's visitor
+        for callback in callbacks:
+            callback()
+    finally:
+        signals.experiences_evaluated.disconnect(receiver)
+    assert received == []

@@ -8,19 +8,21 @@ accept (the JS SDK's ``EDG``/``MO``/``NS`` browsers, or a code added later) is s
 the category's "other" (``OTH``, ``OTHDEV``) or, where the category has none, as unknown
 (blank). A bucketing report is never lost over a segment, and nothing Convert would refuse
 is stored. Anything malformed is a 400.
+
+The fields below are small ``serializers.Field`` subclasses rather than compositions of
+CharField and ListField: DRF builds every field anew for every request, and with the
+stock fields that construction cost more than the rest of the request's Python work.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NoReturn
 
-from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from django_convert.exceptions import InvalidVisitorId
-from django_convert.identity.pii import MAX_LENGTH as VISITOR_ID_MAX_LENGTH
 from django_convert.identity.pii import clean_visitor_id
 from django_convert.models import CONVERT_ID_MAX_LENGTH
 from django_convert.segments import API_BROWSERS, COUNTRIES, Device, Source, VisitorType
@@ -31,72 +33,132 @@ MAX_CUSTOM_SEGMENTS = 50
 CUSTOM_SEGMENT_MAX_LENGTH = 64
 CAMPAIGN_MAX_LENGTH = 255
 
-_ENUM_CODE = re.compile(r"[A-Za-z_]{1,32}")
+_CODE = re.compile(r"[A-Za-z_]{1,32}")
+_DIGITS = re.compile(r"[0-9]+")
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+_SEGMENT_ID = re.compile(rf"[A-Za-z0-9_.:-]{{1,{CUSTOM_SEGMENT_MAX_LENGTH}}}")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class StrictCharField(serializers.CharField):
-    """A CharField that takes only JSON strings (DRF's also turns numbers into strings)."""
+def _by_casefold(codes: Iterable[str]) -> dict[str, str]:
+    return {code.casefold(): code for code in codes}
+
+
+#: category -> (known codes by their case-folded spelling, what an unknown code becomes)
+CODES: dict[str, tuple[dict[str, str], str]] = {
+    "browser": (_by_casefold(API_BROWSERS), "OTH"),
+    "device": (_by_casefold(Device.values), Device.OTHER_DEVICE.value),
+    "source": (_by_casefold(Source.values), ""),
+    "visitorType": (_by_casefold(VisitorType.values), ""),
+}
+
+
+class _PlainField(serializers.Field[Any, Any, Any, Any]):
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class VisitorIdField(_PlainField):
+    default_error_messages = {"invalid": "Must be a string."}
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
-        return str(super().to_internal_value(data))
-
-
-class VisitorIdField(StrictCharField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=VISITOR_ID_MAX_LENGTH, trim_whitespace=False, **kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data)
         try:
-            return clean_visitor_id(value)
+            return clean_visitor_id(data)
         except InvalidVisitorId as exc:
             raise serializers.ValidationError(str(exc), code="invalid_visitor_id") from exc
 
 
-class SegmentCodeField(StrictCharField):
-    """One of Convert's enum codes; unknown well-formed codes become ``other``."""
+def _code(category: str, data: Any) -> str:
+    """Map one code of ``category``; raise for anything that is not a code at all."""
+    if not isinstance(data, str) or not _CODE.fullmatch(data):
+        raise serializers.ValidationError(
+            "Must be a segment code (letters and underscores).", code="invalid_code"
+        )
+    known, other = CODES[category]
+    return known.get(data.casefold(), other)
 
-    def __init__(self, known: Iterable[str], other: str, **kwargs: Any) -> None:
-        self.known = {code.casefold(): code for code in known}
-        self.other = str(other)  # a TextChoices member stores as its value
-        super().__init__(trim_whitespace=True, **kwargs)
+
+def _list(data: Any, max_length: int) -> list[Any]:
+    if not isinstance(data, list):
+        raise serializers.ValidationError("Must be a list.", code="not_a_list")
+    if len(data) > max_length:
+        raise serializers.ValidationError(
+            f"Ensure this field has no more than {max_length} elements.", code="max_length"
+        )
+    return data
+
+
+def _raise_item_errors(errors: dict[int, Any]) -> NoReturn:
+    """Item errors by index, as DRF's ListField reports them (the type stubs know only
+    string keys)."""
+    detail: Any = errors
+    raise serializers.ValidationError(detail)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+class CodeField(_PlainField):
+    """One of Convert's enum codes (see ``CODES``)."""
+
+    def __init__(self, category: str, **kwargs: Any) -> None:
+        self.category = category
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data)
-        if not _ENUM_CODE.fullmatch(value):
-            raise serializers.ValidationError(
-                "Must be a segment code (letters and underscores).", code="invalid_code"
-            )
-        return self.known.get(value.casefold(), self.other)
-
-    def to_representation(self, value: Any) -> str:
-        return str(value)
+        return _code(self.category, data)
 
 
-class CountryField(StrictCharField):
-    """ISO 3166-1 alpha-2; a well-formed but unassigned code is stored as unknown."""
+class CodeListField(_PlainField):
+    """A list of enum codes, mapped like CodeField, without repeats."""
+
+    def __init__(self, category: str, max_length: int, **kwargs: Any) -> None:
+        self.category = category
+        self.max_length = max_length
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        codes, errors = [], {}
+        for index, item in enumerate(_list(data, self.max_length)):
+            try:
+                codes.append(_code(self.category, item))
+            except serializers.ValidationError as exc:
+                errors[index] = exc.detail
+        if errors:
+            _raise_item_errors(errors)
+        return _unique(codes)
+
+
+class CountryField(_PlainField):
+    """ISO 3166-1 alpha-2, or blank; a well-formed but unassigned code is stored blank."""
+
+    default_error_messages = {"invalid": "Must be a two-letter ISO 3166-1 country code."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if data == "":
+            return ""
+        if not isinstance(data, str) or not _COUNTRY.fullmatch(data):
+            self.fail("invalid")
+        code = data.upper()
+        return code if code in COUNTRIES else ""
+
+
+class CampaignField(serializers.CharField):
+    """Any text up to 255 characters but control characters (CharField refuses NUL and
+    lone surrogates, which PostgreSQL cannot store)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(allow_blank=True, **kwargs)
+        super().__init__(
+            max_length=CAMPAIGN_MAX_LENGTH, allow_blank=True, trim_whitespace=False, **kwargs
+        )
 
     def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data).upper()
-        if value and not re.fullmatch(r"[A-Z]{2}", value):
-            raise serializers.ValidationError(
-                "Must be a two-letter ISO 3166-1 country code.", code="invalid_country"
-            )
-        return value if value in COUNTRIES else ""
-
-
-class CampaignField(StrictCharField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=CAMPAIGN_MAX_LENGTH, allow_blank=True, **kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data)
+        if not isinstance(data, str):  # CharField would also take numbers
+            self.fail("invalid")
+        value = str(super().to_internal_value(data))
         if _CONTROL_CHARACTERS.search(value):
             raise serializers.ValidationError(
                 "Must not contain control characters.", code="invalid_campaign"
@@ -104,106 +166,85 @@ class CampaignField(StrictCharField):
         return value
 
 
-def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))
+class SegmentIdListField(_PlainField):
+    """Custom segment ids: up to 50 strings of letters, digits and ``_ . : -``."""
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        errors = {
+            index: ["Must be a custom segment id of at most 64 letters, digits, _ . : -"]
+            for index, item in enumerate(_list(data, MAX_CUSTOM_SEGMENTS))
+            if not isinstance(item, str) or not _SEGMENT_ID.fullmatch(item)
+        }
+        if errors:
+            _raise_item_errors(errors)
+        return _unique(data)
 
 
 class SegmentsSerializer(serializers.Serializer[dict[str, Any]]):
     """Every key is optional; ``null`` means unknown. Only keys sent are stored."""
 
-    browser = SegmentCodeField(known=API_BROWSERS, other="OTH", allow_null=True, required=False)
-    devices = serializers.ListField(
-        child=SegmentCodeField(known=Device.values, other=Device.OTHER_DEVICE),
-        max_length=MAX_DEVICES,
-        allow_null=True,
-        required=False,
-    )
+    browser = CodeField("browser", allow_null=True, required=False)
+    devices = CodeListField("device", MAX_DEVICES, allow_null=True, required=False)
     # DRF's metaclass moves declared fields off the class, so this does not shadow
     # Field.source at runtime; only the type stubs see a clash.
-    source = SegmentCodeField(  # type: ignore[assignment]
-        known=Source.values, other="", allow_null=True, required=False
-    )
-    visitorType = SegmentCodeField(
-        known=VisitorType.values, other="", allow_null=True, required=False
-    )
+    source = CodeField("source", allow_null=True, required=False)  # type: ignore[assignment]
+    visitorType = CodeField("visitorType", allow_null=True, required=False)
     country = CountryField(allow_null=True, required=False)
     campaign = CampaignField(allow_null=True, required=False)
-    customSegments = serializers.ListField(
-        child=StrictCharField(
-            max_length=CUSTOM_SEGMENT_MAX_LENGTH,
-            validators=[RegexValidator(r"\A[A-Za-z0-9_.:-]+\Z", "Must be a custom segment id.")],
-        ),
-        max_length=MAX_CUSTOM_SEGMENTS,
-        allow_null=True,
-        required=False,
-    )
+    customSegments = SegmentIdListField(allow_null=True, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         for name in ("browser", "source", "visitorType", "country", "campaign"):
             if name in attrs and attrs[name] is None:
                 attrs[name] = ""
         for name in ("devices", "customSegments"):
-            if name in attrs:
-                attrs[name] = _unique(attrs[name] or [])
+            if name in attrs and attrs[name] is None:
+                attrs[name] = []
         return attrs
 
 
-class ExperienceField(serializers.Field[dict[str, str], dict[str, str], dict[str, str], Any]):
-    """``{experienceId, variationId}``, both digit strings.
-
-    A field rather than a nested serializer: it is validated up to 100 times per request,
-    and a serializer per item costs more than the rest of the request.
-    """
-
-    default_error_messages = {"invalid": "Must be an object with experienceId and variationId."}
-
-    def to_internal_value(self, data: Any) -> dict[str, str]:
-        if not isinstance(data, dict):
-            self.fail("invalid")
-        errors: dict[str, list[str]] = {}
-        for key in ("experienceId", "variationId"):
-            problem = _digit_string_problem(data.get(key, _MISSING))
-            if problem:
-                errors[key] = [problem]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return {"experienceId": data["experienceId"], "variationId": data["variationId"]}
-
-    def to_representation(self, value: dict[str, str]) -> dict[str, str]:
-        return value
-
-
-_MISSING = object()
-_DIGITS = re.compile(r"[0-9]+")
-
-
 def _digit_string_problem(value: object) -> str:
-    if value is _MISSING:
-        return "This field is required."
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _DIGITS.fullmatch(value):
         return "Must be a string of digits."
     if len(value) > CONVERT_ID_MAX_LENGTH:
         return f"Ensure this field has no more than {CONVERT_ID_MAX_LENGTH} characters."
-    if not _DIGITS.fullmatch(value):
-        return "Must be a string of digits."
     return ""
+
+
+class ExperiencesField(_PlainField):
+    """``[{experienceId, variationId}]``, both digit strings, at most 100 experiences.
+
+    Exact repeats are dropped; one experience reported in two variations is an error.
+    """
+
+    def to_internal_value(self, data: Any) -> list[dict[str, str]]:
+        errors: dict[int, Any] = {}
+        variations: dict[str, str] = {}
+        for index, item in enumerate(_list(data, MAX_EXPERIENCES)):
+            if not isinstance(item, dict):
+                errors[index] = ["Must be an object with experienceId and variationId."]
+                continue
+            problems = {}
+            for key in ("experienceId", "variationId"):
+                problem = (
+                    _digit_string_problem(item[key]) if key in item else "This field is required."
+                )
+                if problem:
+                    problems[key] = [problem]
+            if problems:
+                errors[index] = problems
+                continue
+            seen = variations.setdefault(item["experienceId"], item["variationId"])
+            if seen != item["variationId"]:
+                errors[index] = [f"Experience {item['experienceId']} is reported twice."]
+        if errors:
+            _raise_item_errors(errors)
+        return [{"experienceId": e, "variationId": v} for e, v in variations.items()]
 
 
 class ContextSerializer(serializers.Serializer[dict[str, Any]]):
     """The whole payload the listener posts."""
 
     visitorId = VisitorIdField()
-    experiences = serializers.ListField(child=ExperienceField(), max_length=MAX_EXPERIENCES)
+    experiences = ExperiencesField()
     segments = SegmentsSerializer(required=False)
-
-    def validate_experiences(self, experiences: list[dict[str, str]]) -> list[dict[str, str]]:
-        """Drop exact repeats; one experience reported in two variations is an error."""
-        variations: dict[str, str] = {}
-        for experience in experiences:
-            seen = variations.setdefault(experience["experienceId"], experience["variationId"])
-            if seen != experience["variationId"]:
-                raise serializers.ValidationError(
-                    f"Experience {experience['experienceId']} is reported in two variations.",
-                    code="conflicting_variations",
-                )
-        return [{"experienceId": e, "variationId": v} for e, v in variations.items()]

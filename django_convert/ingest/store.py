@@ -1,7 +1,7 @@
 """Store one ingest: the visitor, its segments and one bucketing row per experience.
 
-A constant number of queries whatever the number of experiences, in one transaction, and
-safe when several requests for the same new visitor arrive at once: both writes are
+Two statements whatever the number of experiences, in one transaction, and safe when
+several requests for the same new visitor arrive at once: both writes are
 ``INSERT ... ON CONFLICT DO UPDATE`` upserts, so PostgreSQL serialises them on the
 visitor's row instead of failing on the unique constraints.
 """
@@ -16,6 +16,7 @@ from django.db import IntegrityError, router, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
+from django_convert.ingest.upsert import upsert
 from django_convert.models import Bucketing, Visitor
 
 #: Payload segment key -> Visitor field.
@@ -50,14 +51,14 @@ def store_context(
     db = router.db_for_write(Visitor)
     visitor = Visitor(visitor_id=visitor_id, first_seen=now, last_seen=now, **values)
     with transaction.atomic(using=db):
-        Visitor.objects.using(db).bulk_create(
+        upsert(
             [visitor],
-            update_conflicts=True,
             unique_fields=["visitor_id"],
             update_fields=["last_seen", *values],
+            using=db,
         )
         if not visitor.pk:
-            # Django < 5.0, or a database that cannot return ids from an upsert.
+            # Django < 5.0 on a database other than PostgreSQL/SQLite: no id returned.
             visitor.pk = (
                 Visitor.objects.using(db).values_list("pk", flat=True).get(visitor_id=visitor_id)
             )
@@ -65,7 +66,7 @@ def store_context(
             _link_user(visitor, user, db)
         if experiences:
             # Sorted, so concurrent upserts of several rows lock them in the same order.
-            Bucketing.objects.using(db).bulk_create(
+            upsert(
                 [
                     Bucketing(
                         visitor_id=visitor.pk,
@@ -76,9 +77,9 @@ def store_context(
                     )
                     for experience in sorted(experiences, key=lambda e: e["experienceId"])
                 ],
-                update_conflicts=True,
                 unique_fields=["visitor", "experience_id"],
                 update_fields=["variation_id", "last_seen"],
+                using=db,
             )
     return visitor
 

@@ -73,7 +73,10 @@ def _announce(visitor: Visitor, payload: dict[str, Any], request: HttpRequest) -
     if not signal.has_listeners(ContextView):
         return
     # The upsert's instance lacks what it did not write (an earlier first_seen, the user).
-    visitor.refresh_from_db()
+    try:
+        visitor.refresh_from_db()
+    except Visitor.DoesNotExist:
+        return  # merged into the user's visitor by a login since the commit
     for receiver, result in signal.send_robust(
         sender=ContextView, visitor=visitor, payload=payload, request=request
     ):
