@@ -16,6 +16,7 @@ from django.test import override_settings
 
 from benchmarks.harness import Result
 from benchmarks.stand_in import stand_in_process
+from django_convert.conf import DEFAULTS
 
 CONVERSIONS = 1000
 LATENCY_MS = 20.0
@@ -121,10 +122,11 @@ def run() -> list[Result]:
                 f"{CONVERSIONS} requests, {CONVERSIONS / loop_seconds:,.0f} conversions/s",
             )
         )
-        for batch_size in (50, 100):
+        default = DEFAULTS["BATCH_SIZE"]
+        for batch_size in sorted({50, default}):
             seconds, requests_made = batched(url, batch_size)
             floor = requests_made * LATENCY_MS / 1000
-            label = "default" if batch_size == 50 else "larger"
+            label = "default" if batch_size == default else "smaller"
             results += [
                 Result(
                     NAME,
