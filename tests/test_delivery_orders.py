@@ -124,7 +124,8 @@ def test_checkout_succeeds_while_convert_is_unreachable(
     if mode == "manual":
         assert (conversion.status, conversion.attempts) == ("pending", 0)
     else:  # tried once (in the request, by the worker thread or a task), queued for a retry
-        wait_for(lambda: Conversion.objects.get().attempts == 1)
+        # Claimed ("sending", attempts 1) first, then the outcome: wait for the outcome.
+        wait_for(lambda: Conversion.objects.get().last_error != "")
         conversion = Conversion.objects.get()
-        assert conversion.status == "pending"
+        assert (conversion.status, conversion.attempts) == ("pending", 1)
         assert "Could not reach Convert" in conversion.last_error
