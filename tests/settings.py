@@ -101,8 +101,16 @@ if DJANGO_VERSION >= (5, 2) and find_spec("django_tasks_db") is not None:
     TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "convert"]}
     }
-elif DJANGO_VERSION < (6, 0) and find_spec("django_tasks") is not None:
-    INSTALLED_APPS += ["django_tasks"]
+elif DJANGO_VERSION >= (6, 0) or find_spec("django_tasks") is not None:
+    TASKS_API = "django.tasks" if DJANGO_VERSION >= (6, 0) else "django_tasks"
+    if TASKS_API == "django_tasks":
+        INSTALLED_APPS += ["django_tasks"]
+    TASKS = {
+        "default": {
+            "BACKEND": f"{TASKS_API}.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "convert"],
+        }
+    }
 
 # DELIVERY="celery": tests/celery_app.py; Redis database 5 is the tests' own.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")

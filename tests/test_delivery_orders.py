@@ -13,7 +13,12 @@ from django.db import transaction
 from django_convert.delivery import deliver_due
 from django_convert.models import Conversion
 from tests.fixtures_conversions import BUCKETING, GOAL, SEGMENTS
-from tests.fixtures_dispatch import CELERY_QUEUE, TASK_QUEUE, needs_db_backend
+from tests.fixtures_dispatch import (
+    CELERY_QUEUE,
+    TASK_QUEUE,
+    db_backend_missing,
+    needs_tasks_framework,
+)
 from tests.testapp.models import Order, OrderItem
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -101,7 +106,7 @@ def test_many_orders_go_out_in_few_requests(buyer, order_rule, convert_server) -
         "background",
         "immediate",
         "manual",
-        pytest.param("task", marks=needs_db_backend),
+        pytest.param("task", marks=needs_tasks_framework),
         pytest.param("celery", marks=pytest.mark.celery),
     ],
 )
@@ -109,6 +114,7 @@ def test_checkout_succeeds_while_convert_is_unreachable(
     buyer, order_rule, convert_settings, fresh_worker, mode, request
 ) -> None:
     unreachable = {"TRACKING_URL": UNREACHABLE, "TIMEOUT": 1.0, "RETRY_BASE_DELAY": 60.0}
+    # "task" on Django 4.2: the backport's ImmediateBackend runs the task in the request.
     convert_settings(DELIVERY=mode, TASK_QUEUE=TASK_QUEUE, CELERY_QUEUE=CELERY_QUEUE, **unreachable)
     if mode == "celery":  # a real worker, as unable to reach Convert as the web process
         request.getfixturevalue("celery_worker")(SimpleNamespace(url=UNREACHABLE), **unreachable)
@@ -117,7 +123,7 @@ def test_checkout_succeeds_while_convert_is_unreachable(
     assert time.monotonic() - started < 1.0
     assert Order.objects.get(pk=order.pk).status == "paid"
     conversion = Conversion.objects.get()
-    if mode == "task":  # queued; a real db_worker tries it
+    if mode == "task" and db_backend_missing() is None:  # queued; a real db_worker tries it
         assert (conversion.status, conversion.attempts) == ("pending", 0)
         done = request.getfixturevalue("db_worker")(SimpleNamespace(url=UNREACHABLE), **unreachable)
         assert done.returncode == 0, done.stderr
