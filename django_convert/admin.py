@@ -11,7 +11,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from django_convert.models import Bucketing, Conversion, Visitor
@@ -70,6 +72,10 @@ class VisitorAdmin(VisitorAdminBase):
     date_hierarchy = "last_seen"
     inlines = (BucketingInline,)
 
+    # Visitors come from the ingest endpoint; the admin browses and corrects them.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
     def get_search_fields(self, request: HttpRequest) -> list[str]:
         # Decided per request, so a custom user model's USERNAME_FIELD is always current.
         return ["=visitor_id", f"user__{get_user_model().USERNAME_FIELD}"]
@@ -85,18 +91,22 @@ class BucketingAdmin(BucketingAdminBase):
     readonly_fields = ("first_seen",)
     date_hierarchy = "last_seen"
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
 
 @admin.register(Conversion)
 class ConversionAdmin(ConversionAdminBase):
+    # Status first: visitor ids are long and push later columns off narrow screens.
     list_display = (
         "transaction_id",
-        "goal_id",
-        "visitor_id",
         "status",
+        "goal_id",
         "attempts",
         "short_error",
         "created_at",
         "sent_at",
+        "visitor_id",
     )
     list_filter = ("status", "goal_id", "created_at")
     search_fields = ("=visitor_id", "transaction_id", "=goal_id")
@@ -114,7 +124,7 @@ class ConversionAdmin(ConversionAdminBase):
                 "fields": (
                     "status",
                     "attempts",
-                    "next_attempt_at",
+                    "next_attempt",
                     "created_at",
                     "sent_at",
                     "last_error",
@@ -137,6 +147,16 @@ class ConversionAdmin(ConversionAdminBase):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Viewing needs "view"; nothing here is editable in place.
         return False
+
+    @admin.display(description=_("next attempt"))
+    def next_attempt(self, obj: Conversion) -> str:
+        # For a sending row the column holds the lease expiry; for sent/failed, nothing.
+        if obj.status == Conversion.Status.PENDING:
+            return date_format(localtime(obj.next_attempt_at), "DATETIME_FORMAT")
+        if obj.status == Conversion.Status.SENDING:
+            expiry = date_format(localtime(obj.next_attempt_at), "DATETIME_FORMAT")
+            return str(_("in flight; due again at %(time)s if its worker died") % {"time": expiry})
+        return "—"
 
     @admin.display(description=_("last error"))
     def short_error(self, obj: Conversion) -> str:

@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     # Conversions and delivery.
     "CONVERSIONS": [],
     "DELIVERY": "background",  # background | immediate | task | celery | manual
-    "BATCH_SIZE": 50,  # events per tracking request
+    "BATCH_SIZE": 100,  # conversions per tracking request (about 20 KB); Convert publishes no cap
     "MAX_ATTEMPTS": 12,
     "RETRY_BASE_DELAY": 5.0,  # seconds; doubles per attempt, with jitter
     "RETRY_MAX_DELAY": 3600.0,

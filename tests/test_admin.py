@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from django_convert.models import Bucketing, Conversion, Visitor
 
@@ -112,3 +115,24 @@ def test_conversion_detail_shows_request_and_response(admin_client) -> None:
 
 def test_conversions_cannot_be_added(admin_client) -> None:
     assert admin_client.get(reverse("admin:django_convert_conversion_add")).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["visitor", "bucketing"])
+def test_visitor_data_comes_from_ingest_not_the_add_form(admin_client, name) -> None:
+    assert admin_client.get(reverse(f"admin:django_convert_{name}_add")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"),
+    [("pending", "2030"), ("sending", "due again at"), ("sent", "—"), ("failed", "—")],
+)
+def test_next_attempt_is_shown_only_where_it_means_something(admin_client, status, shown) -> None:
+    when = timezone.make_aware(datetime(2030, 1, 2, 3, 4))
+    conversion = Conversion.objects.create(
+        goal_id="1", transaction_id="T", visitor_id="v", status=status, next_attempt_at=when
+    )
+    url = reverse("admin:django_convert_conversion_change", args=[conversion.pk])
+    field = admin_client.get(url).content.decode().split("Next attempt", 1)[1][:400]
+    assert shown in field
+    if status in ("sent", "failed"):
+        assert "2030" not in field

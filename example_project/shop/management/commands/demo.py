@@ -31,6 +31,19 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, addrport: str, no_server: bool, noreload: bool, **options: Any
     ) -> None:
+        # Under the autoreloader this command runs again in runserver's child process:
+        # only the first run sets up and prints.
+        if os.environ.get("RUN_MAIN") != "true":
+            self.set_up(addrport)
+        if not no_server:
+            base = f"http://{addrport}"
+            # runserver's autoreloader starts a child process: it reads this from the env.
+            os.environ["DEMO_BASE_URL"] = base
+            if settings.DEMO_MODE:  # this process too (--noreload): settings are loaded already
+                settings.DJANGO_CONVERT["TRACKING_URL"] = f"{base}/demo-convert/v1/track"
+            call_command("runserver", addrport, use_reloader=not noreload)
+
+    def set_up(self, addrport: str) -> None:
         call_command("migrate", verbosity=0)
         for name, price in PRODUCTS:
             Product.objects.get_or_create(name=name, defaults={"price": price})
@@ -42,11 +55,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"django-convert demo shop, {mode}\n"
             f"  shop:  {base}/\n"
-            f"  admin: {base}/admin/  user {ADMIN_USERNAME!r}, password {ADMIN_PASSWORD!r}"
+            f"  admin: {base}/admin/  user {ADMIN_USERNAME!r}, password {ADMIN_PASSWORD!r}\n"
+            "Visit the shop, buy something, then look at Convert > Conversions in the admin."
         )
-        if not no_server:
-            # runserver's autoreloader starts a child process: it reads this from the env.
-            os.environ["DEMO_BASE_URL"] = base
-            if settings.DEMO_MODE:  # this process too (--noreload): settings are loaded already
-                settings.DJANGO_CONVERT["TRACKING_URL"] = f"{base}/demo-convert/v1/track"
-            call_command("runserver", addrport, use_reloader=not noreload)
