@@ -9,6 +9,9 @@ django_convert.E006  DELIVERY is not one of the known modes
 django_convert.W001  an unknown key in DJANGO_CONVERT (probably a typo)
 django_convert.E020  VISITOR_ID_RESOLVER cannot be imported, or is not callable
 django_convert.W020  VISITOR_ID_RESOLVER returned personal data in a self-test
+django_convert.E030  DELIVERY="task" but Django's Tasks framework cannot be imported
+django_convert.E031  DELIVERY="task" and TASK_QUEUE is not a queue of the default backend
+django_convert.E032  DELIVERY="celery" but Celery is not installed
 django_convert.E101  CONVERSIONS is not a list, or an entry is not a dict
 django_convert.E102  an unknown key in a CONVERSIONS entry
 django_convert.E103  a CONVERSIONS entry without model, goal_id or visitor
@@ -188,3 +191,13 @@ def check_conversion_rules(
     from django_convert.conversions.checks import check_rules
 
     return check_rules()
+
+
+@register(Tags.compatibility)
+def check_delivery(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    # DELIVERY="task"/"celery" (E030-E039) live beside the dispatchers.
+    from django_convert.delivery.checks import check_delivery as check
+
+    return check()

@@ -15,6 +15,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures_ingest",
     "tests.fixtures_conversions",
     "tests.fixtures_convert",
+    "tests.fixtures_dispatch",
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -89,3 +90,27 @@ DJANGO_CONVERT: dict[str, Any] = {
 }
 
 DJANGO_VERSION = django.VERSION
+
+# DELIVERY="task": django-tasks-db (Django 5.2+) when installed, so the tests run a real
+# worker (`db_worker`); else the Tasks framework's ImmediateBackend (Django 6 built in, or
+# the django-tasks backport on 4.2). "convert" is the queue the tests set as TASK_QUEUE.
+if DJANGO_VERSION >= (5, 2) and find_spec("django_tasks_db") is not None:
+    if DJANGO_VERSION < (6, 0):
+        INSTALLED_APPS += ["django_tasks"]
+    INSTALLED_APPS += ["django_tasks_db"]
+    TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "convert"]}
+    }
+elif DJANGO_VERSION >= (6, 0) or find_spec("django_tasks") is not None:
+    TASKS_API = "django.tasks" if DJANGO_VERSION >= (6, 0) else "django_tasks"
+    if TASKS_API == "django_tasks":
+        INSTALLED_APPS += ["django_tasks"]
+    TASKS = {
+        "default": {
+            "BACKEND": f"{TASKS_API}.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "convert"],
+        }
+    }
+
+# DELIVERY="celery": tests/celery_app.py; Redis database 5 is the tests' own.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")

@@ -154,3 +154,49 @@ def test_self_test_never_touches_the_database(convert_settings) -> None:
         convert_settings(VISITOR_ID_RESOLVER=resolver)
         assert checks.check_resolver_pii() == []
     assert list(Visitor.objects.values_list("visitor_id", flat=True)) == ["ann@example.com"]
+
+
+# DELIVERY="task" / "celery" (E030-E032).
+def test_task_and_celery_delivery_pass_when_installed(convert_settings) -> None:
+    pytest.importorskip("celery")
+    convert_settings(DELIVERY="celery")
+    assert checks.check_delivery() == []
+    convert_settings(DELIVERY="task", TASK_QUEUE="default")
+    if checks_tasks_missing():
+        assert ids(checks.check_delivery()) == ["django_convert.E030"]
+    else:
+        assert checks.check_delivery() == []
+
+
+def checks_tasks_missing() -> bool:
+    from tests.fixtures_dispatch import tasks_framework_missing
+
+    return tasks_framework_missing() is not None
+
+
+def test_task_delivery_without_the_tasks_framework(convert_settings, monkeypatch) -> None:
+    import sys
+
+    for module in ("django.tasks", "django_tasks"):
+        monkeypatch.setitem(sys.modules, module, None)
+    convert_settings(DELIVERY="task")
+    [error] = checks.check_delivery()
+    assert error.id == "django_convert.E030"
+    assert "django-convert[tasks]" in error.hint
+
+
+def test_task_queue_must_be_one_of_the_backends_queues(convert_settings) -> None:
+    if checks_tasks_missing():
+        pytest.skip("needs django.tasks (Django 6) or the django-tasks backport")
+    convert_settings(DELIVERY="task", TASK_QUEUE="no-such-queue")
+    [error] = checks.check_delivery()
+    assert error.id == "django_convert.E031"
+    assert "'no-such-queue'" in error.msg
+
+
+def test_celery_delivery_without_celery(convert_settings, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "celery", None)
+    convert_settings(DELIVERY="celery")
+    assert ids(checks.check_delivery()) == ["django_convert.E032"]

@@ -223,7 +223,7 @@ def test_immediate_with_a_broken_configuration_does_not_break_the_request(
     assert row().status == "pending"
 
 
-# manual, task, celery -------------------------------------------------------------------
+# manual (task, celery: test_delivery_tasks.py, test_delivery_celery.py) --------------------
 
 
 def test_manual_leaves_it_to_convert_deliver(client, convert_server, convert_settings) -> None:
@@ -232,13 +232,6 @@ def test_manual_leaves_it_to_convert_deliver(client, convert_server, convert_set
     assert response.status_code == 200
     assert (row().status, row().attempts) == ("pending", 0)
     assert convert_server.received == []
-
-
-@pytest.mark.parametrize("mode", ["task", "celery"])
-def test_task_and_celery_are_not_available_yet(convert_settings, mode) -> None:
-    convert_settings(DELIVERY=mode)
-    with pytest.raises(ImproperlyConfigured, match=f"{mode!r} is not available"):
-        dispatch([1])
 
 
 def test_unknown_mode_is_refused(convert_settings) -> None:

@@ -3,7 +3,12 @@
 ``background``: the in-process worker thread, woken after commit (the default).
 ``immediate``: sent in the request, after commit; errors are logged, never raised.
 ``manual``: nobody; run ``convert_deliver`` (cron or ``--loop``).
-``task`` / ``celery``: not available yet (ImproperlyConfigured), see ``DISPATCHERS``.
+``task``: a Django Tasks task enqueued on TASK_QUEUE (``delivery/tasks.py``).
+``celery``: a Celery task published on CELERY_QUEUE (``delivery/celery.py``).
+
+Enqueueing never fails the request: if the task library is missing or the backend or
+broker is down, the error is logged and the row stays in the outbox for the next task,
+``convert_deliver`` or a worker loop.
 """
 
 from __future__ import annotations
@@ -39,25 +44,40 @@ def dispatch_manual(pks: list[int]) -> None:
     pass
 
 
-def _not_yet(mode: str) -> Callable[[list[int]], None]:
-    def dispatch(pks: list[int]) -> None:
-        raise ImproperlyConfigured(
-            f'{SETTINGS_NAME}["DELIVERY"] = {mode!r} is not available in this version of '
-            'django-convert yet. Use "background", "immediate" or "manual" '
-            "(with `manage.py convert_deliver --loop`)."
+def dispatch_task(pks: list[int]) -> None:
+    try:
+        from django_convert.delivery.tasks import enqueue_delivery
+
+        enqueue_delivery(pks)
+    except Exception:
+        logger.exception(
+            "Could not enqueue a Django Tasks delivery of conversion(s) %s; they stay queued.",
+            pks,
         )
 
-    return dispatch
+
+def dispatch_celery(pks: list[int]) -> None:
+    try:
+        try:
+            from django_convert.delivery.celery import enqueue_delivery
+        except ImportError as exc:
+            raise ImproperlyConfigured(
+                f'{SETTINGS_NAME}["DELIVERY"] = "celery" needs Celery '
+                f"(pip install 'django-convert[celery]'): {exc}"
+            ) from exc
+        enqueue_delivery(pks)
+    except Exception:
+        logger.exception(
+            "Could not publish a Celery delivery of conversion(s) %s; they stay queued.", pks
+        )
 
 
-# The "task" (Django Tasks) and "celery" entries are placeholders that a later change
-# replaces with real dispatchers enqueuing a delivery task.
 DISPATCHERS: dict[str, Callable[[list[int]], None]] = {
     "background": dispatch_background,
     "immediate": dispatch_immediate,
     "manual": dispatch_manual,
-    "task": _not_yet("task"),
-    "celery": _not_yet("celery"),
+    "task": dispatch_task,
+    "celery": dispatch_celery,
 }
 
 

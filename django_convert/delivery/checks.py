@@ -1,0 +1,75 @@
+"""Checks for DELIVERY="task" and "celery": the library is there, the queue is accepted.
+
+Nothing here imports the task modules: a check must not register tasks or fail to import.
+"""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+
+import django
+from django.core.checks import CheckMessage, Error
+
+from django_convert.conf import SETTINGS_NAME, get_setting
+
+
+def _tasks_module_name() -> str:
+    return "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"
+
+
+def _installed(name: str) -> bool:
+    try:
+        return find_spec(name) is not None
+    except ImportError:  # a parent package is missing
+        return False
+
+
+def check_delivery() -> list[CheckMessage]:
+    mode = get_setting("DELIVERY")
+    if mode == "task":
+        return _check_tasks()
+    if mode == "celery" and not _installed("celery"):
+        return [
+            Error(
+                f"{SETTINGS_NAME}['DELIVERY'] is 'celery' but Celery is not installed.",
+                hint="pip install 'django-convert[celery]'",
+                id="django_convert.E032",
+            )
+        ]
+    return []
+
+
+def _check_tasks() -> list[CheckMessage]:
+    name = _tasks_module_name()
+    if not _installed(name):
+        return [
+            Error(
+                f"{SETTINGS_NAME}['DELIVERY'] is 'task' but {name} cannot be imported.",
+                hint="Use Django 6 (django.tasks is built in), or install the django-tasks "
+                "backport: pip install 'django-convert[tasks]'.",
+                id="django_convert.E030",
+            )
+        ]
+    from importlib import import_module
+
+    queue = get_setting("TASK_QUEUE")
+    try:
+        queues = import_module(name).task_backends["default"].queues
+    except Exception as exc:  # a broken TASKS setting: report it, never crash the checks
+        return [
+            Error(
+                f"The default Django Tasks backend cannot be loaded: {exc}",
+                hint="Fix settings.TASKS.",
+                id="django_convert.E031",
+            )
+        ]
+    if queues and queue not in queues:
+        return [
+            Error(
+                f"{SETTINGS_NAME}['TASK_QUEUE'] is {queue!r}, which is not one of the default "
+                f"Tasks backend's QUEUES {sorted(queues)}.",
+                hint="Add it to settings.TASKS['default']['QUEUES'] or change TASK_QUEUE.",
+                id="django_convert.E031",
+            )
+        ]
+    return []
