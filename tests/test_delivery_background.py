@@ -131,6 +131,8 @@ def test_background_survives_a_broken_configuration(
     assert row().status == "pending"
 
 
+# Forking a threaded process is exactly what a pre-fork server does; the test is about it.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_fork_gives_the_child_a_fresh_worker_and_no_parent_sockets(
     convert_server, convert_settings, fresh_worker
 ) -> None:
