@@ -96,21 +96,25 @@ def _file_database() -> Iterator[None]:
     ("database table is locked"), and a real site's SQLite database is a file anyway.
     """
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, connections
 
     if connection.vendor != "sqlite" or not connection.is_in_memory_db():
         yield
         return
     memory_name = connection.settings_dict["NAME"]
+    # Both: the worker thread's own connection is built from connections.settings.
+    configs = [connection.settings_dict, connections.settings[connection.alias]]
     with tempfile.TemporaryDirectory() as folder:
         connection.close()
-        connection.settings_dict["NAME"] = str(Path(folder) / "bench.sqlite3")
+        for config in configs:
+            config["NAME"] = str(Path(folder) / "bench.sqlite3")
         try:
             call_command("migrate", verbosity=0)
             yield
         finally:
             connection.close()
-            connection.settings_dict["NAME"] = memory_name
+            for config in configs:
+                config["NAME"] = memory_name
 
 
 def _run_setup(delivery: str, latency: str | None) -> list[Result]:
@@ -127,7 +131,7 @@ def _run_setup(delivery: str, latency: str | None) -> list[Result]:
     finally:
         # Before the next setup (a stopped worker stays stopped: start a fresh one) and
         # before the runner drops the test database.
-        worker.get_worker().stop()
+        worker.get_worker().stop(timeout=30)  # let an in-flight batch finish
         worker._worker = worker.BackgroundWorker()
 
 
