@@ -6,11 +6,12 @@ outbox INSERT (in a savepoint inside a transaction) and the Python around them. 
 ``Plain`` (a model no rule names) is shown for reference. Both autocommit (a view without
 ATOMIC_REQUESTS) and one transaction per save (ATOMIC_REQUESTS) are measured.
 
-Delivery is "manual" by default: nothing is sent, so the figure is the recording cost
-alone. ``BENCH_DELIVERY=background python -m benchmarks bench_request_path`` measures
-another mode (recording itself never talks to Convert; delivery runs after commit),
-with the Convert stand-in answering in ``BENCH_CONVERT_LATENCY_MS`` (default 1000), or
-``BENCH_CONVERT_LATENCY_MS=down`` for a Convert that is unreachable.
+By default three setups run side by side: the issue's (DELIVERY="background", the
+default, with a Convert stand-in answering in 1 s), the same with Convert down (nothing
+listening), and "manual" (nothing is sent) as the reference for the recording cost
+alone. The background worker really delivers while saves are timed; recording itself
+never talks to Convert, so all three should show the same added time.
+``BENCH_DELIVERY=<mode>`` with ``BENCH_CONVERT_LATENCY_MS=<ms>|down`` runs one setup.
 """
 
 from __future__ import annotations
@@ -19,15 +20,25 @@ import gc
 import itertools
 import os
 import statistics
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import Result
 
 NAME = "request_path"
-DELIVERY = os.environ.get("BENCH_DELIVERY", "manual")
+# (DELIVERY, Convert's latency in ms or "down"; None for manual, where nothing is sent).
+SETUPS: list[tuple[str, str | None]] = [
+    ("background", "1000"),
+    ("background", "down"),
+    ("manual", None),
+]
+if "BENCH_DELIVERY" in os.environ:
+    SETUPS = [(os.environ["BENCH_DELIVERY"], os.environ.get("BENCH_CONVERT_LATENCY_MS", "1000"))]
 SAVES_PER_ROUND = 300
 ROUNDS = 9
 
@@ -70,24 +81,61 @@ def _queries(save: Callable[[], Any], atomic: bool) -> int:
 
 
 def run() -> list[Result]:
-    if DELIVERY == "manual":
-        return _run(None)
-    # Delivery really runs: against a stand-in that answers in BENCH_CONVERT_LATENCY_MS
-    # (default 1000 ms), or "down" (nothing listening).
-    from benchmarks.stand_in import stand_in_process
-    from django_convert.delivery.worker import get_worker
+    with _file_database():
+        results: list[Result] = []
+        for delivery, latency in SETUPS:
+            results += _run_setup(delivery, None if delivery == "manual" else latency)
+        return results
 
-    latency = os.environ.get("BENCH_CONVERT_LATENCY_MS", "1000")
+
+@contextmanager
+def _file_database() -> Iterator[None]:
+    """On SQLite, a migrated database file instead of the runner's in-memory one.
+
+    The background worker thread cannot share an in-memory database with the saves
+    ("database table is locked"), and a real site's SQLite database is a file anyway.
+    """
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+    memory_name = connection.settings_dict["NAME"]
+    # Both: the worker thread's own connection is built from connections.settings.
+    configs = [connection.settings_dict, connections.settings[connection.alias]]
+    with tempfile.TemporaryDirectory() as folder:
+        connection.close()
+        for config in configs:
+            config["NAME"] = str(Path(folder) / "bench.sqlite3")
+        try:
+            call_command("migrate", verbosity=0)
+            yield
+        finally:
+            connection.close()
+            for config in configs:
+                config["NAME"] = memory_name
+
+
+def _run_setup(delivery: str, latency: str | None) -> list[Result]:
+    if latency is None:
+        return _run(delivery, None, "nothing sent")
+    from benchmarks.stand_in import stand_in_process
+    from django_convert.delivery import worker
+
     try:
         if latency == "down":
-            return _run("http://127.0.0.1:9/v1/track", "Convert down")
+            return _run(delivery, "http://127.0.0.1:9/v1/track", "Convert down")
         with stand_in_process(float(latency)) as url:
-            return _run(url, f"Convert answers in {float(latency):g} ms")
+            return _run(delivery, url, f"Convert answers in {float(latency):g} ms")
     finally:
-        get_worker().stop()  # before the runner drops the test database
+        # Before the next setup (a stopped worker stays stopped: start a fresh one) and
+        # before the runner drops the test database.
+        worker.get_worker().stop(timeout=30)  # let an in-flight batch finish
+        worker._worker = worker.BackgroundWorker()
 
 
-def _run(tracking_url: str | None, convert: str = "") -> list[Result]:
+def _run(delivery: str, tracking_url: str | None, convert: str) -> list[Result]:
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -96,16 +144,18 @@ def _run(tracking_url: str | None, convert: str = "") -> list[Result]:
     from django_convert.models import Bucketing, Conversion, Visitor
     from tests.testapp.models import Order, Plain
 
-    user = get_user_model().objects.create_user("bench-buyer")
+    setup = f"{delivery}, {convert}"
+    # One buyer per setup, so order numbers (the transaction ids) never repeat.
+    user = get_user_model().objects.create_user(f"bench-{get_user_model().objects.count()}")
     visitor = Visitor.objects.create(
-        visitor_id="v-bench", user=user, browser="CH", devices=["DESK"], country="DE"
+        visitor_id=f"v-bench-{user.pk}", user=user, browser="CH", devices=["DESK"], country="DE"
     )
     for experience in range(3):
         Bucketing.objects.create(
             visitor=visitor, experience_id=f"10012723{experience}", variation_id="1001186427"
         )
     numbers = itertools.count()
-    base = {**settings.DJANGO_CONVERT, "DELIVERY": DELIVERY}
+    base = {**settings.DJANGO_CONVERT, "DELIVERY": delivery}
     if tracking_url:
         base["TRACKING_URL"] = tracking_url
     with_rule = override_settings(DJANGO_CONVERT={**base, "CONVERSIONS": [RULE]})
@@ -113,7 +163,7 @@ def _run(tracking_url: str | None, convert: str = "") -> list[Result]:
 
     def order() -> None:
         Order.objects.create(
-            number=f"B-{next(numbers)}", user=user, status="paid", total=Decimal("149.99")
+            number=f"B-{user.pk}-{next(numbers)}", user=user, status="paid", total=Decimal("149.99")
         )
 
     def plain() -> None:
@@ -138,7 +188,8 @@ def _run(tracking_url: str | None, convert: str = "") -> list[Result]:
             assert Conversion.objects.count() == before + 1, "the rule did not record"
         median = {name: statistics.median(values) * 1000 for name, values in timings.items()}
         added = median["order+rule"] - median["order"]
-        note = f"{vendor}, {mode}, DELIVERY={DELIVERY}" + (f", {convert}" if convert else "")
+        note = f"{vendor}, {mode}"
+        mode = f"{setup}: {mode}"
         results += [
             Result(NAME, f"{mode}: Plain save (no rule)", median["plain"], "ms", note),
             Result(NAME, f"{mode}: Order save, no rule", median["order"], "ms", note),

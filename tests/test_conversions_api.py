@@ -15,7 +15,7 @@ from django_convert import track_conversion
 from django_convert.conversions import record as record_module
 from django_convert.conversions import sql as sql_module
 from django_convert.exceptions import ConversionError, InvalidVisitorId
-from django_convert.models import Conversion, Visitor
+from django_convert.models import Bucketing, Conversion, Visitor
 from django_convert.signals import conversion_recorded
 from tests.fixtures_conversions import BUCKETING, GOAL, SEGMENTS, make_visitor
 
@@ -148,6 +148,42 @@ def test_visitor_with_nothing_stored_still_converts() -> None:
 
 
 @pytest.mark.parametrize(
+    "stored",
+    [
+        {},
+        {"browser": "CH", "country": "DE"},
+        {"devices": ["DESK"], "campaign": "spring", "custom_segments": ["100299"]},
+        {
+            "browser": "FF",
+            "devices": ["MOB", "IPH"],
+            "source": "search",
+            "visitor_type": "returning",
+            "country": "FR",
+            "campaign": "c",
+            "custom_segments": ["1", "2"],
+        },
+    ],
+)
+def test_snapshot_is_what_the_visitor_model_says(
+    django_user_model: Any, stored: dict[str, Any]
+) -> None:
+    # Built in SQL on PostgreSQL, in Python elsewhere: the same shape either way.
+    user = django_user_model.objects.create_user("snap")
+    visitor = Visitor.objects.create(visitor_id="v-snap", user=user, **stored)
+    if stored:
+        Bucketing.objects.create(visitor=visitor, experience_id="1", variation_id="11")
+    for conversion in (
+        track_conversion(user=user, goal_id=GOAL, transaction_id="T1"),
+        track_conversion(visitor_id="v-snap", goal_id=GOAL, transaction_id="T2"),
+    ):
+        assert conversion is not None
+        for row in (conversion, Conversion.objects.get(pk=conversion.pk)):
+            assert row.visitor_id == "v-snap"
+            assert row.segments == visitor.segments()
+            assert row.bucketing == visitor.bucketing_data()
+
+
+@pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"visitor_id": "v1", "user": object()}, "exactly one of"),
@@ -269,13 +305,18 @@ def test_duplicate_does_not_break_the_callers_transaction(visitor: Visitor) -> N
     assert Visitor.objects.filter(visitor_id="v-after").exists()
 
 
+# PostgreSQL builds the snapshot inside the INSERT; elsewhere one SELECT (visitor +
+# bucketing joined) comes first.
+SNAPSHOT = [] if connection.vendor == "postgresql" else ["SELECT"]
+
+
 def test_queries_inside_a_transaction(visitor: Visitor) -> None:
-    # One SELECT (visitor + bucketing joined), then INSERT ... ON CONFLICT DO NOTHING:
-    # no savepoint is needed, since a duplicate is not an error.
+    # INSERT ... ON CONFLICT DO NOTHING: no savepoint is needed, since a duplicate is
+    # not an error.
     with CaptureQueriesContext(connection) as queries:
         track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
-    assert [query["sql"].split()[0].upper() for query in queries] == ["SELECT", "INSERT"]
-    assert "ON CONFLICT" in queries[1]["sql"]
+    assert [query["sql"].split()[0].upper() for query in queries] == [*SNAPSHOT, "INSERT"]
+    assert "ON CONFLICT" in queries[-1]["sql"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -283,11 +324,11 @@ def test_queries_under_autocommit() -> None:
     visitor = make_visitor()
     with CaptureQueriesContext(connection) as queries:
         track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
-    assert [query["sql"].split()[0].upper() for query in queries] == ["SELECT", "INSERT"]
+    assert [query["sql"].split()[0].upper() for query in queries] == [*SNAPSHOT, "INSERT"]
     with CaptureQueriesContext(connection) as queries:
         again = track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
     assert again is not None
-    assert [query["sql"].split()[0].upper() for query in queries] == ["SELECT", "INSERT", "SELECT"]
+    assert [query["sql"].split()[0].upper() for query in queries] == [*SNAPSHOT, "INSERT", "SELECT"]
     assert Conversion.objects.count() == 1
 
 

@@ -12,6 +12,7 @@ from django.db import router
 
 from django_convert.conf import get_setting
 from django_convert.conversions.snapshot import Snapshot, load_snapshot
+from django_convert.conversions.sql import snapshots_in_sql
 from django_convert.conversions.values import (
     clean_amount,
     clean_custom_dimensions,
@@ -100,44 +101,61 @@ def record_conversion(
     cleaned_amount = clean_amount(amount)
     count = clean_products_count(products_count)
     dimensions = clean_custom_dimensions(custom_dimensions)
-    snapshot: Snapshot | None
     if user_id is None:
         clean_visitor_id(visitor_id)
-        snapshot = load_snapshot(visitor_id=visitor_id, using=using)
-        if snapshot is None:
-            # A real id with nothing stored yet (the listener never posted): still record
-            # it; Convert attributes it with enrichData, or counts it without experiences.
-            logger.info(
-                "Recording goal %s for visitor %s, who has no stored bucketing or segments.",
-                goal,
-                visitor_id,
-            )
-            snapshot = Snapshot(visitor_id=str(visitor_id), stored=False)
+    from django_convert.conversions.record import write_conversion, write_from_visitor
+
+    written: tuple[Conversion, bool] | None
+    goal_data: dict[str, Any] = {
+        "goal_id": goal,
+        "transaction_id": transaction,
+        "amount": cleaned_amount,
+        "products_count": count,
+        "custom_dimensions": dimensions,
+        "origin": origin,
+        "using": using,
+    }
+    if snapshots_in_sql(using):  # one statement: the floor
+        if user_id is None:
+            written = write_from_visitor("visitor_id", visitor_id, **goal_data)
+        else:
+            written = write_from_visitor("user", user_id, **goal_data)
     else:
-        snapshot = load_snapshot(user_id=user_id, using=using)
-        if snapshot is None:
-            logger.warning(
-                "No conversion recorded for goal %s (%s, transaction %s): user %s has no "
-                "Convert visitor yet (they never visited a page with the Convert tags while "
-                "logged in). Nothing is sent with a made-up id.",
-                goal,
-                origin,
-                transaction,
-                user_id,
-            )
-            return None
-        clean_visitor_id(snapshot.visitor_id)
-
-    from django_convert.conversions.record import write_conversion
-
-    conversion, _created = write_conversion(
-        snapshot,
-        goal_id=goal,
-        transaction_id=transaction,
-        amount=cleaned_amount,
-        products_count=count,
-        custom_dimensions=dimensions,
-        origin=origin,
-        using=using,
-    )
+        snapshot = _load_snapshot(visitor_id, user_id, using)
+        written = None if snapshot is None else write_conversion(snapshot, **goal_data)
+    if written is None:
+        _warn_no_visitor(goal, origin, transaction, user_id)
+        return None
+    conversion, created = written
+    if created and user_id is None and not (conversion.bucketing or conversion.segments):
+        # A real id with nothing stored yet (the listener never posted): still recorded;
+        # Convert attributes it with enrichData, or counts it without experiences.
+        logger.info(
+            "Recording goal %s for visitor %s, who has no stored bucketing or segments.",
+            goal,
+            visitor_id,
+        )
     return conversion
+
+
+def _load_snapshot(visitor_id: str | None, user_id: Any, using: str) -> Snapshot | None:
+    """The two-statement path's snapshot; None when ``user_id`` has no visitor."""
+    if user_id is None:
+        snapshot = load_snapshot(visitor_id=visitor_id, using=using)
+        return snapshot or Snapshot(visitor_id=str(visitor_id))
+    snapshot = load_snapshot(user_id=user_id, using=using)
+    if snapshot is not None:
+        clean_visitor_id(snapshot.visitor_id)
+    return snapshot
+
+
+def _warn_no_visitor(goal: str, origin: str, transaction: str, user_id: Any) -> None:
+    logger.warning(
+        "No conversion recorded for goal %s (%s, transaction %s): user %s has no "
+        "Convert visitor yet (they never visited a page with the Convert tags while "
+        "logged in). Nothing is sent with a made-up id.",
+        goal,
+        origin,
+        transaction,
+        user_id,
+    )

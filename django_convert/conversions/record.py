@@ -5,12 +5,17 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from django_convert.conversions.snapshot import Snapshot
-from django_convert.conversions.sql import insert_conversion, skips_duplicates
-from django_convert.models import Conversion
+from django_convert.conversions.sql import (
+    insert_conversion,
+    insert_from_visitor,
+    skips_duplicates,
+)
+from django_convert.models import Conversion, Visitor
 from django_convert.signals import conversion_recorded
 
 logger = logging.getLogger("django_convert")
@@ -59,23 +64,67 @@ def write_conversion(
         except IntegrityError:
             created = False
     if not created:
-        existing = (
-            Conversion.objects.using(using)
-            .filter(goal_id=goal_id, transaction_id=transaction_id)
-            .first()
+        return _existing(goal_id, transaction_id, using), False
+    _announce(conversion, using)
+    return conversion, True
+
+
+def write_from_visitor(
+    lookup: str,
+    value: Any,
+    *,
+    goal_id: str,
+    transaction_id: str,
+    amount: Decimal | None,
+    products_count: int | None,
+    custom_dimensions: dict[str, str | list[str]],
+    origin: str,
+    using: str,
+) -> tuple[Conversion, bool] | None:
+    """:func:`write_conversion` with the snapshot read in the same statement (PostgreSQL).
+
+    ``lookup`` is "visitor_id" or "user" (then None: that user has no visitor). The ids
+    come from the Visitor table, validated when they were stored.
+    """
+    conversion = Conversion(
+        goal_id=goal_id,
+        transaction_id=transaction_id,
+        amount=amount,
+        products_count=products_count,
+        custom_dimensions=custom_dimensions,
+        origin=origin[:255],
+    )
+    if insert_from_visitor(conversion, lookup, value, using):
+        _announce(conversion, using)
+        return conversion, True
+    # Nothing inserted: a duplicate, or (by user) no visitor, in which case nothing is
+    # recorded, as on the two-statement path, even if a row exists for this transaction.
+    if lookup == "user" and not Visitor.objects.using(using).filter(user_id=value).exists():
+        return None
+    return _existing(goal_id, transaction_id, using), False
+
+
+def _existing(goal_id: str, transaction_id: str, using: str) -> Conversion:
+    existing: Conversion | None = (
+        Conversion.objects.using(using)
+        .filter(goal_id=goal_id, transaction_id=transaction_id)
+        .first()
+    )
+    if existing is None:
+        raise IntegrityError(
+            f"The conversion for goal {goal_id} / transaction {transaction_id} conflicts "
+            "with a row this transaction cannot see (isolation level?) or another constraint."
         )
-        if existing is None:
-            raise IntegrityError(
-                f"The conversion for goal {goal_id} / transaction {transaction_id} conflicts "
-                "with a row this transaction cannot see (isolation level?) or another constraint."
-            )
-        logger.debug(
-            "Conversion for goal %s / transaction %s already recorded (id %s); not adding another.",
-            goal_id,
-            transaction_id,
-            existing.pk,
-        )
-        return existing, False
+    logger.debug(
+        "Conversion for goal %s / transaction %s already recorded (id %s); not adding another.",
+        goal_id,
+        transaction_id,
+        existing.pk,
+    )
+    return existing
+
+
+def _announce(conversion: Conversion, using: str) -> None:
     # Only after commit: a rolled-back order must not wake the delivery layer, and the
     # delivery layer must be able to read the row when it wakes.
     transaction.on_commit(
@@ -83,4 +132,3 @@ def write_conversion(
         using=using,
         robust=True,
     )
-    return conversion, True

@@ -18,14 +18,14 @@ class Snapshot:
     visitor_id: str
     bucketing: dict[str, str] = field(default_factory=dict)
     segments: dict[str, Any] = field(default_factory=dict)
-    #: False when no Visitor row exists for the id (nothing stored yet).
-    stored: bool = True
 
 
 def load_snapshot(
     *, visitor_id: str | None = None, user_id: Any = None, using: str = "default"
 ) -> Snapshot | None:
     """Read a visitor and its bucketing in ONE query (a LEFT JOIN), by visitor id or user.
+
+    Used where the snapshot cannot be built inside the INSERT (not PostgreSQL).
 
     Returns None when no Visitor row matches. One row comes back per bucketing row (or a
     single row with NULL bucketing), which is cheaper than a prefetch's second query.
