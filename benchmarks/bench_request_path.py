@@ -20,12 +20,9 @@ import gc
 import itertools
 import os
 import statistics
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import Result
@@ -81,40 +78,10 @@ def _queries(save: Callable[[], Any], atomic: bool) -> int:
 
 
 def run() -> list[Result]:
-    with _file_database():
-        results: list[Result] = []
-        for delivery, latency in SETUPS:
-            results += _run_setup(delivery, None if delivery == "manual" else latency)
-        return results
-
-
-@contextmanager
-def _file_database() -> Iterator[None]:
-    """On SQLite, a migrated database file instead of the runner's in-memory one.
-
-    The background worker thread cannot share an in-memory database with the saves
-    ("database table is locked"), and a real site's SQLite database is a file anyway.
-    """
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    memory_name = connection.settings_dict["NAME"]
-    # Both: the worker thread's own connection is built from connections.settings.
-    configs = [connection.settings_dict, connections.settings[connection.alias]]
-    with tempfile.TemporaryDirectory() as folder:
-        connection.close()
-        for config in configs:
-            config["NAME"] = str(Path(folder) / "bench.sqlite3")
-        try:
-            call_command("migrate", verbosity=0)
-            yield
-        finally:
-            connection.close()
-            for config in configs:
-                config["NAME"] = memory_name
+    results: list[Result] = []
+    for delivery, latency in SETUPS:
+        results += _run_setup(delivery, None if delivery == "manual" else latency)
+    return results
 
 
 def _run_setup(delivery: str, latency: str | None) -> list[Result]:

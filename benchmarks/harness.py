@@ -27,14 +27,23 @@ def setup_django() -> None:
 
 @contextmanager
 def test_database() -> Iterator[None]:
-    """A fresh, migrated test database for the run (as pytest-django makes one)."""
+    """A fresh, migrated test database for the run (as pytest-django makes one).
+
+    On SQLite it is a file, not memory: background delivery threads and worker processes
+    must see the same database as the code being measured, as on a real site.
+    """
+    import tempfile
+
     from django.db import connection
 
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        yield
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    with tempfile.TemporaryDirectory() as folder:
+        if connection.vendor == "sqlite":
+            connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{folder}/bench.sqlite3"
+        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+        try:
+            yield
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def timed(fn: Callable[[], object], repeat: int = 1) -> float:
