@@ -13,6 +13,17 @@ from django_convert.querysets import ConversionQuerySet
 from django_convert.segments import Browser, Source, VisitorType
 
 VISITOR_ID_MAX_LENGTH = 128
+#: The tracking API's segment keys -> Visitor fields, in the API's order. Ingest, the
+#: conversion snapshot and login stitching all read segments through this one mapping.
+SEGMENT_FIELDS = {
+    "browser": "browser",
+    "devices": "devices",
+    "source": "source",
+    "visitorType": "visitor_type",
+    "country": "country",
+    "campaign": "campaign",
+    "customSegments": "custom_segments",
+}
 CONVERT_ID_MAX_LENGTH = 32
 
 
@@ -60,16 +71,8 @@ class Visitor(models.Model):
 
     def segments(self) -> dict[str, Any]:
         """The stored segments in the tracking API's shape, leaving out what is unknown."""
-        segments: dict[str, Any] = {
-            "browser": self.browser,
-            "devices": list(self.devices or []),
-            "source": self.source,
-            "visitorType": self.visitor_type,
-            "country": self.country,
-            "campaign": self.campaign,
-            "customSegments": list(self.custom_segments or []),
-        }
-        return {key: value for key, value in segments.items() if value}
+        segments = {key: getattr(self, field) for key, field in SEGMENT_FIELDS.items()}
+        return {key: list(v) if isinstance(v, list) else v for key, v in segments.items() if v}
 
     def bucketing_data(self) -> dict[str, str]:
         """``{experienceId: variationId}`` as the tracking API's ``bucketingData`` wants it."""

@@ -19,23 +19,14 @@ from typing import Any
 
 from django.db import connections, models
 
-from django_convert.models import Bucketing, Conversion, Visitor
+from django_convert.models import SEGMENT_FIELDS, Bucketing, Conversion, Visitor
 
 # (alias, lookup) -> SQL; a dict lookup per call instead of a compiled query.
 _SELECT_SQL: dict[tuple[str, str], str] = {}
 _INSERT_SQL: dict[str, tuple[str, bool]] = {}
 _INSERT_FROM_VISITOR_SQL: dict[tuple[str, str], str] = {}
 
-SNAPSHOT_FIELDS = (
-    "visitor_id",
-    "browser",
-    "devices",
-    "source",
-    "visitor_type",
-    "country",
-    "campaign",
-    "custom_segments",
-)
+SNAPSHOT_FIELDS = ("visitor_id", *SEGMENT_FIELDS.values())
 
 
 def select_snapshot(lookup: str, value: Any, using: str) -> list[tuple[Any, ...]]:
@@ -183,15 +174,6 @@ _FROM_VISITOR = ("visitor_id", "bucketing", "segments")
 
 # Visitor.segments() in SQL: API key -> Visitor column, in its order. Empty strings and
 # empty lists become NULL, and jsonb_strip_nulls drops them, as segments() leaves them out.
-_SEGMENTS = {
-    "browser": "browser",
-    "devices": "devices",
-    "source": "source",
-    "visitorType": "visitor_type",
-    "country": "country",
-    "campaign": "campaign",
-    "customSegments": "custom_segments",
-}
 
 
 def _insert_from_visitor_sql(connection: Any, lookup: str) -> str:
@@ -206,7 +188,7 @@ def _insert_from_visitor_sql(connection: Any, lookup: str) -> str:
         empty = "'[]'::jsonb" if _field(Visitor, name).get_internal_type() == "JSONField" else "''"
         return f"NULLIF(v.{column(Visitor, name)}, {empty})"
 
-    segments = ", ".join(f"'{key}', {segment(name)}" for key, name in _SEGMENTS.items())
+    segments = ", ".join(f"'{key}', {segment(name)}" for key, name in SEGMENT_FIELDS.items())
     from_visitor = {
         "bucketing": (
             f"COALESCE((SELECT jsonb_object_agg(b.{column(Bucketing, 'experience_id')}, "  # noqa: S608

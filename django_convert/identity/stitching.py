@@ -18,18 +18,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from django_convert.identity.visitor import resolve_visitor_id
-from django_convert.models import Bucketing, Visitor
+from django_convert.models import SEGMENT_FIELDS, Bucketing, Visitor
 
 MERGE_ATTEMPTS = 3
-SEGMENT_FIELDS = (
-    "browser",
-    "devices",
-    "source",
-    "visitor_type",
-    "country",
-    "campaign",
-    "custom_segments",
-)
 
 
 def merge_visitors(source_id: str, target_id: str) -> int:
@@ -63,7 +54,7 @@ def _merge(source_id: str, target_id: str) -> int:
         .exclude(experience_id__in=taken)
         .update(visitor=target)
     )
-    changed = [name for name in SEGMENT_FIELDS if not getattr(target, name)]
+    changed = [name for name in SEGMENT_FIELDS.values() if not getattr(target, name)]
     for name in changed:
         setattr(target, name, getattr(source, name))
     target.first_seen = min(target.first_seen, source.first_seen)

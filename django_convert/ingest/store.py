@@ -17,18 +17,7 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from django_convert.ingest.upsert import upsert
-from django_convert.models import Bucketing, Visitor
-
-#: Payload segment key -> Visitor field.
-SEGMENT_FIELDS = {
-    "browser": "browser",
-    "devices": "devices",
-    "source": "source",
-    "visitorType": "visitor_type",
-    "country": "country",
-    "campaign": "campaign",
-    "customSegments": "custom_segments",
-}
+from django_convert.models import SEGMENT_FIELDS, Bucketing, Visitor
 
 
 def store_context(
