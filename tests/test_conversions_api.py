@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from django_convert import track_conversion
+from django_convert.conversions import api as api_module
 from django_convert.conversions import record as record_module
 from django_convert.conversions import sql as sql_module
 from django_convert.exceptions import ConversionError, InvalidVisitorId
@@ -164,10 +165,17 @@ def test_visitor_with_nothing_stored_still_converts() -> None:
         },
     ],
 )
+@pytest.mark.parametrize("statements", ["one", "two"])
 def test_snapshot_is_what_the_visitor_model_says(
-    django_user_model: Any, stored: dict[str, Any]
+    django_user_model: Any,
+    stored: dict[str, Any],
+    statements: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Built in SQL on PostgreSQL, in Python elsewhere: the same shape either way.
+    # Built inside the INSERT (PostgreSQL, SQLite) or by a SELECT first (databases
+    # without INSERT ... SELECT ... RETURNING): the same shape either way.
+    if statements == "two":
+        monkeypatch.setattr(api_module, "snapshots_in_sql", lambda using: False)
     user = django_user_model.objects.create_user("snap")
     visitor = Visitor.objects.create(visitor_id="v-snap", user=user, **stored)
     if stored:
@@ -181,6 +189,25 @@ def test_snapshot_is_what_the_visitor_model_says(
             assert row.visitor_id == "v-snap"
             assert row.segments == visitor.segments()
             assert row.bucketing == visitor.bucketing_data()
+
+
+def test_returned_row_is_the_stored_row(visitor: Visitor) -> None:
+    # The row comes back from the INSERT without a reload: every field must match.
+    conversion = track_conversion(
+        visitor_id=visitor.visitor_id,
+        goal_id=GOAL,
+        amount=Decimal("24.9"),
+        products_count=2,
+        transaction_id="T1",
+        custom_dimensions={1: "gold", 2: ["a", "b"]},
+    )
+    assert conversion is not None
+    assert not conversion._state.adding
+    stored = Conversion.objects.get()
+    for field in Conversion._meta.concrete_fields:
+        assert getattr(conversion, field.attname) == getattr(stored, field.attname), field.name
+    assert conversion.next_attempt_at == conversion.created_at
+    assert (conversion.status, conversion.attempts) == (Conversion.Status.PENDING, 0)
 
 
 @pytest.mark.parametrize(
@@ -305,17 +332,12 @@ def test_duplicate_does_not_break_the_callers_transaction(visitor: Visitor) -> N
     assert Visitor.objects.filter(visitor_id="v-after").exists()
 
 
-# PostgreSQL builds the snapshot inside the INSERT; elsewhere one SELECT (visitor +
-# bucketing joined) comes first.
-SNAPSHOT = [] if connection.vendor == "postgresql" else ["SELECT"]
-
-
 def test_queries_inside_a_transaction(visitor: Visitor) -> None:
     # INSERT ... ON CONFLICT DO NOTHING: no savepoint is needed, since a duplicate is
     # not an error.
     with CaptureQueriesContext(connection) as queries:
         track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
-    assert [query["sql"].split()[0].upper() for query in queries] == [*SNAPSHOT, "INSERT"]
+    assert [query["sql"].split()[0].upper() for query in queries] == ["INSERT"]
     assert "ON CONFLICT" in queries[-1]["sql"]
 
 
@@ -324,11 +346,11 @@ def test_queries_under_autocommit() -> None:
     visitor = make_visitor()
     with CaptureQueriesContext(connection) as queries:
         track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
-    assert [query["sql"].split()[0].upper() for query in queries] == [*SNAPSHOT, "INSERT"]
+    assert [query["sql"].split()[0].upper() for query in queries] == ["INSERT"]
     with CaptureQueriesContext(connection) as queries:
         again = track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
     assert again is not None
-    assert [query["sql"].split()[0].upper() for query in queries] == [*SNAPSHOT, "INSERT", "SELECT"]
+    assert [query["sql"].split()[0].upper() for query in queries] == ["INSERT", "SELECT"]
     assert Conversion.objects.count() == 1
 
 

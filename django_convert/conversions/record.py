@@ -81,20 +81,23 @@ def write_from_visitor(
     origin: str,
     using: str,
 ) -> tuple[Conversion, bool] | None:
-    """:func:`write_conversion` with the snapshot read in the same statement (PostgreSQL).
+    """:func:`write_conversion` with the snapshot read in the same statement.
 
     ``lookup`` is "visitor_id" or "user" (then None: that user has no visitor). The ids
     come from the Visitor table, validated when they were stored.
     """
-    conversion = Conversion(
+    conversion = insert_from_visitor(
+        lookup,
+        value,
         goal_id=goal_id,
         transaction_id=transaction_id,
         amount=amount,
         products_count=products_count,
         custom_dimensions=custom_dimensions,
         origin=origin[:255],
+        using=using,
     )
-    if insert_from_visitor(conversion, lookup, value, using):
+    if conversion is not None:
         _announce(conversion, using)
         return conversion, True
     # Nothing inserted: a duplicate, or (by user) no visitor, in which case nothing is

@@ -141,11 +141,11 @@ class ConversionRule:
         visitor = self.get_visitor(instance)
         visitor_id: str | None = None
         user_id: Any = None
-        if isinstance(visitor, _UserKey | get_user_model()):
+        if isinstance(visitor, str):  # the common cases first: no user-model lookup
+            visitor_id = visitor or None
+        elif isinstance(visitor, _UserKey | get_user_model()):
             user_id = visitor.pk
-        elif isinstance(visitor, str) and visitor:
-            visitor_id = visitor
-        elif visitor not in (None, ""):
+        elif visitor is not None:
             raise ConversionError(
                 f"{self.origin} gave a visitor of type {type(visitor).__name__}; "
                 "return a User or a visitor-id string."

@@ -15,16 +15,18 @@ listen to ``conversion_recorded`` instead.
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 from typing import Any
 
 from django.db import connections, models
+from django.utils import timezone
 
 from django_convert.models import SEGMENT_FIELDS, Bucketing, Conversion, Visitor
 
 # (alias, lookup) -> SQL; a dict lookup per call instead of a compiled query.
 _SELECT_SQL: dict[tuple[str, str], str] = {}
 _INSERT_SQL: dict[str, tuple[str, bool]] = {}
-_INSERT_FROM_VISITOR_SQL: dict[tuple[str, str], str] = {}
+_INSERT_FROM_VISITOR: dict[tuple[str, str], _FromVisitorInsert] = {}
 
 SNAPSHOT_FIELDS = ("visitor_id", *SEGMENT_FIELDS.values())
 
@@ -89,43 +91,73 @@ def insert_conversion(conversion: Conversion, using: str) -> bool:
 
 def snapshots_in_sql(using: str) -> bool:
     """Whether :func:`insert_from_visitor` (snapshot and INSERT in one statement) applies."""
-    return connections[using].vendor == "postgresql" and skips_duplicates(using)
+    return connections[using].vendor in _JSON_SQL and skips_duplicates(using)
 
 
-def insert_from_visitor(conversion: Conversion, lookup: str, value: Any, using: str) -> bool:
-    """INSERT ``conversion`` with the visitor snapshot built in SQL; False if nothing inserted.
+def insert_from_visitor(
+    lookup: str,
+    value: Any,
+    *,
+    goal_id: str,
+    transaction_id: str,
+    amount: Decimal | None,
+    products_count: int | None,
+    custom_dimensions: dict[str, Any],
+    origin: str,
+    using: str,
+) -> Conversion | None:
+    """INSERT the outbox row with the visitor snapshot built in SQL; the row, or None.
 
     One round trip: ``INSERT INTO outbox SELECT ..., <bucketing>, <segments> FROM visitor
     ... ON CONFLICT DO NOTHING RETURNING``. ``lookup`` is "visitor_id" (a row is inserted
     even when no Visitor is stored: empty bucketing and segments) or "user" (no Visitor,
-    no row). False means a duplicate or, for "user", no visitor: the caller tells them
-    apart (rare paths, so their extra queries do not count). On True, ``conversion`` gets
-    its pk and the visitor id, bucketing and segments that were stored.
+    no row). None means a duplicate or, for "user", no visitor: the caller tells them
+    apart (rare paths, so their extra queries do not count).
+
+    The values are already validated (``values.clean_*``). Only the columns that differ
+    per row are prepared per call; the others hold the model's defaults, prepared once.
     """
     connection: Any = connections[using]
-    sql = _INSERT_FROM_VISITOR_SQL.get((using, lookup))
-    if sql is None:
-        sql = _INSERT_FROM_VISITOR_SQL[(using, lookup)] = _insert_from_visitor_sql(
-            connection, lookup
-        )
+    statement = _INSERT_FROM_VISITOR.get((using, lookup))
+    if statement is None:
+        statement = _INSERT_FROM_VISITOR[(using, lookup)] = _FromVisitorInsert(connection, lookup)
+    now = timezone.now()
+    db_now = statement.now_field.get_db_prep_save(now, connection)
     params = [
-        field.get_db_prep_save(field.pre_save(conversion, True), connection)
-        for field in _insert_fields()
-        if field.name not in _FROM_VISITOR
+        goal_id,
+        transaction_id,
+        statement.amount_field.get_db_prep_save(amount, connection),
+        products_count,
+        statement.dimensions_field.get_db_prep_save(custom_dimensions, connection),
+        origin,
+        *[db_now] * len(TIMESTAMP_FIELDS),
+        *statement.default_params,
+        statement.lookup_field.get_db_prep_value(value, connection, prepared=False),
     ]
-    params.append(_field(Visitor, lookup).get_db_prep_value(value, connection, prepared=False))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement.sql, params)
         row = cursor.fetchone()
     if row is None:
-        return False
-    conversion.pk, conversion.visitor_id = row[0], row[1]
-    for name, raw in zip(("bucketing", "segments"), row[2:], strict=True):
-        field: Any = _field(Conversion, name)
-        setattr(conversion, name, field.from_db_value(raw, None, connection))
-    conversion._state.adding = False
-    conversion._state.db = using
-    return True
+        return None
+    pk, visitor_id, bucketing, segments = row
+    json_field = statement.dimensions_field
+    values = {
+        **statement.default_values,
+        "id": pk,
+        "goal_id": goal_id,
+        "transaction_id": transaction_id,
+        "amount": amount,
+        "products_count": products_count,
+        "custom_dimensions": custom_dimensions,
+        "origin": origin,
+        **dict.fromkeys(TIMESTAMP_FIELDS, now),
+        "visitor_id": visitor_id,
+        "bucketing": json_field.from_db_value(bucketing, None, connection),
+        "segments": json_field.from_db_value(segments, None, connection),
+    }
+    # Positional, in column order: Django's own fast path for rows read from the database.
+    row_values = [values[name] for name in statement.attnames]
+    return Conversion.from_db(using, statement.attnames, row_values)
 
 
 def skips_duplicates(using: str) -> bool:
@@ -169,15 +201,73 @@ def _insert_fields() -> list[Any]:
     return [field for field in Conversion._meta.concrete_fields if not field.primary_key]
 
 
-# The Conversion columns insert_from_visitor fills from the Visitor tables.
-_FROM_VISITOR = ("visitor_id", "bucketing", "segments")
+# insert_from_visitor's columns: set per row (in this order, then the lookup value),
+# read from the Visitor tables, and the rest, which hold the model's static defaults.
+PER_ROW_FIELDS = (
+    "goal_id",
+    "transaction_id",
+    "amount",
+    "products_count",
+    "custom_dimensions",
+    "origin",
+)
+TIMESTAMP_FIELDS = ("next_attempt_at", "created_at")
+FROM_VISITOR_FIELDS = ("visitor_id", "bucketing", "segments")
 
-# Visitor.segments() in SQL: API key -> Visitor column, in its order. Empty strings and
-# empty lists become NULL, and jsonb_strip_nulls drops them, as segments() leaves them out.
+# Per vendor: the JSON SQL for {experience: variation} over bucketing rows, an object
+# without its NULL members, an empty JSON list, and a JSON column as a JSON value.
+# Visitor.segments() leaves out empty strings and lists: NULLIF turns them into NULL.
+_JSON_SQL = {
+    "postgresql": {
+        "object_agg": "jsonb_object_agg({key}, {value})",
+        "empty_object": "'{{}}'::jsonb",
+        "object_without_nulls": "jsonb_strip_nulls(jsonb_build_object({members}))",
+        "empty_list": "'[]'::jsonb",
+        "json_column": "{column}",
+    },
+    "sqlite": {
+        "object_agg": "json_group_object({key}, {value})",
+        "empty_object": "'{{}}'",
+        # A JSON merge patch (RFC 7396) onto {} drops the members whose value is null.
+        "object_without_nulls": "json_patch('{{}}', json_object({members}))",
+        "empty_list": "'[]'",
+        "json_column": "json({column})",
+    },
+}
+
+
+class _FromVisitorInsert:
+    """insert_from_visitor's statement for one connection and lookup, compiled once."""
+
+    def __init__(self, connection: Any, lookup: str) -> None:
+        self.sql = _insert_from_visitor_sql(connection, lookup)
+        self.lookup_field: Any = _field(Visitor, lookup)
+        self.amount_field: Any = _field(Conversion, "amount")
+        self.dimensions_field: Any = _field(Conversion, "custom_dimensions")
+        self.now_field: Any = _field(Conversion, TIMESTAMP_FIELDS[0])
+        self.attnames = [field.attname for field in Conversion._meta.concrete_fields]
+        defaults = _default_fields()
+        self.default_values = {field.attname: field.get_default() for field in defaults}
+        self.default_params = [
+            field.get_db_prep_save(field.get_default(), connection) for field in defaults
+        ]
+
+
+@functools.cache
+def _default_fields() -> list[Any]:
+    named = {*PER_ROW_FIELDS, *TIMESTAMP_FIELDS, *FROM_VISITOR_FIELDS}
+    fields = [field for field in _insert_fields() if field.name not in named]
+    for field in fields:
+        # Prepared once per connection: a default computed per row would go stale.
+        assert not (field.has_default() and callable(field.default)), (
+            f"Conversion.{field.name} needs a per-row value"
+        )
+    return fields
 
 
 def _insert_from_visitor_sql(connection: Any, lookup: str) -> str:
     quote = connection.ops.quote_name
+    json_sql = _JSON_SQL[connection.vendor]
     visitor_pk = Visitor._meta.pk
     assert visitor_pk is not None
 
@@ -185,38 +275,54 @@ def _insert_from_visitor_sql(connection: Any, lookup: str) -> str:
         return str(quote(_field(model, name).column))
 
     def segment(name: str) -> str:
-        empty = "'[]'::jsonb" if _field(Visitor, name).get_internal_type() == "JSONField" else "''"
-        return f"NULLIF(v.{column(Visitor, name)}, {empty})"
+        if _field(Visitor, name).get_internal_type() == "JSONField":
+            nullif = f"NULLIF(v.{column(Visitor, name)}, {json_sql['empty_list']})"
+            return json_sql["json_column"].format(column=nullif)
+        return f"NULLIF(v.{column(Visitor, name)}, '')"
 
     segments = ", ".join(f"'{key}', {segment(name)}" for key, name in SEGMENT_FIELDS.items())
+    object_agg = json_sql["object_agg"].format(
+        key=f"b.{column(Bucketing, 'experience_id')}",
+        value=f"b.{column(Bucketing, 'variation_id')}",
+    )
     from_visitor = {
         "bucketing": (
-            f"COALESCE((SELECT jsonb_object_agg(b.{column(Bucketing, 'experience_id')}, "  # noqa: S608
-            f"b.{column(Bucketing, 'variation_id')}) FROM {quote(Bucketing._meta.db_table)} b "
+            f"COALESCE((SELECT {object_agg} FROM {quote(Bucketing._meta.db_table)} b "  # noqa: S608
             f"WHERE b.{column(Bucketing, 'visitor')} = v.{quote(visitor_pk.column)}), "
-            "'{}'::jsonb)"
+            f"{json_sql['empty_object'].format()})"
         ),
-        "segments": f"jsonb_strip_nulls(jsonb_build_object({segments}))",
+        "segments": json_sql["object_without_nulls"].format(members=segments),
     }
     visitor_table = quote(Visitor._meta.db_table)
     if lookup == "visitor_id":
         # The given id, with or without a stored Visitor (LEFT JOIN: NULL columns).
-        from_visitor["visitor_id"] = "w.wanted"
+        # "WHERE true": SQLite would otherwise read ON CONFLICT as part of the join.
+        visitor_id = "w.wanted"
         source = (
             f"(SELECT %s AS wanted) w LEFT OUTER JOIN {visitor_table} v "
-            f"ON v.{column(Visitor, 'visitor_id')} = w.wanted"
+            f"ON v.{column(Visitor, 'visitor_id')} = w.wanted WHERE true"
         )
     else:
-        from_visitor["visitor_id"] = f"v.{column(Visitor, 'visitor_id')}"
+        visitor_id = f"v.{column(Visitor, 'visitor_id')}"
         source = f"{visitor_table} v WHERE v.{column(Visitor, lookup)} = %s"
-    fields = _insert_fields()
-    values = [from_visitor.get(field.name, "%s") for field in fields]
+    columns = [
+        *PER_ROW_FIELDS,
+        *TIMESTAMP_FIELDS,
+        *(field.name for field in _default_fields()),
+        *FROM_VISITOR_FIELDS,
+    ]
+    values = [
+        *["%s"] * (len(PER_ROW_FIELDS) + len(TIMESTAMP_FIELDS) + len(_default_fields())),
+        visitor_id,
+        from_visitor["bucketing"],
+        from_visitor["segments"],
+    ]
     unique = ", ".join(column(Conversion, name) for name in ("goal_id", "transaction_id"))
-    returning = ", ".join(column(Conversion, name) for name in ("id", *_FROM_VISITOR))
+    returning = ", ".join(column(Conversion, name) for name in ("id", *FROM_VISITOR_FIELDS))
     # Only quoted table and column names from model metadata; values are parameters.
     return (
         f"INSERT INTO {quote(Conversion._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"({', '.join(column(Conversion, name) for name in columns)}) "
         f"SELECT {', '.join(values)} FROM {source} "
         f"ON CONFLICT ({unique}) DO NOTHING RETURNING {returning}"
     )
