@@ -1,10 +1,12 @@
 """Request-path cost of recording a conversion: an Order save with a rule vs without.
 
 The baseline is the very same Order save with no rule configured (same table, same
-columns), so the difference is what recording adds: the visitor+bucketing SELECT, the
-outbox INSERT (in a savepoint inside a transaction) and the Python around them. A save of
-``Plain`` (a model no rule names) is shown for reference. Both autocommit (a view without
-ATOMIC_REQUESTS) and one transaction per save (ATOMIC_REQUESTS) are measured.
+columns), so the difference is what recording adds: the rule, the one INSERT ... SELECT
+that snapshots the visitor into the outbox, and the Python around them. The floor is
+measured too: the same save followed by one plain INSERT of an outbox row whose values are
+ready (no rule, no snapshot read, no Python around it). A save of ``Plain`` (a model no
+rule names) is shown for reference. Both autocommit (a view without ATOMIC_REQUESTS) and
+one transaction per save (ATOMIC_REQUESTS) are measured.
 
 By default three setups run side by side: the issue's (DELIVERY="background", the
 default, with a Convert stand-in answering in 1 s), the same with Convert down (nothing
@@ -37,7 +39,7 @@ SETUPS: list[tuple[str, str | None]] = [
 if "BENCH_DELIVERY" in os.environ:
     SETUPS = [(os.environ["BENCH_DELIVERY"], os.environ.get("BENCH_CONVERT_LATENCY_MS", "1000"))]
 SAVES_PER_ROUND = 300
-ROUNDS = 9
+ROUNDS = 11
 
 RULE = {
     "model": "testapp.Order",
@@ -75,6 +77,30 @@ def _queries(save: Callable[[], Any], atomic: bool) -> int:
         else:
             save()
     return len(queries)
+
+
+def _floor_statement(connection: Any, visitor_id: str) -> tuple[str, list[Any]]:
+    """An INSERT of one outbox row, every value already prepared for the database."""
+    from django_convert.models import Conversion
+
+    row = Conversion(
+        goal_id=RULE["goal_id"],
+        transaction_id="",
+        visitor_id=visitor_id,
+        bucketing={"100127230": "1001186427"},
+        segments={"browser": "CH", "devices": ["DESK"], "country": "DE"},
+        amount=Decimal("149.99"),
+    )
+    fields = [field for field in Conversion._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(Conversion._meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    params = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    assert fields[1].name == "transaction_id"
+    return sql, params
 
 
 def run() -> list[Result]:
@@ -136,15 +162,30 @@ def _run(delivery: str, tracking_url: str | None, convert: str) -> list[Result]:
     def plain() -> None:
         Plain.objects.create(name="plain")
 
+    floor_sql, floor_params = _floor_statement(connection, visitor.visitor_id)
+    floors = itertools.count()
+
+    def order_and_floor_insert() -> None:
+        order()
+        floor_params[1] = f"F-{user.pk}-{next(floors)}"  # the transaction id
+        with connection.cursor() as cursor:
+            cursor.execute(floor_sql, floor_params)
+
     results: list[Result] = []
     vendor = connection.vendor
     for atomic in (False, True):
         mode = "atomic" if atomic else "autocommit"
-        timings: dict[str, list[float]] = {"plain": [], "order": [], "order+rule": []}
+        timings: dict[str, list[float]] = {
+            "plain": [],
+            "order": [],
+            "order+floor": [],
+            "order+rule": [],
+        }
         for _ in range(ROUNDS):  # interleaved, so drift hits every variant alike
             with without_rule:
                 timings["plain"].append(_per_save(plain, atomic))
                 timings["order"].append(_per_save(order, atomic))
+                timings["order+floor"].append(_per_save(order_and_floor_insert, atomic))
             with with_rule:
                 timings["order+rule"].append(_per_save(order, atomic))
         with without_rule:
@@ -155,6 +196,7 @@ def _run(delivery: str, tracking_url: str | None, convert: str) -> list[Result]:
             assert Conversion.objects.count() == before + 1, "the rule did not record"
         median = {name: statistics.median(values) * 1000 for name, values in timings.items()}
         added = median["order+rule"] - median["order"]
+        floor = median["order+floor"] - median["order"]
         note = f"{vendor}, {mode}"
         mode = f"{setup}: {mode}"
         results += [
@@ -162,6 +204,8 @@ def _run(delivery: str, tracking_url: str | None, convert: str) -> list[Result]:
             Result(NAME, f"{mode}: Order save, no rule", median["order"], "ms", note),
             Result(NAME, f"{mode}: Order save + conversion", median["order+rule"], "ms", note),
             Result(NAME, f"{mode}: added per save", added, "ms", note),
+            Result(NAME, f"{mode}: floor (one plain outbox INSERT)", floor, "ms", note),
+            Result(NAME, f"{mode}: added above the floor", added - floor, "ms", note),
             Result(
                 NAME,
                 f"{mode}: ratio with/without rule",

@@ -360,6 +360,7 @@ def without_on_conflict(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sql_module, "skips_duplicates", lambda using: False)
     monkeypatch.setattr(record_module, "skips_duplicates", lambda using: False)
     monkeypatch.setattr(sql_module, "_INSERT_SQL", {})
+    monkeypatch.setattr(sql_module, "_ONE_STATEMENT", {})
 
 
 def test_fallback_catches_the_duplicate_in_a_savepoint(

@@ -72,11 +72,11 @@ def split_body(body: dict[str, Any], events: Sequence[ConversionEvent]) -> list[
     ``body`` may be the decoded JSON that was sent; the parts share its dicts.
     """
     envelope = {key: value for key, value in body.items() if key != "visitors"}
-    entries = dict(zip(dict.fromkeys(map(_visitor_key, events)), body["visitors"], strict=True))
+    keys = [_visitor_key(event) for event in events]
+    entries = dict(zip(dict.fromkeys(keys), body["visitors"], strict=True))
     seen: dict[tuple[str, str], int] = {}
     parts = []
-    for event in events:
-        key = _visitor_key(event)
+    for key in keys:
         index = seen[key] = seen.get(key, -1) + 1
         entry = entries[key]
         visitor = {name: value for name, value in entry.items() if name != "events"}
@@ -96,6 +96,8 @@ def encode_json(body: Any) -> bytes:
     numbers: list[str] = []
 
     def swap(value: Any) -> Any:
+        if type(value) in _SCALARS:  # most of a body: nothing to look into
+            return value
         if isinstance(value, Decimal):
             if not value.is_finite():
                 raise ValueError(f"{value} cannot be sent as a JSON number.")
@@ -112,6 +114,9 @@ def encode_json(body: Any) -> bytes:
         placeholder = re.compile(re.escape(json.dumps(marker)[:-1]) + r'([0-9]+)"')
         text = placeholder.sub(lambda match: numbers[int(match[1])], text)
     return text.encode("utf-8")
+
+
+_SCALARS = frozenset({str, int, bool, float, type(None)})
 
 
 def _decimal_text(value: Decimal) -> str:

@@ -143,7 +143,8 @@ class ConversionRule:
         user_id: Any = None
         if isinstance(visitor, str):  # the common cases first: no user-model lookup
             visitor_id = visitor or None
-        elif isinstance(visitor, _UserKey | get_user_model()):
+        # Two checks, so that _UserKey (the usual case) needs no user-model lookup.
+        elif isinstance(visitor, _UserKey) or isinstance(visitor, get_user_model()):  # noqa: SIM101
             user_id = visitor.pk
         elif visitor is not None:
             raise ConversionError(

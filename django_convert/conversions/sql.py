@@ -26,6 +26,7 @@ from django_convert.models import SEGMENT_FIELDS, Bucketing, Conversion, Visitor
 # (alias, lookup) -> SQL; a dict lookup per call instead of a compiled query.
 _SELECT_SQL: dict[tuple[str, str], str] = {}
 _INSERT_SQL: dict[str, tuple[str, bool]] = {}
+_ONE_STATEMENT: dict[str, bool] = {}
 _INSERT_FROM_VISITOR: dict[tuple[str, str], _FromVisitorInsert] = {}
 
 SNAPSHOT_FIELDS = ("visitor_id", *SEGMENT_FIELDS.values())
@@ -91,7 +92,12 @@ def insert_conversion(conversion: Conversion, using: str) -> bool:
 
 def snapshots_in_sql(using: str) -> bool:
     """Whether :func:`insert_from_visitor` (snapshot and INSERT in one statement) applies."""
-    return connections[using].vendor in _JSON_SQL and skips_duplicates(using)
+    applies = _ONE_STATEMENT.get(using)
+    if applies is None:  # a database's features do not change: asked once per alias
+        applies = _ONE_STATEMENT[using] = connections[
+            using
+        ].vendor in _JSON_SQL and skips_duplicates(using)
+    return applies
 
 
 def insert_from_visitor(
@@ -128,7 +134,7 @@ def insert_from_visitor(
         transaction_id,
         statement.amount_field.get_db_prep_save(amount, connection),
         products_count,
-        statement.dimensions_field.get_db_prep_save(custom_dimensions, connection),
+        statement.prepare_dimensions(custom_dimensions, connection),
         origin,
         *[db_now] * len(TIMESTAMP_FIELDS),
         *statement.default_params,
@@ -246,11 +252,18 @@ class _FromVisitorInsert:
         self.dimensions_field: Any = _field(Conversion, "custom_dimensions")
         self.now_field: Any = _field(Conversion, TIMESTAMP_FIELDS[0])
         self.attnames = [field.attname for field in Conversion._meta.concrete_fields]
-        defaults = _default_fields()
-        self.default_values = {field.attname: field.get_default() for field in defaults}
+        self.no_dimensions = self.dimensions_field.get_db_prep_save({}, connection)
+        self.default_values = {field.attname: field.get_default() for field in _default_fields()}
         self.default_params = [
-            field.get_db_prep_save(field.get_default(), connection) for field in defaults
+            field.get_db_prep_save(field.get_default(), connection)
+            for field in _written_default_fields()
         ]
+
+    def prepare_dimensions(self, dimensions: dict[str, Any], connection: Any) -> Any:
+        # Most conversions have none: "{}" is encoded once, not per row.
+        if not dimensions:
+            return self.no_dimensions
+        return self.dimensions_field.get_db_prep_save(dimensions, connection)
 
 
 @functools.cache
@@ -263,6 +276,14 @@ def _default_fields() -> list[Any]:
             f"Conversion.{field.name} needs a per-row value"
         )
     return fields
+
+
+@functools.cache
+def _written_default_fields() -> list[Any]:
+    # NULL columns left out of the INSERT are NULL anyway: a shorter statement to send.
+    return [
+        field for field in _default_fields() if not (field.null and field.get_default() is None)
+    ]
 
 
 def _insert_from_visitor_sql(connection: Any, lookup: str) -> str:
@@ -308,11 +329,11 @@ def _insert_from_visitor_sql(connection: Any, lookup: str) -> str:
     columns = [
         *PER_ROW_FIELDS,
         *TIMESTAMP_FIELDS,
-        *(field.name for field in _default_fields()),
+        *(field.name for field in _written_default_fields()),
         *FROM_VISITOR_FIELDS,
     ]
     values = [
-        *["%s"] * (len(PER_ROW_FIELDS) + len(TIMESTAMP_FIELDS) + len(_default_fields())),
+        *["%s"] * (len(PER_ROW_FIELDS) + len(TIMESTAMP_FIELDS) + len(_written_default_fields())),
         visitor_id,
         from_visitor["bucketing"],
         from_visitor["segments"],
