@@ -10,8 +10,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import django
 import pytest
 from django.contrib.auth import get_user_model
+from django.db.utils import ConnectionHandler
 
 from django_convert.conversions import unregister_rule
 from django_convert.ingest.serializers import SegmentsSerializer
@@ -82,3 +84,20 @@ def test_troubleshooting_claim_visitor_type_numbers_are_refused(value) -> None:
 
 def test_troubleshooting_claim_devices_must_be_an_array() -> None:
     assert not SegmentsSerializer(data={"devices": "DESK"}).is_valid()
+
+
+@pytest.mark.django_db  # pytest-django guards every connection, this one included
+@pytest.mark.skipif(django.VERSION < (5, 1), reason="OPTIONS init_command is Django 5.1+")
+def test_sqlite_wal_settings_example(tmp_path: Path) -> None:
+    namespace: dict[str, Any] = {"BASE_DIR": tmp_path}
+    exec(compile(block_containing("journal_mode=WAL"), "README.md", "exec"), namespace)
+    wrapper = ConnectionHandler(namespace["DATABASES"])["default"]  # fills in defaults
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == 1  # NORMAL
+    finally:
+        wrapper.close()
+    assert (tmp_path / "db.sqlite3").exists()
