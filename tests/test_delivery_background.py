@@ -70,6 +70,21 @@ def test_background_batches_what_piles_up(
     assert len(convert_server.received) < 6  # conversions recorded meanwhile share a request
 
 
+def test_background_gathers_a_burst_into_one_batch_even_when_convert_is_fast(
+    client, convert_server, convert_settings, fresh_worker
+) -> None:
+    # The batching window after a wake-up: without it, a fast Convert would get one
+    # request per checkout.
+    convert_settings(DELIVERY="background")
+    checkout(client, "ORDER-first")  # the thread is running and idle when the burst comes
+    wait_for(lambda: row("ORDER-first").status == "sent")
+    before = len(convert_server.received)
+    for n in range(5):
+        checkout(client, f"ORDER-{n}")
+    wait_for(lambda: Conversion.objects.filter(status="sent").count() == 6)
+    assert len(convert_server.received) - before == 1
+
+
 def test_background_retries_without_being_woken_again(
     client, convert_server, convert_settings, fresh_worker
 ) -> None:

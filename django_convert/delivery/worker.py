@@ -63,6 +63,7 @@ class BackgroundWorker:
         from django_convert.delivery.deliver import deliver_due
 
         outages = 0  # consecutive rounds that ended on a retryable Convert error
+        self._stop.wait(BATCH_WINDOW_SECONDS)  # started by a wake-up: the same window
         try:
             while not self._stop.is_set():
                 self._wake.clear()  # before delivering: a wake-up during the batch is kept
