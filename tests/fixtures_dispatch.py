@@ -103,7 +103,7 @@ def celery_app() -> Any:
 class CeleryWorker:
     """A ``celery worker`` subprocess; its log (stderr) is collected on a thread."""
 
-    def __init__(self, server: Any, **convert: Any) -> None:
+    def __init__(self, server: Any, env: dict[str, str] | None = None, **convert: Any) -> None:
         self.lines: list[str] = []
         self._ready = threading.Event()
         self.process = subprocess.Popen(
@@ -116,7 +116,10 @@ class CeleryWorker:
                 "worker",
                 *CELERY_WORKER_ARGS,
             ],
-            env=worker_env(server, DELIVERY="celery", CELERY_QUEUE=CELERY_QUEUE, **convert),
+            env={
+                **worker_env(server, DELIVERY="celery", CELERY_QUEUE=CELERY_QUEUE, **convert),
+                **(env or {}),
+            },
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -140,6 +143,11 @@ class CeleryWorker:
     def succeeded(self) -> list[str]:
         return [line for line in self.lines if "succeeded in" in line]
 
+    def kill(self) -> None:
+        """SIGKILL: no warm shutdown, no acknowledgement, as when a machine dies."""
+        self.process.kill()
+        self.process.wait(10)
+
     def stop(self) -> int:
         """Warm shutdown (SIGTERM): the task in progress is finished first."""
         if self.process.poll() is None:
@@ -154,12 +162,12 @@ class CeleryWorker:
 
 @pytest.fixture
 def celery_worker(celery_app: Any) -> Iterator[Callable[..., CeleryWorker]]:
-    """``celery_worker(server, **DJANGO_CONVERT)``: a started worker consuming CELERY_QUEUE,
-    stopped (by its own pid) at teardown, before the database is flushed."""
+    """``celery_worker(server, env=None, **DJANGO_CONVERT)``: a started worker consuming
+    CELERY_QUEUE, stopped (by its own pid) at teardown, before the database is flushed."""
     started: list[CeleryWorker] = []
 
-    def start(server: Any, **convert: Any) -> CeleryWorker:
-        worker = CeleryWorker(server, **convert)
+    def start(server: Any, env: dict[str, str] | None = None, **convert: Any) -> CeleryWorker:
+        worker = CeleryWorker(server, env, **convert)
         started.append(worker)
         return worker
 

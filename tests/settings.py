@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from importlib.util import find_spec
 from typing import Any
@@ -114,3 +115,7 @@ elif DJANGO_VERSION >= (6, 0) or find_spec("django_tasks") is not None:
 
 # DELIVERY="celery": tests/celery_app.py; Redis database 5 is the tests' own.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
+# A test that kills a worker shortens Redis's visibility timeout (1 hour by default), after
+# which an unacknowledged (acks_late) message is delivered again.
+if "CELERY_BROKER_TRANSPORT_OPTIONS" in os.environ:
+    CELERY_BROKER_TRANSPORT_OPTIONS = json.loads(os.environ["CELERY_BROKER_TRANSPORT_OPTIONS"])

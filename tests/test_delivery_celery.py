@@ -3,9 +3,11 @@ local stand-in; publishing never breaks or slows the request."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from celery import Celery
@@ -21,11 +23,16 @@ pytestmark = [
 ]
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
+def wait_for(
+    condition: Callable[[], bool], timeout: float = 15.0, what: str = "", log: Any = None
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
+            # The worker's log as it is now, not as it was when waiting began.
+            raise AssertionError(
+                f"timed out waiting for {what or condition}\n{log.log if log else ''}"
+            )
         time.sleep(0.05)
 
 
@@ -70,6 +77,45 @@ def test_a_task_run_twice_sends_nothing_twice_and_sweeps_what_is_due(
     assert "'sent': 0" in second
     assert sorted(convert_server.accepted_transaction_ids()) == [f"ORDER-{n}" for n in range(5)]
     assert set(Conversion.objects.values_list("status", "attempts")) == {("sent", 1)}
+
+
+def test_a_worker_killed_mid_task_loses_nothing(
+    convert_server, convert_settings, celery_worker
+) -> None:
+    from django_convert.delivery.celery import enqueue_delivery
+
+    # acks_late: the message of a task whose worker died is delivered again after Redis's
+    # visibility timeout. The rows the dead worker had claimed are due again after their
+    # lease, which must be the shorter of the two for the redelivered task to send them.
+    convert = {"LEASE_SECONDS": 7, "TIMEOUT": 2.5}  # the shortest lease the checks allow
+    redelivery = {
+        "CELERY_BROKER_TRANSPORT_OPTIONS": json.dumps(
+            {"visibility_timeout": 9, "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
+        )
+    }
+    convert_settings(DELIVERY="celery", CELERY_QUEUE=CELERY_QUEUE, **convert)
+    pks = [c.pk for c in make_conversions(3)]
+    convert_server.latency = 2.0
+    first = celery_worker(convert_server, redelivery, **convert)
+    enqueue_delivery(pks)
+    wait_for(lambda: len(convert_server.received) == 1, what="the request", log=first)
+    first.kill()  # mid-request: Convert's answer is never read, the message never acked
+    assert set(Conversion.objects.values_list("status", flat=True)) == {"sending"}
+
+    convert_server.latency = 0.0
+    second = celery_worker(convert_server, redelivery, **convert)
+    wait_for(
+        lambda: set(Conversion.objects.values_list("status", flat=True)) == {"sent"},
+        timeout=30,
+        what="the redelivered task",
+        log=second,
+    )
+    assert "django_convert.deliver_conversions" in second.log  # the same message, again
+    assert convert_server.received[0].client_gone
+    # The stand-in counts a request whose client hung up as not accepted; a real Convert
+    # may have counted it (delivery is at-least-once).
+    assert sorted(convert_server.accepted_transaction_ids()) == [f"ORDER-{n}" for n in range(3)]
+    assert set(Conversion.objects.values_list("attempts", flat=True)) == {2}
 
 
 def test_deliver_due_task_for_celery_beat(convert_server, celery_worker) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
+import time
 from types import FrameType
 from typing import Any
 
@@ -15,6 +15,8 @@ from django.db import DatabaseError, close_old_connections
 from django_convert.delivery.deliver import DeliveryReport, deliver_due
 
 logger = logging.getLogger("django_convert")
+
+STOP_CHECK_SECONDS = 0.05  # while pausing, how often --loop checks for SIGTERM/SIGINT
 
 
 class Command(BaseCommand):
@@ -46,11 +48,23 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
     def run_loop(self, interval: float) -> None:
-        stop = threading.Event()
+        stopping = False
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
             # Only a flag: the batch in flight finishes and is recorded before exiting.
-            stop.set()
+            # Not threading.Event.set(): the main thread, interrupted here, may hold that
+            # event's lock inside Event.wait(), and the handler would wait for it forever.
+            nonlocal stopping
+            stopping = True
+
+        def should_stop() -> bool:
+            return stopping
+
+        def pause(seconds: float) -> None:
+            # Short sleeps, so that a stop request is seen within 50 ms.
+            deadline = time.monotonic() + seconds
+            while not stopping and (left := deadline - time.monotonic()) > 0:
+                time.sleep(min(left, STOP_CHECK_SECONDS))
 
         previous = {
             sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
@@ -58,18 +72,18 @@ class Command(BaseCommand):
         self.stdout.write(f"Delivering conversions every {interval:g}s; SIGTERM or Ctrl-C stops.")
         self.stdout.flush()
         try:
-            while not stop.is_set():
+            while not stopping:
                 close_old_connections()
                 try:
-                    report = deliver_due(should_stop=stop.is_set)
+                    report = deliver_due(should_stop=should_stop)
                 except DatabaseError as exc:  # e.g. the database restarting: keep the worker up
                     logger.exception("Delivery round failed; trying again in %gs.", interval)
                     self.stderr.write(f"Delivery round failed: {exc}")
-                    stop.wait(interval)
+                    pause(interval)
                     continue
                 self.report(report)
                 if report.claimed == 0 or report.transient_error:
-                    stop.wait(interval)
+                    pause(interval)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
