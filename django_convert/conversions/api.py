@@ -13,13 +13,7 @@ from django.db import router
 from django_convert.conf import get_setting
 from django_convert.conversions.snapshot import Snapshot, load_snapshot
 from django_convert.conversions.sql import snapshots_in_sql
-from django_convert.conversions.values import (
-    clean_amount,
-    clean_custom_dimensions,
-    clean_goal_id,
-    clean_products_count,
-    clean_transaction_id,
-)
+from django_convert.conversions.values import ConversionValues
 from django_convert.exceptions import ConversionError
 from django_convert.identity.pii import clean_visitor_id
 
@@ -96,35 +90,29 @@ def record_conversion(
     """
     if not get_setting("ENABLED"):
         return None
-    goal = clean_goal_id(goal_id)
-    transaction = clean_transaction_id(transaction_id)
-    cleaned_amount = clean_amount(amount)
-    count = clean_products_count(products_count)
-    dimensions = clean_custom_dimensions(custom_dimensions)
+    values = ConversionValues.clean(
+        goal_id=goal_id,
+        transaction_id=transaction_id,
+        amount=amount,
+        products_count=products_count,
+        custom_dimensions=custom_dimensions,
+        origin=origin,
+    )
     if user_id is None:
         clean_visitor_id(visitor_id)
     from django_convert.conversions.record import write_conversion, write_from_visitor
 
     written: tuple[Conversion, bool] | None
-    goal_data: dict[str, Any] = {
-        "goal_id": goal,
-        "transaction_id": transaction,
-        "amount": cleaned_amount,
-        "products_count": count,
-        "custom_dimensions": dimensions,
-        "origin": origin,
-        "using": using,
-    }
     if snapshots_in_sql(using):  # one statement: the floor
         if user_id is None:
-            written = write_from_visitor("visitor_id", visitor_id, **goal_data)
+            written = write_from_visitor("visitor_id", visitor_id, values, using)
         else:
-            written = write_from_visitor("user", user_id, **goal_data)
+            written = write_from_visitor("user", user_id, values, using)
     else:
         snapshot = _load_snapshot(visitor_id, user_id, using)
-        written = None if snapshot is None else write_conversion(snapshot, **goal_data)
+        written = None if snapshot is None else write_conversion(snapshot, values, using)
     if written is None:
-        _warn_no_visitor(goal, origin, transaction, user_id)
+        _warn_no_visitor(values, user_id)
         return None
     conversion, created = written
     if created and user_id is None and not (conversion.bucketing or conversion.segments):
@@ -132,7 +120,7 @@ def record_conversion(
         # Convert attributes it with enrichData, or counts it without experiences.
         logger.info(
             "Recording goal %s for visitor %s, who has no stored bucketing or segments.",
-            goal,
+            values.goal_id,
             visitor_id,
         )
     return conversion
@@ -149,13 +137,13 @@ def _load_snapshot(visitor_id: str | None, user_id: Any, using: str) -> Snapshot
     return snapshot
 
 
-def _warn_no_visitor(goal: str, origin: str, transaction: str, user_id: Any) -> None:
+def _warn_no_visitor(values: ConversionValues, user_id: Any) -> None:
     logger.warning(
         "No conversion recorded for goal %s (%s, transaction %s): user %s has no "
         "Convert visitor yet (they never visited a page with the Convert tags while "
         "logged in). Nothing is sent with a made-up id.",
-        goal,
-        origin,
-        transaction,
+        values.goal_id,
+        values.origin,
+        values.transaction_id,
         user_id,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -15,6 +14,7 @@ from django_convert.conversions.sql import (
     insert_from_visitor,
     skips_duplicates,
 )
+from django_convert.conversions.values import ConversionValues
 from django_convert.models import Conversion, Visitor
 from django_convert.signals import conversion_recorded
 
@@ -22,15 +22,7 @@ logger = logging.getLogger("django_convert")
 
 
 def write_conversion(
-    snapshot: Snapshot,
-    *,
-    goal_id: str,
-    transaction_id: str,
-    amount: Decimal | None,
-    products_count: int | None,
-    custom_dimensions: dict[str, str | list[str]],
-    origin: str,
-    using: str,
+    snapshot: Snapshot, values: ConversionValues, using: str
 ) -> tuple[Conversion, bool]:
     """Insert the outbox row, or return the one already there: ``(row, created)``.
 
@@ -40,15 +32,15 @@ def write_conversion(
     else an IntegrityError caught inside a savepoint.
     """
     conversion = Conversion(
-        goal_id=goal_id,
-        transaction_id=transaction_id,
+        goal_id=values.goal_id,
+        transaction_id=values.transaction_id,
         visitor_id=snapshot.visitor_id,
         bucketing=snapshot.bucketing,
         segments=snapshot.segments,
-        amount=amount,
-        products_count=products_count,
-        custom_dimensions=custom_dimensions,
-        origin=origin[:255],
+        amount=values.amount,
+        products_count=values.products_count,
+        custom_dimensions=values.custom_dimensions,
+        origin=values.origin,
     )
     if skips_duplicates(using):
         created = insert_conversion(conversion, using)
@@ -64,39 +56,20 @@ def write_conversion(
         except IntegrityError:
             created = False
     if not created:
-        return _existing(goal_id, transaction_id, using), False
+        return _existing(values, using), False
     _announce(conversion, using)
     return conversion, True
 
 
 def write_from_visitor(
-    lookup: str,
-    value: Any,
-    *,
-    goal_id: str,
-    transaction_id: str,
-    amount: Decimal | None,
-    products_count: int | None,
-    custom_dimensions: dict[str, str | list[str]],
-    origin: str,
-    using: str,
+    lookup: str, value: Any, values: ConversionValues, using: str
 ) -> tuple[Conversion, bool] | None:
     """:func:`write_conversion` with the snapshot read in the same statement.
 
     ``lookup`` is "visitor_id" or "user" (then None: that user has no visitor). The ids
     come from the Visitor table, validated when they were stored.
     """
-    conversion = insert_from_visitor(
-        lookup,
-        value,
-        goal_id=goal_id,
-        transaction_id=transaction_id,
-        amount=amount,
-        products_count=products_count,
-        custom_dimensions=custom_dimensions,
-        origin=origin[:255],
-        using=using,
-    )
+    conversion = insert_from_visitor(lookup, value, values, using)
     if conversion is not None:
         _announce(conversion, using)
         return conversion, True
@@ -104,10 +77,11 @@ def write_from_visitor(
     # recorded, as on the two-statement path, even if a row exists for this transaction.
     if lookup == "user" and not Visitor.objects.using(using).filter(user_id=value).exists():
         return None
-    return _existing(goal_id, transaction_id, using), False
+    return _existing(values, using), False
 
 
-def _existing(goal_id: str, transaction_id: str, using: str) -> Conversion:
+def _existing(values: ConversionValues, using: str) -> Conversion:
+    goal_id, transaction_id = values.goal_id, values.transaction_id
     existing: Conversion | None = (
         Conversion.objects.using(using)
         .filter(goal_id=goal_id, transaction_id=transaction_id)

@@ -15,12 +15,12 @@ listen to ``conversion_recorded`` instead.
 from __future__ import annotations
 
 import functools
-from decimal import Decimal
 from typing import Any
 
 from django.db import connections, models
 from django.utils import timezone
 
+from django_convert.conversions.values import ConversionValues
 from django_convert.models import SEGMENT_FIELDS, Bucketing, Conversion, Visitor
 
 # (alias, lookup) -> SQL; a dict lookup per call instead of a compiled query.
@@ -101,16 +101,7 @@ def snapshots_in_sql(using: str) -> bool:
 
 
 def insert_from_visitor(
-    lookup: str,
-    value: Any,
-    *,
-    goal_id: str,
-    transaction_id: str,
-    amount: Decimal | None,
-    products_count: int | None,
-    custom_dimensions: dict[str, Any],
-    origin: str,
-    using: str,
+    lookup: str, value: Any, values: ConversionValues, using: str
 ) -> Conversion | None:
     """INSERT the outbox row with the visitor snapshot built in SQL; the row, or None.
 
@@ -130,12 +121,12 @@ def insert_from_visitor(
     now = timezone.now()
     db_now = statement.now_field.get_db_prep_save(now, connection)
     params = [
-        goal_id,
-        transaction_id,
-        statement.amount_field.get_db_prep_save(amount, connection),
-        products_count,
-        statement.prepare_dimensions(custom_dimensions, connection),
-        origin,
+        values.goal_id,
+        values.transaction_id,
+        statement.amount_field.get_db_prep_save(values.amount, connection),
+        values.products_count,
+        statement.prepare_dimensions(values.custom_dimensions, connection),
+        values.origin,
         *[db_now] * len(TIMESTAMP_FIELDS),
         *statement.default_params,
         statement.lookup_field.get_db_prep_value(value, connection, prepared=False),
@@ -147,22 +138,22 @@ def insert_from_visitor(
         return None
     pk, visitor_id, bucketing, segments = row
     json_field = statement.dimensions_field
-    values = {
+    by_name = {
         **statement.default_values,
         "id": pk,
-        "goal_id": goal_id,
-        "transaction_id": transaction_id,
-        "amount": amount,
-        "products_count": products_count,
-        "custom_dimensions": custom_dimensions,
-        "origin": origin,
+        "goal_id": values.goal_id,
+        "transaction_id": values.transaction_id,
+        "amount": values.amount,
+        "products_count": values.products_count,
+        "custom_dimensions": values.custom_dimensions,
+        "origin": values.origin,
         **dict.fromkeys(TIMESTAMP_FIELDS, now),
         "visitor_id": visitor_id,
         "bucketing": json_field.from_db_value(bucketing, None, connection),
         "segments": json_field.from_db_value(segments, None, connection),
     }
     # Positional, in column order: Django's own fast path for rows read from the database.
-    row_values = [values[name] for name in statement.attnames]
+    row_values = [by_name[name] for name in statement.attnames]
     return Conversion.from_db(using, statement.attnames, row_values)
 
 

@@ -7,6 +7,7 @@ names the field and the rule, so a caller never ends up with a half-written conv
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -23,6 +24,40 @@ AMOUNT_PLACES = Decimal("0.0001")
 AMOUNT_LIMIT = Decimal(10) ** 14
 # Conversion.products_count is a PositiveIntegerField, 32-bit on every backend.
 PRODUCTS_COUNT_LIMIT = 2**31 - 1
+ORIGIN_MAX_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionValues:
+    """What a conversion records besides its visitor: validated, as the outbox stores it."""
+
+    goal_id: str
+    transaction_id: str
+    amount: Decimal | None
+    products_count: int | None
+    custom_dimensions: dict[str, str | list[str]]
+    origin: str
+
+    @classmethod
+    def clean(
+        cls,
+        *,
+        goal_id: object,
+        transaction_id: object,
+        amount: object,
+        products_count: object,
+        custom_dimensions: object,
+        origin: str,
+    ) -> ConversionValues:
+        """Validate everything at once; raises :class:`ConversionError` naming the field."""
+        return cls(
+            goal_id=clean_goal_id(goal_id),
+            transaction_id=clean_transaction_id(transaction_id),
+            amount=clean_amount(amount),
+            products_count=clean_products_count(products_count),
+            custom_dimensions=clean_custom_dimensions(custom_dimensions),
+            origin=origin[:ORIGIN_MAX_LENGTH],
+        )
 
 
 def clean_goal_id(value: object) -> str:
