@@ -10,6 +10,7 @@ render time. Nothing renders when ``ENABLED`` is False or the request has no val
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -134,47 +135,48 @@ def _script_src_attribute() -> str:
     return attribute
 
 
-@register.simple_tag(takes_context=True)
-def convert_head(context: template.Context) -> SafeString:
+def _convert_tag(
+    render: Callable[[HttpRequest, str, str], SafeString],
+) -> Callable[[template.Context], SafeString]:
+    """Register ``render(request, visitor_id, nonce_attribute)`` as a tag named after it,
+    rendering nothing when there is no usable visitor id."""
+
+    def tag(context: template.Context) -> SafeString:
+        found = _visitor_id(context)
+        if found is None:
+            return NOTHING
+        request, visitor_id = found
+        return render(request, visitor_id, _nonce_attribute(context, request))
+
+    # Not functools.wraps: simple_tag reads the signature through __wrapped__ and wants
+    # "context" first.
+    tag.__name__, tag.__doc__ = render.__name__, render.__doc__
+    register.simple_tag(tag, takes_context=True, name=render.__name__)
+    return tag
+
+
+@_convert_tag
+def convert_head(request: HttpRequest, visitor_id: str, nonce_attr: str) -> SafeString:
     """The identify push and the listener, then Convert's tracking script."""
-    found = _visitor_id(context)
-    if found is None:
-        return NOTHING
-    request, visitor_id = found
-    nonce_attr = _nonce_attribute(context, request)
     code = browser.identify_js(visitor_id) + _listener(request, visitor_id)
     return browser.inline_script(code, nonce_attr) + browser.external_script(
         _script_src_attribute(), nonce_attr
     )
 
 
-@register.simple_tag(takes_context=True)
-def convert_identify(context: template.Context) -> SafeString:
+@_convert_tag
+def convert_identify(request: HttpRequest, visitor_id: str, nonce_attr: str) -> SafeString:
     """Only the identify push (must come before ``{% convert_script %}``)."""
-    found = _visitor_id(context)
-    if found is None:
-        return NOTHING
-    request, visitor_id = found
-    return browser.inline_script(
-        browser.identify_js(visitor_id), _nonce_attribute(context, request)
-    )
+    return browser.inline_script(browser.identify_js(visitor_id), nonce_attr)
 
 
-@register.simple_tag(takes_context=True)
-def convert_listener(context: template.Context) -> SafeString:
+@_convert_tag
+def convert_listener(request: HttpRequest, visitor_id: str, nonce_attr: str) -> SafeString:
     """Only the listener that posts bucketing and segments to the ingest endpoint."""
-    found = _visitor_id(context)
-    if found is None:
-        return NOTHING
-    request, visitor_id = found
-    return browser.inline_script(_listener(request, visitor_id), _nonce_attribute(context, request))
+    return browser.inline_script(_listener(request, visitor_id), nonce_attr)
 
 
-@register.simple_tag(takes_context=True)
-def convert_script(context: template.Context) -> SafeString:
+@_convert_tag
+def convert_script(request: HttpRequest, visitor_id: str, nonce_attr: str) -> SafeString:
     """Only Convert's tracking script for the configured account and project."""
-    found = _visitor_id(context)
-    if found is None:
-        return NOTHING
-    request, _ = found
-    return browser.external_script(_script_src_attribute(), _nonce_attribute(context, request))
+    return browser.external_script(_script_src_attribute(), nonce_attr)
