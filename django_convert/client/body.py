@@ -96,8 +96,6 @@ def encode_json(body: Any) -> bytes:
     numbers: list[str] = []
 
     def swap(value: Any) -> Any:
-        if type(value) in _SCALARS:  # most of a body: nothing to look into
-            return value
         if isinstance(value, Decimal):
             if not value.is_finite():
                 raise ValueError(f"{value} cannot be sent as a JSON number.")
@@ -114,9 +112,6 @@ def encode_json(body: Any) -> bytes:
         placeholder = re.compile(re.escape(json.dumps(marker)[:-1]) + r'([0-9]+)"')
         text = placeholder.sub(lambda match: numbers[int(match[1])], text)
     return text.encode("utf-8")
-
-
-_SCALARS = frozenset({str, int, bool, float, type(None)})
 
 
 def _decimal_text(value: Decimal) -> str:

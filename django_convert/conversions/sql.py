@@ -111,7 +111,7 @@ def insert_from_visitor(
     no row). None means a duplicate or, for "user", no visitor: the caller tells them
     apart (rare paths, so their extra queries do not count).
 
-    The values are already validated (``values.clean_*``). Only the columns that differ
+    The values are already validated (``ConversionValues.clean``). Only the columns that differ
     per row are prepared per call; the others hold the model's defaults, prepared once.
     """
     connection: Any = connections[using]
@@ -137,7 +137,6 @@ def insert_from_visitor(
     if row is None:
         return None
     pk, visitor_id, bucketing, segments = row
-    json_field = statement.dimensions_field
     by_name = {
         **statement.default_values,
         "id": pk,
@@ -149,8 +148,8 @@ def insert_from_visitor(
         "origin": values.origin,
         **dict.fromkeys(TIMESTAMP_FIELDS, now),
         "visitor_id": visitor_id,
-        "bucketing": json_field.from_db_value(bucketing, None, connection),
-        "segments": json_field.from_db_value(segments, None, connection),
+        "bucketing": statement.bucketing_field.from_db_value(bucketing, None, connection),
+        "segments": statement.segments_field.from_db_value(segments, None, connection),
     }
     # Positional, in column order: Django's own fast path for rows read from the database.
     row_values = [by_name[name] for name in statement.attnames]
@@ -242,6 +241,8 @@ class _FromVisitorInsert:
         self.amount_field: Any = _field(Conversion, "amount")
         self.dimensions_field: Any = _field(Conversion, "custom_dimensions")
         self.now_field: Any = _field(Conversion, TIMESTAMP_FIELDS[0])
+        self.bucketing_field: Any = _field(Conversion, "bucketing")
+        self.segments_field: Any = _field(Conversion, "segments")
         self.attnames = [field.attname for field in Conversion._meta.concrete_fields]
         self.no_dimensions = self.dimensions_field.get_db_prep_save({}, connection)
         self.default_values = {field.attname: field.get_default() for field in _default_fields()}
