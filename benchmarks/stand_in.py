@@ -17,7 +17,7 @@ def stand_in_process(latency_ms: float) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "tests.convert_server",
+            "django_convert.testing.tracking_server",
             "--port",
             "0",
             "--latency-ms",

@@ -15,7 +15,7 @@ import django_convert  # noqa: E402
 
 project = "django-convert"
 author = "django-convert contributors"
-copyright = "2026, django-convert contributors"  # noqa: A001
+copyright = "2026, django-convert contributors"
 release = django_convert.__version__
 version = release
 

@@ -1,4 +1,4 @@
-"""Fixtures around the local Convert stand-in (tests/convert_server.py)."""
+"""Fixtures around the local Convert stand-in (django_convert/testing/tracking_server.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from django_convert.delivery.client import reset_clients
-from tests.convert_server import ConvertStandIn
+from django_convert.testing.tracking_server import ConvertStandIn
 
 
 @pytest.fixture(scope="session")

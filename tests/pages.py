@@ -15,7 +15,10 @@ from django.template import engines
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-STANDIN_JS = Path(__file__).with_name("convert_standin.js")
+STANDIN_JS = (
+    Path(__file__).resolve().parents[1]
+    / "django_convert/static/django_convert/testing/convert-standin.js"
+)
 
 LAYOUT = """{% load convert %}<!doctype html>
 <html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>page</title>

@@ -1,7 +1,8 @@
 """End to end in headless Chromium: identify before Convert's script, the listener's post.
 
 The page (tests/pages.py) renders ``{% convert_head %}`` under a nonce-based CSP, and
-SCRIPT_URL points at tests/convert_standin.js, a local stand-in for Convert's script.
+SCRIPT_URL points at django_convert/static/django_convert/testing/convert-standin.js,
+a local stand-in for Convert's script.
 """
 
 from __future__ import annotations

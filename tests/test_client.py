@@ -21,7 +21,7 @@ from django_convert.client import (
     split_body,
 )
 from django_convert.exceptions import ConvertRejectedError, ConvertTransientError
-from tests.convert_server import ConvertStandIn, validate_body
+from django_convert.testing.tracking_server import ConvertStandIn, validate_body
 
 BASE = "http://127.0.0.1:1/v1/track"
 

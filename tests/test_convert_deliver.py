@@ -18,7 +18,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from django_convert.models import Conversion
-from tests.convert_server import ConvertStandIn
+from django_convert.testing.tracking_server import ConvertStandIn
 from tests.fixtures_convert import make_conversions, worker_env
 
 

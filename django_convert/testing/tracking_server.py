@@ -5,7 +5,7 @@ source document) and the User-Agent rule, records what it got, and can inject fa
 5xx, 429 with Retry-After, answers slower than the client's timeout, connection resets,
 and 4xx rejections with Convert's ``{code, message, fields}`` body.
 
-Standalone: ``python -m tests.convert_server --port 0 --latency-ms 20`` prints
+Standalone: ``python -m django_convert.testing.tracking_server --port 0 --latency-ms 20`` prints
 ``listening on http://127.0.0.1:PORT/v1/track`` and serves until interrupted.
 """
 
