@@ -81,3 +81,18 @@ def require_setting(name: str) -> Any:
             f"Set {SETTINGS_NAME}[{name!r}] in your settings (see the django-convert README)."
         )
     return value
+
+
+STATIC_PREFIX = "static:"
+
+
+def static_url(url: str) -> str:
+    """Resolve a URL setting of the form ``static:<path>[?query]`` through staticfiles
+    (``STATIC_URL`` and the storage's hashed names); any other URL is returned as is."""
+    if not url.startswith(STATIC_PREFIX):
+        return url
+    from django.templatetags.static import static
+
+    path, query = url.removeprefix(STATIC_PREFIX).partition("?")[::2]
+    resolved = static(path)
+    return f"{resolved}{'&' if '?' in resolved else '?'}{query}" if query else resolved

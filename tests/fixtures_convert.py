@@ -9,8 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from django_convert.delivery.client import reset_clients
-from django_convert.testing.tracking_server import ConvertStandIn
+from django_convert.testing import ConvertStandIn, capture_conversions
 
 
 @pytest.fixture(scope="session")
@@ -27,16 +26,12 @@ def django_db_modify_db_settings() -> None:
 
 @pytest.fixture
 def convert_server() -> Iterator[ConvertStandIn]:
-    """A running stand-in; DJANGO_CONVERT["TRACKING_URL"] points at it for the test."""
-    server = ConvertStandIn(
-        account_id=settings.DJANGO_CONVERT["ACCOUNT_ID"],
-        project_id=settings.DJANGO_CONVERT["PROJECT_ID"],
-    ).start()
-    changes: dict[str, Any] = {"TRACKING_URL": server.url, "TIMEOUT": 2.0}
-    with override_settings(DJANGO_CONVERT={**settings.DJANGO_CONVERT, **changes}):
-        yield server
-        reset_clients()  # pooled connections to this server go with it
-    server.stop()
+    """A running stand-in (the one shipped to users in django_convert.testing);
+    DJANGO_CONVERT["TRACKING_URL"] points at it for the test."""
+    with capture_conversions() as capture:
+        timeout = {**settings.DJANGO_CONVERT, "TIMEOUT": 2.0}
+        with override_settings(DJANGO_CONVERT=timeout):
+            yield capture.server
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from django_convert import browser
-from django_convert.conf import SETTINGS_NAME, get_setting
+from django_convert.conf import SETTINGS_NAME, get_setting, static_url
 from django_convert.exceptions import InvalidVisitorId
 from django_convert.identity.pii import clean_visitor_id
 
@@ -131,7 +131,7 @@ def _script_src_attribute() -> str:
                 f"{SETTINGS_NAME}['SCRIPT_URL'] may only use the placeholders {{account_id}} "
                 f"and {{project_id}}: {error!r}"
             ) from error
-        attribute = _script_srcs[settings_now] = browser.src_attribute(src)
+        attribute = _script_srcs[settings_now] = browser.src_attribute(static_url(src))
     return attribute
 
 

@@ -1,9 +1,38 @@
 """Helpers for testing a shop that uses django-convert, shipped with the package.
 
-- :mod:`django_convert.testing.tracking_server`: a real HTTP server on 127.0.0.1 that
-  stands in for Convert's tracking API and validates what it receives.
-- ``django_convert/static/django_convert/testing/convert-standin.js``: an offline stand-in
-  for Convert's tracking script.
+- :func:`capture_conversions` / :class:`ConversionCapture`: assert what a checkout sends to
+  Convert, offline, in every ``DELIVERY`` mode (see :mod:`django_convert.testing.capture`).
+- The pytest fixture ``convert_capture`` (:mod:`django_convert.testing.pytest_plugin`,
+  loaded automatically by pytest when django-convert is installed).
+- :class:`~django_convert.testing.tracking_server.ConvertStandIn`: the validating local
+  stand-in for Convert's tracking API, also runnable as
+  ``python -m django_convert.testing.tracking_server --port 8765``.
+- :data:`STANDIN_SCRIPT_URL`: a ``SCRIPT_URL`` value that serves the offline stand-in for
+  Convert's tracking script from this app's static files.
 
 Importing this package imports no models.
 """
+
+from __future__ import annotations
+
+from django_convert.testing.capture import (
+    ConversionCapture,
+    SentConversion,
+    capture_conversions,
+)
+from django_convert.testing.tracking_server import ConvertStandIn
+
+#: ``DJANGO_CONVERT["SCRIPT_URL"] = STANDIN_SCRIPT_URL`` loads the offline stand-in for
+#: Convert's tracking script (``static/django_convert/testing/convert-standin.js``) through
+#: ``staticfiles``. The stand-in drains ``_conv_q`` (identify, addListener), buckets the
+#: visitor (``?bucketing=EXP:VAR,...``, default ``100127238:1001186427``) and fires
+#: ``snippet.experiences_evaluated``, so the listener runs without Convert.
+STANDIN_SCRIPT_URL = "static:django_convert/testing/convert-standin.js"
+
+__all__ = [
+    "STANDIN_SCRIPT_URL",
+    "ConversionCapture",
+    "ConvertStandIn",
+    "SentConversion",
+    "capture_conversions",
+]
