@@ -78,6 +78,6 @@ def require_setting(name: str) -> Any:
     value = get_setting(name)
     if value in (None, ""):
         raise ImproperlyConfigured(
-            f"Set {SETTINGS_NAME}[{name!r}] in your settings (see the django-convert README)."
+            f"Set {SETTINGS_NAME}[{name!r}] in your settings (see docs/reference/settings.rst)."
         )
     return value

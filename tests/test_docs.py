@@ -73,7 +73,7 @@ def test_check_reference_finds_the_ids_in_the_code() -> None:
 
 def test_examples_are_found() -> None:
     names = {block.path.name for block in BLOCKS}
-    assert {"README.md", "settings.rst", "signals.rst"} <= names
+    assert {"README.md", "settings.rst", "signals.rst", "ingest.rst"} <= names
     # The rule is not vacuous: most examples run, not just compile.
     assert sum(block.runnable for block in BLOCKS) >= 5
 
@@ -162,3 +162,33 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "html" / "reference" / "settings.html").exists()
+
+
+# Examples whose functions the generic test only defines --------------------------------
+
+
+@pytest.mark.django_db
+def test_privacy_forget_user_example_deletes_everything_but_rows_in_flight() -> None:
+    from django.contrib.auth import get_user_model
+
+    from django_convert import track_conversion
+    from django_convert.models import Bucketing, Conversion, Visitor
+
+    [block] = [block for block in BLOCKS if "def forget_user" in block.code]
+    namespace: dict[str, Any] = {"__name__": "docs_example"}
+    exec(compile(block.code, block.name, "exec"), namespace)
+    user = get_user_model().objects.create_user("erase-me")
+    visitor = Visitor.objects.create(visitor_id="v-erase", user=user)
+    Bucketing.objects.create(visitor=visitor, experience_id="1", variation_id="2")
+    track_conversion(visitor_id="v-erase", goal_id="100037225", transaction_id="pending")
+    in_flight = track_conversion(visitor_id="v-erase", goal_id="100037225", transaction_id="x")
+    assert in_flight is not None
+    Conversion.objects.filter(pk=in_flight.pk).update(status=Conversion.Status.SENDING)
+    kept = track_conversion(visitor_id="someone-else", goal_id="100037225", transaction_id="y")
+
+    namespace["forget_user"](user)
+
+    assert not get_user_model().objects.filter(username="erase-me").exists()
+    assert not Visitor.objects.filter(visitor_id="v-erase").exists()
+    assert not Bucketing.objects.exists()
+    assert set(Conversion.objects.values_list("pk", flat=True)) == {in_flight.pk, kept.pk}
