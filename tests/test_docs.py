@@ -78,6 +78,15 @@ def test_examples_are_found() -> None:
     assert sum(block.runnable for block in BLOCKS) >= 5
 
 
+def test_every_readme_fence_names_its_language() -> None:
+    """An untagged fence could hide Python from these tests; say ```text when it is not."""
+    opening = False
+    for number, line in enumerate((ROOT / "README.md").read_text().splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            opening = not opening
+            assert not opening or line.strip() != "```", f"README.md:{number}"
+
+
 @pytest.mark.parametrize("block", [*BLOCKS, *pending_blocks()], ids=lambda block: block.name)
 def test_example_compiles(block: Block) -> None:
     compile(block.code, block.name, "exec")
