@@ -14,6 +14,9 @@ __all__ = ["__version__", "get_visitor_id", "track_conversion"]
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    # Type checkers see the real signature; at run time the wrapper below imports it lazily.
+    from django_convert.conversions.api import track_conversion
+
 
 def get_visitor_id(request: HttpRequest) -> str | None:
     """Return the visitor id ``ConvertVisitorMiddleware`` gave ``request``.
@@ -30,13 +33,15 @@ def get_visitor_id(request: HttpRequest) -> str | None:
     return getattr(request, "convert_visitor_id", None)
 
 
-def track_conversion(*args: Any, **kwargs: Any) -> Any:
-    """Record a conversion in the outbox and return its row.
+if not TYPE_CHECKING:
 
-    The same function as :func:`django_convert.conversions.api.track_conversion` (which
-    documents the arguments, return value and errors), imported on first call so that
-    importing ``django_convert`` stays light.
-    """
-    from django_convert.conversions.api import track_conversion as _track
+    def track_conversion(*args: Any, **kwargs: Any) -> Any:
+        """Record a conversion in the outbox and return its row.
 
-    return _track(*args, **kwargs)
+        The same function as :func:`django_convert.conversions.api.track_conversion`
+        (which documents the arguments, return value and errors), imported on first call
+        so that importing ``django_convert`` stays light.
+        """
+        from django_convert.conversions.api import track_conversion as _track
+
+        return _track(*args, **kwargs)

@@ -4,7 +4,9 @@ Every key of ``django_convert.conf.DEFAULTS`` must appear as ``.. describe:: KEY
 ``docs/reference/settings.rst``, and every check id found in the package's code
 (``django_convert.E123`` / ``W123``) as ``.. describe:: django_convert.E123`` in
 ``docs/reference/checks.rst``. Also every management command as ``.. describe:: name`` in
-``docs/reference/commands.rst``. Exits non-zero naming what is missing.
+``docs/reference/commands.rst``, and every signal of ``django_convert.signals`` as a
+directive naming it (``.. py:data:: name``, ``.. describe:: name``, ...) in
+``docs/reference/signals.rst``. Exits non-zero naming what is missing.
 
 Run it as ``python docs/check_reference.py``; ``tests/test_docs.py`` runs it in the suite.
 """
@@ -22,11 +24,18 @@ REFERENCE = ROOT / "docs" / "reference"
 # Three digits: "django_convert.E1xx" in a comment is a range, not an id.
 CHECK_ID = re.compile(r"\bdjango_convert\.([EW]\d{3})\b")
 DESCRIBE = re.compile(r"^\.\. describe:: +(\S+) *$", re.M)
+# Any directive naming the object: ".. py:data:: name", ".. autodata:: module.name", ...
+DIRECTIVE = re.compile(r"^ *\.\. [\w:]+:: +(?:[\w.]+\.)?(\w+)\b", re.M)
 
 
 def described(page: str) -> set[str]:
     """The names documented with ``.. describe::`` on one reference page."""
     return set(DESCRIBE.findall((REFERENCE / page).read_text(encoding="utf-8")))
+
+
+def directives(page: str) -> set[str]:
+    """The names that any directive on one reference page documents."""
+    return set(DIRECTIVE.findall((REFERENCE / page).read_text(encoding="utf-8")))
 
 
 def setting_keys() -> set[str]:
@@ -47,6 +56,12 @@ def check_ids() -> set[str]:
     return ids
 
 
+def signal_names() -> set[str]:
+    """The Signal objects of django_convert/signals.py, found by reading the source."""
+    source = (PACKAGE / "signals.py").read_text(encoding="utf-8")
+    return set(re.findall(r"^(\w+)(?:: *[\w.]+)? *= *Signal\(", source, re.M))
+
+
 def command_names() -> set[str]:
     return {
         path.stem
@@ -58,26 +73,27 @@ def command_names() -> set[str]:
 def missing() -> dict[str, list[str]]:
     """Page name -> the names it lacks (empty when the reference is complete)."""
     wanted = {
-        "settings.rst": setting_keys(),
-        "checks.rst": check_ids(),
-        "commands.rst": command_names(),
+        "settings.rst": (setting_keys(), described("settings.rst")),
+        "checks.rst": (check_ids(), described("checks.rst")),
+        "commands.rst": (command_names(), described("commands.rst")),
+        "signals.rst": (signal_names(), directives("signals.rst")),
     }
     return {
-        page: sorted(names - described(page))
-        for page, names in wanted.items()
-        if names - described(page)
+        page: sorted(names - documented)
+        for page, (names, documented) in wanted.items()
+        if names - documented
     }
 
 
 def main() -> int:
     gaps = missing()
     for page, names in gaps.items():
-        print(f"docs/reference/{page} has no '.. describe::' entry for:", file=sys.stderr)
+        print(f"docs/reference/{page} has no entry for:", file=sys.stderr)
         for name in names:
             print(f"  {name}", file=sys.stderr)
     if gaps:
         return 1
-    print("docs/reference documents every setting, check id and management command.")
+    print("docs/reference documents every setting, check id, management command and signal.")
     return 0
 
 

@@ -54,11 +54,23 @@ def test_check_reference_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) 
     check = _load_check_reference()
     monkeypatch.setattr(check, "setting_keys", lambda: set(DEFAULTS) | {"NOT_DOCUMENTED_KEY"})
     monkeypatch.setattr(check, "check_ids", lambda: {"django_convert.E999"})
+    monkeypatch.setattr(check, "command_names", lambda: {"convert_deliver", "convert_new"})
+    monkeypatch.setattr(check, "signal_names", lambda: {"conversion_failed", "new_signal"})
     assert check.missing() == {
         "settings.rst": ["NOT_DOCUMENTED_KEY"],
         "checks.rst": ["django_convert.E999"],
+        "commands.rst": ["convert_new"],
+        "signals.rst": ["new_signal"],
     }
     assert check.main() == 1
+
+
+def test_check_reference_finds_the_signals_and_commands_in_the_code() -> None:
+    check = _load_check_reference()
+    assert check.signal_names() == {
+        name for name, value in vars(convert_signals).items() if isinstance(value, Signal)
+    }
+    assert {"convert_deliver", "convert_purge"} <= check.command_names()
 
 
 def test_check_reference_finds_the_ids_in_the_code() -> None:
