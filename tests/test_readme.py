@@ -8,6 +8,7 @@ folded into its page. (The forwarding example has its own test, tests/test_inges
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -45,6 +46,15 @@ def test_every_python_example_is_valid_python() -> None:
     assert len(blocks) >= 6
     for block in blocks:
         compile(block.code, block.name, "exec")
+
+
+def test_readme_is_a_front_page_whose_links_resolve() -> None:
+    """At most about 150 lines; the rest is in docs/, and every relative link finds its file."""
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 150
+    targets = re.findall(r"\]\((?!https?://)([^)#]+)(?:#[^)]*)?\)", readme)
+    assert "docs/index.rst" in targets
+    assert [target for target in targets if not (ROOT / target).exists()] == []
 
 
 def test_readme_examples_are_the_install_steps() -> None:
