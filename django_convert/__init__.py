@@ -14,14 +14,34 @@ __all__ = ["__version__", "get_visitor_id", "track_conversion"]
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    # Type checkers see the real signature; at run time the wrapper below imports it lazily.
+    from django_convert.conversions.api import track_conversion
+
 
 def get_visitor_id(request: HttpRequest) -> str | None:
-    """The visitor id the middleware gave this request, or None without the middleware."""
+    """Return the visitor id ``ConvertVisitorMiddleware`` gave ``request``.
+
+    The same id is pushed to Convert's script with ``identify`` (BYOID: section 1 of
+    Convert's custom-integrations guide) and used for the visitor's backend conversions.
+
+    :param request: a Django ``HttpRequest`` that went through the middleware.
+    :returns: ``request.convert_visitor_id``: an opaque string of at most 128 characters
+        (letters, digits and ``_ . : -``; 32 hex characters for an anonymous visitor), or
+        ``None`` when the middleware did not run (``manage.py check`` reports that as
+        ``django_convert.E004``). Never raises.
+    """
     return getattr(request, "convert_visitor_id", None)
 
 
-def track_conversion(*args: Any, **kwargs: Any) -> Any:
-    """Record a conversion in the outbox (see ``django_convert.conversions.api``)."""
-    from django_convert.conversions.api import track_conversion as _track
+if not TYPE_CHECKING:
 
-    return _track(*args, **kwargs)
+    def track_conversion(*args: Any, **kwargs: Any) -> Any:
+        """Record a conversion in the outbox and return its row.
+
+        The same function as :func:`django_convert.conversions.api.track_conversion`
+        (which documents the arguments, return value and errors), imported on first call
+        so that importing ``django_convert`` stays light.
+        """
+        from django_convert.conversions.api import track_conversion as _track
+
+        return _track(*args, **kwargs)

@@ -129,7 +129,7 @@ def check_settings(
         messages.append(
             Warning(
                 f"{SETTINGS_NAME}[{name!r}] is not a django-convert setting and is ignored.",
-                hint="Check the spelling against the README's configuration reference.",
+                hint="Check the spelling against docs/reference/settings.rst.",
                 id="django_convert.W001",
             )
         )

@@ -56,7 +56,14 @@ DEFAULTS: dict[str, Any] = {
 
 
 def get_setting(name: str) -> Any:
-    """Return one setting, falling back to its documented default."""
+    """Return one setting from ``settings.DJANGO_CONVERT``, falling back to its default.
+
+    Read at call time, so ``override_settings`` applies. The keys, types, units and
+    defaults are in ``docs/reference/settings.rst``.
+
+    :raises django.core.exceptions.ImproperlyConfigured: ``name`` is not a setting of
+        the app, or ``DJANGO_CONVERT`` is not a dict.
+    """
     if name not in DEFAULTS:
         raise ImproperlyConfigured(f"{SETTINGS_NAME}[{name!r}] is not a django-convert setting.")
     configured = getattr(settings, SETTINGS_NAME, None) or {}
@@ -78,7 +85,7 @@ def require_setting(name: str) -> Any:
     value = get_setting(name)
     if value in (None, ""):
         raise ImproperlyConfigured(
-            f"Set {SETTINGS_NAME}[{name!r}] in your settings (see the django-convert README)."
+            f"Set {SETTINGS_NAME}[{name!r}] in your settings (see docs/reference/settings.rst)."
         )
     return value
 

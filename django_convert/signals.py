@@ -1,13 +1,14 @@
-"""Signals a project can connect to.
+"""Signals a project can connect to (documented in docs/reference/signals.rst).
 
 ``experiences_evaluated``: sent after commit once an ingest is stored.
-    kwargs: ``visitor`` (Visitor), ``payload`` (the validated dict), ``request``.
+    sender: ``django_convert.ingest.views.ContextView``. kwargs: ``visitor`` (Visitor),
+    ``payload`` (the validated dict, shaped like the request), ``request`` (HttpRequest).
 ``conversion_recorded``: sent after commit for each new outbox row.
-    kwargs: ``conversion`` (Conversion).
+    sender: ``Conversion``. kwargs: ``conversion`` (Conversion).
 ``conversion_delivered``: sent when Convert accepted a conversion.
-    kwargs: ``conversion``.
+    sender: ``Conversion``. kwargs: ``conversion``.
 ``conversion_failed``: sent when a conversion ends as failed (it will not be retried).
-    kwargs: ``conversion``, ``error`` (str).
+    sender: ``Conversion``. kwargs: ``conversion``, ``error`` (str, as ``last_error``).
 """
 
 from __future__ import annotations

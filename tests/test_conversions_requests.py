@@ -1,4 +1,5 @@
-"""Recording through real requests, with and without ATOMIC_REQUESTS (the README's table)."""
+"""Recording through real requests, with and without ATOMIC_REQUESTS (the table of
+transactional guarantees in docs/conversions.rst)."""
 
 from __future__ import annotations
 

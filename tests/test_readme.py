@@ -1,10 +1,14 @@
-"""The README's Python examples run as written (the forwarding example has its own test,
-tests/test_ingest_readme.py)."""
+"""The README's and the docs' Python examples run as written.
+
+tests/test_docs.py compiles every example and runs the complete ones; the examples here
+need a database or objects set up first, so they are found by their text wherever they
+live: README.md, a docs page, or a README section waiting in docs/_from_readme/ to be
+folded into its page. (The forwarding example has its own test, tests/test_ingest_docs.py.)
+"""
 
 from __future__ import annotations
 
 import re
-import textwrap
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,25 +22,46 @@ from django.db.utils import ConnectionHandler
 from django_convert.conversions import unregister_rule
 from django_convert.ingest.serializers import SegmentsSerializer
 from django_convert.models import Conversion, Visitor
+from tests.docblocks import (
+    ROOT,
+    Block,
+    all_blocks,
+    blocks_containing,
+    markdown_blocks,
+    pending_blocks,
+)
 from tests.testapp.models import Order
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-# Blocks may be indented under a list item; dedent them as a reader would copy them.
-PYTHON_BLOCKS = [
-    textwrap.dedent(block)
-    for _indent, block in re.findall(r"^( *)```python\n(.*?)^\1```", README, re.DOTALL | re.M)
-]
 
-
-def block_containing(text: str) -> str:
-    [block] = [block for block in PYTHON_BLOCKS if text in block]
-    return block
+def examples_containing(text: str) -> list[Block]:
+    """The distinct examples containing ``text`` (a section being folded into its page may
+    be in both places for a while)."""
+    blocks = list({block.code: block for block in blocks_containing(text)}.values())
+    assert blocks, f"no Python example in README.md or docs/ contains {text!r}"
+    return blocks
 
 
 def test_every_python_example_is_valid_python() -> None:
-    assert len(PYTHON_BLOCKS) >= 6
-    for block in PYTHON_BLOCKS:
-        compile(block, "README.md", "exec")
+    blocks = [*all_blocks(), *pending_blocks()]
+    assert len(blocks) >= 6
+    for block in blocks:
+        compile(block.code, block.name, "exec")
+
+
+def test_readme_is_a_front_page_whose_links_resolve() -> None:
+    """At most about 150 lines; the rest is in docs/, and every relative link finds its file."""
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 150
+    targets = re.findall(r"\]\((?!https?://)([^)#]+)(?:#[^)]*)?\)", readme)
+    assert "docs/index.rst" in targets
+    assert [target for target in targets if not (ROOT / target).exists()] == []
+
+
+def test_readme_examples_are_the_install_steps() -> None:
+    """What stays in the README is the five-minute install, and it runs (tests/test_docs.py)."""
+    readme = markdown_blocks(ROOT / "README.md")
+    assert [block.runnable for block in readme] == [True, True, True]
+    assert any("ConvertVisitorMiddleware" in block.code for block in readme)
 
 
 @pytest.mark.django_db
@@ -47,7 +72,8 @@ def test_track_conversion_example(caplog) -> None:
         "request": SimpleNamespace(convert_visitor_id="visitor-abc123"),
         "subscription": SimpleNamespace(user=user, pk=7),
     }
-    exec(compile(block_containing("track_conversion("), "README.md", "exec"), namespace)
+    [block] = examples_containing('custom_dimensions={1: "gold", 2: ["a", "b"]}')
+    exec(compile(block.code, block.name, "exec"), namespace)
     conversion = Conversion.objects.get()
     assert (conversion.goal_id, conversion.transaction_id) == ("100037225", "ORDER-12345")
     assert conversion.amount == Decimal("149.99")
@@ -59,9 +85,10 @@ def test_track_conversion_example(caplog) -> None:
 @pytest.mark.django_db
 def test_code_rule_example_records_only_the_pending_to_paid_change() -> None:
     # The example's model label is swapped for the test app's Order, nothing else.
-    code = block_containing("class OrderPaid").replace('"shop.Order"', '"testapp.Order"')
+    [block] = examples_containing("class OrderPaid")
+    code = block.code.replace('"shop.Order"', '"testapp.Order"')
     namespace: dict[str, Any] = {"__name__": "readme_code_rule"}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, block.name, "exec"), namespace)
     try:
         user = get_user_model().objects.create_user("ann")
         Visitor.objects.create(visitor_id="v-ann", user=user)
@@ -90,7 +117,8 @@ def test_troubleshooting_claim_devices_must_be_an_array() -> None:
 @pytest.mark.skipif(django.VERSION < (5, 1), reason="OPTIONS init_command is Django 5.1+")
 def test_sqlite_wal_settings_example(tmp_path: Path) -> None:
     namespace: dict[str, Any] = {"BASE_DIR": tmp_path}
-    exec(compile(block_containing("journal_mode=WAL"), "README.md", "exec"), namespace)
+    [block] = examples_containing("journal_mode=WAL")
+    exec(compile(block.code, block.name, "exec"), namespace)
     wrapper = ConnectionHandler(namespace["DATABASES"])["default"]  # fills in defaults
     try:
         with wrapper.cursor() as cursor:

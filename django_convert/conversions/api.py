@@ -39,14 +39,40 @@ def track_conversion(
 ) -> Conversion | None:
     """Record a conversion in the outbox, in the current transaction, and return its row.
 
-    Give either ``visitor_id`` (checked by the PII guard) or ``user`` (their stored
-    visitor). Without ``transaction_id`` a random one is used, so every call records a
-    new conversion; with one, a second call for the same goal and transaction id returns
-    the row already recorded instead of adding another.
+    Also importable as ``django_convert.track_conversion``. Recording never talks to
+    Convert: the row is delivered after commit by the ``DELIVERY`` mode. The row snapshots
+    the visitor's stored bucketing (sent as ``bucketingData``) and segments.
 
-    Returns None, recording nothing, when ``ENABLED`` is False or when ``user`` has no
-    visitor (a warning is logged). Raises :class:`ConversionError` or
-    :class:`InvalidVisitorId` for bad input; nothing is written then.
+    :param visitor_id: the visitor's id, e.g. ``request.convert_visitor_id``; checked by
+        the PII guard (no e-mail address or phone number, at most 128 characters of
+        letters, digits and ``_ . : -``). Give this or ``user``, not both.
+    :param goal_id: Convert's goal id, a digit string of at most 32 digits (an ``int`` is
+        accepted), sent as ``goalId`` (guide, section 4).
+    :param amount: revenue, ``Decimal``, ``int`` or ``float``; finite, not negative, below
+        10**14, rounded half-up to 4 decimal places; sent as the JSON number
+        ``goalData`` ``amount`` (guide, section 9: "amount as a number").
+    :param products_count: a non-negative ``int``, sent as ``productsCount``.
+    :param transaction_id: 1 to 255 characters (an ``int`` becomes a string), sent as
+        ``transactionId``. The outbox keeps one conversion per (goal, transaction id):
+        a second call with the same pair returns the first row (its data wins). Without
+        it a random uuid4 hex is used, so every call records a new conversion.
+    :param custom_dimensions: ``{1..5: value}`` (keys ``int`` or ``"1"``), each value a
+        string or a list of strings of at most 32 characters each (Convert truncates
+        longer values: guide, section 4); ``None`` values are left out. Sent as
+        ``customDimension1``-``customDimension5``.
+    :param user: a user instead of ``visitor_id``: their stored visitor converts.
+    :param origin: what the row's ``origin`` column says recorded it (shown in the admin).
+    :param using: the database alias to write to; default: the router's for
+        ``Conversion``.
+    :returns: the :class:`~django_convert.models.Conversion` row (``status`` ``"pending"``
+        when new), or ``None``, recording nothing, when ``ENABLED`` is ``False`` or when
+        ``user`` has no stored visitor (a WARNING on the ``django_convert`` logger). A
+        ``visitor_id`` with nothing stored yet still records, with empty bucketing and
+        segments (Convert's ``enrichData`` can fill them in).
+    :raises ConversionError: a value breaks its rule (the message names which), or neither
+        or both of ``visitor_id``/``user`` are given, or ``goal_id`` is missing.
+    :raises InvalidVisitorId: ``visitor_id`` fails the PII guard.
+        Everything is validated before the first query: bad input writes nothing.
     """
     if (visitor_id is None) == (user is None):
         raise ConversionError("Pass exactly one of visitor_id or user to track_conversion().")

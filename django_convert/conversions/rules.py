@@ -95,31 +95,48 @@ class ConversionRule:
     def should_record(
         self, instance: Any, *, created: bool, previous: Mapping[str, Any] | None
     ) -> bool:
-        """Whether this save is a conversion. ``previous`` is None for a new instance."""
+        """Whether this save is a conversion (default: every save).
+
+        :param instance: the saved model instance.
+        :param created: whether the save created it.
+        :param previous: ``{field name: value}`` for the ``previous_fields`` of this
+            model's rules, as stored before the save; ``None`` for a new instance, and
+            when no rule of this model has ``previous_fields``.
+        """
         return True
 
     def get_goal_id(self, instance: Any) -> object:
+        """Convert's goal id for this save (a digit string); default: ``goal_id``."""
         return self.goal_id
 
     def get_visitor(self, instance: Any) -> object:
-        """A User (whose stored visitor converts), a visitor-id string, or None."""
+        """A User (whose stored visitor converts), a visitor-id string, or None.
+
+        Default: the ``visitor`` path. ``None`` (or an empty string) records nothing, with
+        a WARNING: nothing is ever sent with an empty or made-up id.
+        """
         visitor_id, user_id = resolve_visitor(instance, self.visitor)
         if user_id is not None:
             return _UserKey(user_id)
         return visitor_id
 
     def get_amount(self, instance: Any) -> object:
+        """Revenue (``Decimal``/``int``/``float``, not negative) or None; default: ``amount``."""
         return resolve(instance, self.amount) if self.amount else None
 
     def get_products_count(self, instance: Any) -> object:
+        """A non-negative ``int`` or None; default: the ``products_count`` path."""
         return resolve(instance, self.products_count) if self.products_count else None
 
     def get_transaction_id(self, instance: Any) -> object:
+        """1 to 255 characters; default: the ``transaction_id`` path, else
+        ``"<app_label>.<model>:<pk>"`` (one conversion per goal and instance)."""
         if self.transaction_id:
             return resolve(instance, self.transaction_id)
         return default_transaction_id(instance)
 
     def get_custom_dimensions(self, instance: Any) -> Mapping[Any, Any] | None:
+        """``{1..5: str or list of str}`` (at most 32 characters each) or None."""
         if not self.custom_dimensions:
             return None
         return {index: resolve(instance, path) for index, path in self.custom_dimensions.items()}
@@ -234,7 +251,12 @@ _generation = 0
 def register_rule(rule: R) -> R:
     """Register a code rule (a ConversionRule subclass or instance); usable as a decorator.
 
-    Register from your AppConfig.ready() (or a module it imports).
+    Register from your ``AppConfig.ready()`` (or a module it imports). A class is
+    instantiated once. Rules take effect on the next save; ``manage.py check`` validates
+    them (``django_convert.E104``-``E109``), and a rule whose model is not installed is
+    skipped with an ERROR on the ``django_convert`` logger.
+
+    :returns: ``rule`` unchanged, so the class stays usable under its name.
     """
     global _generation
     instance = rule() if isinstance(rule, type) else rule
@@ -245,7 +267,10 @@ def register_rule(rule: R) -> R:
 
 
 def unregister_rule(rule: ConversionRule | type[ConversionRule]) -> None:
-    """Remove a registered rule (by instance, or every instance of a class)."""
+    """Remove a registered rule: that instance, or every registered instance of a class.
+
+    Removing a rule that is not registered does nothing. Useful in tests.
+    """
     global _generation
     with _lock:
         _registered[:] = [

@@ -42,6 +42,16 @@ SPLIT_ON_STATUSES = frozenset({400, 413, 422})
 
 @dataclass
 class DeliveryReport:
+    """What a delivery run did; ``str()`` gives the line ``convert_deliver`` prints.
+
+    Counts are of conversions, except ``requests`` (HTTP requests made to Convert).
+    ``claimed``: taken from the outbox; ``sent``: accepted by Convert (2xx); ``retried``:
+    a retryable error (5xx, 408, 429, timeout, connection error), due again after backoff;
+    ``failed``: refused by Convert (another 4xx) or out of ``MAX_ATTEMPTS``; ``released``:
+    claimed but given back unsent because the run stopped; ``transient_error``: whether
+    the run stopped early on a retryable error.
+    """
+
     claimed: int = 0
     sent: int = 0
     retried: int = 0
@@ -67,6 +77,19 @@ def deliver_due(
     *, limit: int | None = None, should_stop: Callable[[], bool] | None = None
 ) -> DeliveryReport:
     """Deliver every conversion due now, one batch of BATCH_SIZE per request.
+
+    This is what ``convert_deliver`` and every ``DELIVERY`` mode run. Safe alongside any
+    number of other workers: rows are claimed with a lease (``LEASE_SECONDS``), and an
+    outcome is recorded only while the lease is held.
+
+    :param limit: claim at most this many conversions (default: all that are due).
+    :param should_stop: called between batches; ``True`` stops the run (the claimed but
+        unsent rows are released).
+    :returns: a :class:`DeliveryReport` with the counts.
+    :raises django.core.exceptions.ImproperlyConfigured: the settings cannot reach
+        Convert (no ids, a ``USER_AGENT`` without ``ConvertAgent/``, ``LEASE_SECONDS`` under
+        ``2 x TIMEOUT + 2``); raised before anything is claimed. Convert's own errors
+        are never raised: they are recorded on the rows.
 
     Pipelined: while one batch's request is in flight (on a sender thread), the next
     batch is claimed and encoded, and the previous outcome recorded, so the database work
@@ -121,7 +144,13 @@ def deliver_due(
 
 
 def deliver_conversions(ids: Collection[int]) -> DeliveryReport:
-    """Deliver these conversions now if they are due (for ``DELIVERY="immediate"``)."""
+    """Deliver these conversions now if they are due (for ``DELIVERY="immediate"``).
+
+    :param ids: primary keys of ``Conversion`` rows; rows that are not due (sent, failed,
+        held by another worker, waiting for a retry) are skipped.
+    :returns: a :class:`DeliveryReport`.
+    :raises django.core.exceptions.ImproperlyConfigured: as :func:`deliver_due`.
+    """
     get_client()
     report = DeliveryReport()
     remaining = list(ids)

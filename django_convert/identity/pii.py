@@ -17,7 +17,13 @@ _ALLOWED = re.compile(r"[A-Za-z0-9_.:\-]+")
 
 
 def looks_like_pii(value: str) -> bool:
-    """True for anything that looks like an e-mail address or a phone number."""
+    """True for anything that looks like an e-mail address or a phone number.
+
+    A phone number is 7 to 15 digits (the E.164 maximum), optionally with ``+``, spaces,
+    dots, dashes or brackets, that is the whole value or written with such punctuation;
+    long digit runs inside hex ids are not phone numbers. Convert's guide (section 1)
+    forbids "raw emails, phone numbers, names" as visitor ids.
+    """
     if "@" in value and _EMAIL.search(value):
         return True
     for match in _PHONE.finditer(value):
@@ -34,7 +40,14 @@ def looks_like_pii(value: str) -> bool:
 
 
 def clean_visitor_id(value: object) -> str:
-    """Return ``value`` as a visitor id, or raise InvalidVisitorId saying why not."""
+    """Return ``value`` as a visitor id, or raise InvalidVisitorId saying why not.
+
+    The PII guard every accepted id goes through: a non-empty ``str`` of at most 128
+    characters, of letters, digits and ``_ . : -`` only, that does not look like an
+    e-mail address or a phone number (:func:`looks_like_pii`).
+
+    :raises InvalidVisitorId: with the reason (never the value itself).
+    """
     if not isinstance(value, str) or not value:
         raise InvalidVisitorId("A visitor id must be a non-empty string.")
     if len(value) > MAX_LENGTH:
