@@ -178,3 +178,48 @@ def test_old_attempts_are_pruned(config_server, monkeypatch) -> None:
     sync_project_config()
     assert ConfigSync.objects.count() <= 4
     assert ConfigSync.objects.filter(ok=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_convert_deliver_loop_syncs_the_config(config_server) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.fixtures_convert import worker_env
+
+    env = worker_env(config_server, CONFIG_URL=config_server.config_url)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "django", "convert_deliver", "--loop", "--interval", "0.1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not ConfigSync.objects.filter(ok=True).exists():
+            assert time.monotonic() < deadline, "the worker did not sync the config"
+            assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+            time.sleep(0.05)
+        time.sleep(0.5)  # several more rounds: the copy is fresh, no second fetch
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _out, err = worker.communicate(timeout=15)
+    assert worker.returncode == 0, err
+    assert ConfigSync.objects.get().trigger == "convert_deliver"
+    assert len(config_server.config.requests) == 1
+    assert Experience.objects.get(pk="100127238").name == "Checkout button colour"
+
+
+def test_worker_sync_never_raises(monkeypatch, caplog) -> None:
+    from django_convert.project import sync
+
+    def broken(**kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(sync, "sync_if_stale", broken)
+    with caplog.at_level(logging.ERROR, logger="django_convert"):
+        sync.sync_if_stale_in_worker()
+    assert "delivery goes on" in caplog.text

@@ -115,6 +115,15 @@ def sync_if_stale(*, trigger: str = "interval") -> ConfigSync | None:
     return sync_project_config(trigger=trigger)
 
 
+def sync_if_stale_in_worker(trigger: str = "interval") -> None:
+    """:func:`sync_if_stale` for worker loops: any error is logged, never raised, so a
+    config problem never stops conversions from being delivered."""
+    try:
+        sync_if_stale(trigger=trigger)
+    except Exception:
+        logger.exception("Convert project config sync failed; delivery goes on.")
+
+
 @transaction.atomic
 def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
     """Replace the local copy with ``config`` in one transaction, and mark ``attempt`` ok.
