@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from django_convert.delivery.client import reset_clients
 from django_convert.project.sync import reset_config_clients
 from django_convert.testing.tracking_server import ConvertStandIn
 
@@ -28,6 +29,7 @@ def config_server() -> Iterator[ConvertStandIn]:
     with override_settings(DJANGO_CONVERT={**settings.DJANGO_CONVERT, **changes}):
         yield server
         reset_config_clients()
+        reset_clients()  # pooled tracking connections to this server go with it
     server.stop()
 
 

@@ -26,6 +26,7 @@ class Entry:
     status: str = ""
     in_config: bool = True
     experience_id: str = ""  # variations only
+    type: str = ""  # goals only: Convert's goal type ("revenue", ...)
 
     def label(self) -> str:
         return f"{self.name} ({self.id})" if self.name else self.id
@@ -60,8 +61,11 @@ class ProjectNames:
 
     @cached_property
     def goals(self) -> dict[str, Entry]:
-        rows = Goal.objects.values_list("id", "name", "in_config")
-        return {pk: Entry(pk, name, in_config=in_config) for pk, name, in_config in rows}
+        rows = Goal.objects.values_list("id", "name", "in_config", "type")
+        return {
+            pk: Entry(pk, name, in_config=in_config, type=kind)
+            for pk, name, in_config, kind in rows
+        }
 
     @cached_property
     def goal_experiences(self) -> dict[str, set[str]]:
