@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from django_convert.admin_doctor import DiagnoseMixin
 from django_convert.admin_names import (
     ExperienceFilter,
     GoalFilter,
@@ -142,7 +143,7 @@ class BucketingAdmin(ProjectNamesMixin, BucketingAdminBase):
 
 
 @admin.register(Conversion)
-class ConversionAdmin(ProjectNamesMixin, ConversionAdminBase):
+class ConversionAdmin(DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
     # Status first: visitor ids are long and push later columns off narrow screens.
     list_display = (
         "transaction_id",
