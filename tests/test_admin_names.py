@@ -153,7 +153,7 @@ def test_experience_goal_and_sync_changelists(synced, admin_client) -> None:
     page = text(admin_client.get(changelist("experience")))
     assert "Checkout button colour" in page
     assert "A: blue button (1001186427) (50 %)" in page
-    assert "Synced from Convert at" in page
+    assert "Last synced from Convert:" in page
     assert "Sync now from Convert" in page
     assert "Newsletter signup" in text(admin_client.get(changelist("goal")))
     assert admin_client.get(changelist("configsync")).status_code == 200

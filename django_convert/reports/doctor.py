@@ -1,13 +1,14 @@
-"""``convert_doctor``: the source guide's troubleshooting checklist (section 9), per conversion.
+"""convert_doctor: the source guide's troubleshooting checklist (section 9), per conversion.
 
 "Conversion does not appear in reports / Revenue is missing / Visitor segmentation is
-missing": each of the guide's questions becomes one :class:`CheckItem` with pass, fail
+missing": each of the guide's questions becomes one :class:CheckItem with pass, fail
 or warn, what was found, and what to do. Read-only: it reads the conversion, the
 visitor's stored bucketing and the last synced project config, and never the network.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,7 @@ WARN: Status = "warn"
 
 @dataclass(frozen=True)
 class CheckItem:
-    """One line of the checklist. ``fix`` says what to do when the status is not pass."""
+    """One line of the checklist. fix says what to do when the status is not pass."""
 
     key: str
     title: str
@@ -56,7 +57,7 @@ class Diagnosis:
 
 
 def find_conversions(reference: str) -> list[Conversion]:
-    """Conversions whose primary key or transaction id is ``reference`` (a transaction
+    """Conversions whose primary key or transaction id is reference (a transaction
     id may have one conversion per goal)."""
     reference = reference.strip()
     query = Q(transaction_id=reference)
@@ -77,7 +78,7 @@ def diagnose_conversion(conversion: Conversion, names: ProjectNames | None = Non
 
 
 def _items(conversion: Conversion, names: ProjectNames) -> Iterator[CheckItem]:
-    yield _visitor(conversion)
+    yield _visitor(conversion, names)
     bucketing = conversion.bucketing
     yield _bucketing_shape(bucketing)
     pairs = _pairs(bucketing)
@@ -93,7 +94,7 @@ def _items(conversion: Conversion, names: ProjectNames) -> Iterator[CheckItem]:
         yield CheckItem(key, title, status, detail, fix)
 
 
-def _visitor(conversion: Conversion) -> CheckItem:
+def _visitor(conversion: Conversion, names: ProjectNames) -> CheckItem:
     title = "The visitorId matches the one used when the visitor was bucketed"
     visitor = Visitor.objects.filter(visitor_id=conversion.visitor_id).first()
     if visitor is None:
@@ -118,7 +119,8 @@ def _visitor(conversion: Conversion) -> CheckItem:
             "listener posts to the ingest endpoint (the browser's network tab).",
         )
     bucketed = ", ".join(
-        f"{row.experience_id}→{row.variation_id} since {row.first_seen:%Y-%m-%d %H:%M}"
+        f"{names.experience(row.experience_id).label} → "
+        f"{names.variation(row.variation_id).label} since {row.first_seen:%Y-%m-%d %H:%M}"
         for row in rows
     )
     return CheckItem("visitor", title, OK, f"Visitor {visitor.visitor_id!r}: {bucketed}.")
@@ -154,7 +156,8 @@ def _bucketing_shape(bucketing: Any) -> CheckItem:
             "Keys are experience ids and values variation ids, both digit strings, e.g. "
             '{"100127238": "1001186427"}.',
         )
-    return CheckItem("bucketing_shape", title, OK, f"{len(bucketing)} experience(s): {bucketing}.")
+    shown = json.dumps(bucketing, sort_keys=True)
+    return CheckItem("bucketing_shape", title, OK, f"{len(bucketing)} experience(s): {shown}.")
 
 
 def _goal(conversion: Conversion, names: ProjectNames, pairs: list[tuple[str, str]]) -> CheckItem:
@@ -165,7 +168,7 @@ def _goal(conversion: Conversion, names: ProjectNames, pairs: list[tuple[str, st
             title,
             WARN,
             "No project config synced yet: cannot check the goal.",
-            "Run `manage.py convert_sync`.",
+            "Run manage.py convert_sync.",
         )
     verdict = names.goal(conversion.goal_id)
     if verdict.problem:
@@ -200,7 +203,7 @@ def _experiences(names: ProjectNames, pairs: list[tuple[str, str]]) -> Iterator[
             title,
             WARN,
             "No project config synced yet: cannot check the ids.",
-            "Run `manage.py convert_sync`.",
+            "Run manage.py convert_sync.",
         )
         return
     for experience_id, variation_id in pairs:

@@ -1,6 +1,6 @@
 """The checklist items about the goal data, the segments, and the exchange with Convert.
 
-Each returns ``(key, title, status, detail, fix)``; :mod:`.doctor` wraps them. The facts
+Each returns (key, title, status, detail, fix); :mod:.doctor wraps them. The facts
 come from the source guide (sections 3, 4 and 9) and CONVERT_FACTS.md (the User-Agent).
 """
 
@@ -19,7 +19,7 @@ Item = tuple[str, str, Status, str, str]
 
 
 def _goal_data(conversion: Conversion) -> dict[str, Any]:
-    """``{key: value}`` of the goalData actually sent, when a request was recorded."""
+    """{key: value} of the goalData actually sent, when a request was recorded."""
     request = conversion.last_request
     if not isinstance(request, dict):
         return {}
@@ -151,7 +151,7 @@ def check_request(conversion: Conversion, user_agent: str) -> Item:
             title,
             "warn",
             "Not sent yet.",
-            "Wait for the worker, or run `manage.py convert_deliver`.",
+            "Wait for the worker, or run manage.py convert_deliver.",
         )
     request = conversion.last_request
     url = request.get("url") if isinstance(request, dict) else None
@@ -188,5 +188,5 @@ def check_answer(conversion: Conversion) -> Item:
         "warn",
         f"{conversion.get_status_display().capitalize()}, {conversion.attempts} attempt(s) so "
         f"far.{said}",
-        "Wait for the next attempt, or run `manage.py convert_deliver`.",
+        "Wait for the next attempt, or run manage.py convert_deliver.",
     )

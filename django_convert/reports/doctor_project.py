@@ -1,4 +1,4 @@
-"""``convert_doctor`` with no argument: project-wide checks (config age, rules' goals,
+"""convert_doctor with no argument: project-wide checks (config age, rules' goals,
 delivery health). Read-only, and never the network."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def config_item() -> CheckItem:
             title,
             FAIL,
             f"No project config was ever synced.{error}",
-            "Run `manage.py convert_sync`; check CONFIG_URL, the ids and SDK_SECRET.",
+            "Run manage.py convert_sync; check CONFIG_URL, the ids and SDK_SECRET.",
         )
     age = timezone.now() - good.started_at
     detail = (
@@ -60,7 +60,7 @@ def config_item() -> CheckItem:
             title,
             WARN,
             f"{detail} Older than twice CONFIG_SYNC_INTERVAL.",
-            "Run `convert_deliver --loop`, the periodic task, or cron `convert_sync --if-stale`.",
+            "Run convert_deliver --loop, the periodic task, or cron convert_sync --if-stale.",
         )
     return CheckItem("config", title, OK, detail)
 
@@ -77,7 +77,7 @@ def goal_items() -> list[CheckItem]:
                 title,
                 WARN,
                 "No project config synced: the goals cannot be checked.",
-                "Run `manage.py convert_sync`.",
+                "Run manage.py convert_sync.",
             )
         ]
     names = ProjectNames()
@@ -97,7 +97,7 @@ def goal_items() -> list[CheckItem]:
 def delivery_health_items() -> list[CheckItem]:
     """A minimal delivery health check over the outbox (failed and overdue rows).
 
-    Swap for ``django_convert.delivery.health`` once it exists; the items keep this shape.
+    Swap for django_convert.delivery.health once it exists; the items keep this shape.
     """
     title = "Conversions are being delivered"
     now = timezone.now()
@@ -131,7 +131,7 @@ def delivery_health_items() -> list[CheckItem]:
                 "No conversion is overdue",
                 FAIL,
                 f"{overdue} conversion(s) were due more than {OVERDUE} ago and are not sent.",
-                "Start a worker (`manage.py convert_deliver --loop`) or check DELIVERY and "
+                "Start a worker (manage.py convert_deliver --loop) or check DELIVERY and "
                 "the worker's log.",
             )
         )
