@@ -220,6 +220,21 @@ def test_worker_sync_never_raises(monkeypatch, caplog) -> None:
         raise RuntimeError("bug")
 
     monkeypatch.setattr(sync, "sync_if_stale", broken)
+    monkeypatch.setattr(sync, "_next_worker_check", 0.0)
     with caplog.at_level(logging.ERROR, logger="django_convert"):
         sync.sync_if_stale_in_worker()
     assert "delivery goes on" in caplog.text
+
+
+def test_worker_asks_the_database_at_most_every_30_seconds(monkeypatch) -> None:
+    from django_convert.project import sync
+
+    calls = []
+    monkeypatch.setattr(sync, "sync_if_stale", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(sync, "_next_worker_check", 0.0)
+    for _ in range(5):
+        sync.sync_if_stale_in_worker(trigger="loop")
+    assert calls == [{"trigger": "loop"}]
+    monkeypatch.setattr(sync, "_next_worker_check", 0.0)
+    sync.sync_if_stale_in_worker(trigger="loop")
+    assert len(calls) == 2

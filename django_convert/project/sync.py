@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -24,6 +25,8 @@ from django_convert.models import ConfigSync, Experience, Goal, Variation
 logger = logging.getLogger("django_convert")
 
 KEEP_ATTEMPTS = 100  # ConfigSync rows kept; the last good one is always kept too
+WORKER_CHECK_SECONDS = 30.0  # a busy delivery loop asks "is the copy stale?" this often
+_next_worker_check = 0.0  # time.monotonic() of the next check in this process
 _clients: dict[ConfigSource, ConfigClient] = {}
 _lock = threading.Lock()
 
@@ -116,8 +119,14 @@ def sync_if_stale(*, trigger: str = "interval") -> ConfigSync | None:
 
 
 def sync_if_stale_in_worker(trigger: str = "interval") -> None:
-    """:func:`sync_if_stale` for worker loops: any error is logged, never raised, so a
-    config problem never stops conversions from being delivered."""
+    """:func:`sync_if_stale` for worker loops, asking the database at most every
+    WORKER_CHECK_SECONDS. Any error is logged, never raised, so a config problem never
+    stops conversions from being delivered."""
+    global _next_worker_check
+    now = time.monotonic()
+    if now < _next_worker_check:
+        return
+    _next_worker_check = now + WORKER_CHECK_SECONDS
     try:
         sync_if_stale(trigger=trigger)
     except Exception:

@@ -4,12 +4,12 @@ import os
 from decimal import Decimal
 from typing import Any
 
+from convert_standin.seed import seed_project_config
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from django_convert.project.demo import seed_project_config
 from shop.models import Product
 
 ADMIN_USERNAME = "admin"
