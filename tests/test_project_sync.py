@@ -238,3 +238,13 @@ def test_worker_asks_the_database_at_most_every_30_seconds(monkeypatch) -> None:
     monkeypatch.setattr(sync, "_next_worker_check", 0.0)
     sync.sync_if_stale_in_worker(trigger="loop")
     assert len(calls) == 2
+
+
+def test_celery_sync_task(config_server) -> None:
+    pytest.importorskip("celery")
+    from django_convert.delivery.celery import sync_project_config as task
+
+    assert task() is True  # run in this process: the task body, not a broker round trip
+    assert ConfigSync.objects.get().trigger == "celery"
+    config_server.config.fail(503)
+    assert task() is False
