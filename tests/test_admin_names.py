@@ -224,3 +224,15 @@ def test_project_config_changelists_queries_stay_constant(config_server, admin_c
         response = admin_client.get(changelist(name))
     assert response.status_code == 200
     assert len(many) == len(few)
+
+
+def test_long_variation_lists_wait_for_an_experience(config_server, admin_client) -> None:
+    from django_convert.project.sync import sync_project_config
+
+    config_server.config.serve(many_experiences(60))
+    assert sync_project_config().ok
+    filters = text(admin_client.get(changelist("bucketing"))).split('id="changelist-filter"')[1]
+    assert "Experiment 59 (200000059)" in filters  # experiences are all listed
+    assert "(300000059)" not in filters  # 60+ variations are not
+    chosen = admin_client.get(changelist("bucketing"), {"experience": "200000059"})
+    assert "Experiment 59: Original (300000059)" in text(chosen)

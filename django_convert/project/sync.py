@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.utils import timezone
 
 from django_convert.client import ConfigClient, ConfigSource, ProjectConfig
@@ -24,6 +24,7 @@ from django_convert.models import ConfigSync, Experience, Goal, Variation
 
 logger = logging.getLogger("django_convert")
 
+UPSERT_BATCH = 500  # rows per INSERT ... ON CONFLICT statement
 KEEP_ATTEMPTS = 100  # ConfigSync rows kept; the last good one is always kept too
 WORKER_CHECK_SECONDS = 30.0  # a busy delivery loop asks "is the copy stale?" this often
 _next_worker_check = 0.0  # time.monotonic() of the next check in this process
@@ -221,12 +222,20 @@ def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
 
 
 def _upsert(model: type[models.Model], rows: Mapping[str, models.Model], fields: list[str]) -> None:
-    """Update the rows that exist and create the others: portable across backends (MySQL's
-    upsert takes no ``unique_fields``), and a project's config is small."""
+    """Insert or update by primary key, in one statement per batch (INSERT ... ON CONFLICT
+    on PostgreSQL and SQLite, ON DUPLICATE KEY UPDATE on MySQL/MariaDB, which takes no
+    conflict target)."""
     manager = model._default_manager
-    existing = set(manager.filter(pk__in=list(rows)).values_list("pk", flat=True))
-    manager.bulk_update([row for pk, row in rows.items() if pk in existing], fields)
-    manager.bulk_create([row for pk, row in rows.items() if pk not in existing])
+    target = (
+        ["pk"] if connections[manager.db].features.supports_update_conflicts_with_target else None
+    )
+    manager.bulk_create(
+        list(rows.values()),
+        batch_size=UPSERT_BATCH,
+        update_conflicts=True,
+        unique_fields=target,
+        update_fields=fields,
+    )
 
 
 def _prune() -> None:
