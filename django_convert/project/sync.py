@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, models, transaction
+from django.db import DatabaseError, connections, models, transaction
 from django.utils import timezone
 
 from django_convert.client import ConfigClient, ConfigSource, ProjectConfig
@@ -84,7 +84,14 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
         attempt.save(update_fields=["url", "error", "finished_at"])
         logger.warning("Convert project config not synced (the last good copy is kept): %s", exc)
         return attempt
-    store_config(config, attempt)
+    try:
+        store_config(config, attempt)
+    except DatabaseError as exc:  # e.g. a name the database's charset cannot store
+        attempt.error = f"Could not store the config: {exc}"
+        attempt.finished_at = timezone.now()
+        attempt.save(update_fields=["url", "error", "finished_at"])
+        logger.error("Convert project config not stored (the last good copy is kept): %s", exc)
+        return attempt
     _prune()
     logger.info(
         "Convert project config synced: %d experiences, %d variations, %d goals.",
