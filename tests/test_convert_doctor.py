@@ -95,6 +95,17 @@ def test_visitor_never_seen_or_never_bucketed(synced) -> None:
     assert status(row)["bucketing_shape"] == "fail"  # sent without bucketingData
 
 
+def test_conversion_recorded_before_the_bucketing_arrived(synced) -> None:
+    Visitor.objects.create(visitor_id="early")
+    row = convert("early")  # no bucketing yet: bucketingData is empty
+    late = Visitor.objects.get(visitor_id="early")
+    Bucketing.objects.create(visitor=late, experience_id="100127238", variation_id="1001186427")
+    assert status(row)["visitor"] == "pass"  # bucketed now
+    assert status(row)["bucketing_shape"] == "fail"
+    assert "arrived at" in items(row)["bucketing_shape"][1]
+    assert "before the browser reported the bucketing" in items(row)["bucketing_shape"][1]
+
+
 def test_bucketing_data_that_is_not_id_to_id(synced) -> None:
     visitor()
     row = convert(deliver=False)
