@@ -215,6 +215,16 @@ def test_request_not_sent_yet_and_bad_user_agent(synced, convert_settings) -> No
     assert "drops the events" in items(row)["request"][1]
 
 
+def test_user_agent_recorded_with_the_request_wins(synced) -> None:
+    visitor()
+    row = convert()
+    request = {**row.last_request, "headers": {"User-Agent": "python-requests/2.32"}}
+    Conversion.objects.filter(pk=row.pk).update(last_request=request)
+    row.refresh_from_db()
+    assert status(row)["request"] == "fail"
+    assert "was sent with 'python-requests/2.32'" in items(row)["request"][1]
+
+
 def test_convert_rejected_the_request(synced) -> None:
     visitor()
     synced.reject(400, "Goal 100037225 is not part of project 10056789", times=None)
