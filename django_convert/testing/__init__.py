@@ -6,7 +6,9 @@
   loaded automatically by pytest when django-convert is installed).
 - :class:`~django_convert.testing.tracking_server.ConvertStandIn`: the validating local
   stand-in for Convert's tracking API, also runnable as
-  ``python -m django_convert.testing.tracking_server --port 8765``.
+  ``python -m django_convert.testing.tracking_server --port 8765``. It also serves a
+  project configuration (:mod:`django_convert.testing.project_config`) at
+  ``/api/v1/config/...``; point ``CONFIG_URL`` at ``server.config_url``.
 - :data:`STANDIN_SCRIPT_URL`: a ``SCRIPT_URL`` value that serves the offline stand-in for
   Convert's tracking script from this app's static files.
 
