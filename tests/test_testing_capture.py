@@ -103,11 +103,23 @@ def test_the_pytest_fixture_is_shipped(convert_capture) -> None:
     assert (sent.visitor_id, sent.amount) == ("guest-2", Decimal("5"))
 
 
-def test_tracking_url_is_restored(settings) -> None:
-    before = settings.DJANGO_CONVERT["TRACKING_URL"]
+def test_urls_point_at_the_stand_in_and_are_restored(settings) -> None:
+    before = dict(settings.DJANGO_CONVERT)
     with capture_conversions() as capture:
         assert settings.DJANGO_CONVERT["TRACKING_URL"] == capture.server.url
-    assert settings.DJANGO_CONVERT["TRACKING_URL"] == before
+        assert settings.DJANGO_CONVERT["CONFIG_URL"] == capture.server.config_url
+    assert settings.DJANGO_CONVERT == before
+
+
+@pytest.mark.django_db
+def test_a_config_sync_reads_the_stand_ins_project() -> None:
+    from django_convert.project.sync import sync_project_config
+
+    with capture_conversions():
+        sync_project_config()
+    from django_convert.models import Goal
+
+    assert Goal.objects.filter(id=GOAL).exists()
 
 
 @pytest.mark.django_db

@@ -140,7 +140,8 @@ def _text(value: Any) -> str | None:
 
 @contextmanager
 def capture_conversions(*, latency: float = 0.0) -> Iterator[ConversionCapture]:
-    """Run a tracking stand-in and point ``TRACKING_URL`` at it while the block runs.
+    """Run a tracking stand-in and point ``TRACKING_URL`` (and ``CONFIG_URL``, so a project
+    config sync gets the stand-in's sample configuration) at it while the block runs.
 
     ``latency`` (seconds) delays every answer, to test a slow Convert. The stand-in checks
     the account and project ids (or SDK key and secret) of your ``DJANGO_CONVERT``.
@@ -156,7 +157,15 @@ def capture_conversions(*, latency: float = 0.0) -> Iterator[ConversionCapture]:
         sdk_secret=_text(configured.get("SDK_SECRET")),
     ).start()
     try:
-        with override_settings(**{SETTINGS_NAME: {**configured, "TRACKING_URL": server.url}}):
+        with override_settings(
+            **{
+                SETTINGS_NAME: {
+                    **configured,
+                    "TRACKING_URL": server.url,
+                    "CONFIG_URL": server.config_url,
+                }
+            }
+        ):
             try:
                 yield ConversionCapture(server)
             finally:
