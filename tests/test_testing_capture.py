@@ -108,7 +108,7 @@ def test_urls_point_at_the_stand_in_and_are_restored(settings) -> None:
     with capture_conversions() as capture:
         assert settings.DJANGO_CONVERT["TRACKING_URL"] == capture.server.url
         assert settings.DJANGO_CONVERT["CONFIG_URL"] == capture.server.config_url
-    assert settings.DJANGO_CONVERT == before
+    assert before == settings.DJANGO_CONVERT
 
 
 @pytest.mark.django_db
