@@ -50,6 +50,15 @@ DEFAULTS: dict[str, Any] = {
     "LEASE_SECONDS": 120,  # a "sending" row whose worker died is due again after this
     "TASK_QUEUE": "default",  # Django Tasks queue for DELIVERY="task"
     "CELERY_QUEUE": None,  # Celery queue for DELIVERY="celery" (None: Celery's default)
+    # Background worker (DELIVERY="background"/"immediate"): started in every web process
+    # by its first request; looks for due rows left by any process at least this often (s).
+    "POLL_SECONDS": 30.0,
+    # At interpreter exit, how long a process waits to send the conversions it recorded (s).
+    "EXIT_TIMEOUT": 5.0,
+    # Delivery health (convert_deliver --check, the admin): what counts as a problem.
+    "HEALTH_OVERDUE_SECONDS": 600,  # pending past its due time, or sending past its lease
+    "HEALTH_FAILED_HOURS": 24,  # a conversion that failed this recently
+    "HEALTH_SILENCE_HOURS": 24,  # no delivery for this long while conversions wait
     # Retention for convert_purge.
     "RETENTION_DAYS": 395,
 }
