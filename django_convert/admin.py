@@ -112,6 +112,8 @@ class ConversionAdmin(ConversionAdminBase):
     search_fields = ("=visitor_id", "transaction_id", "=goal_id")
     date_hierarchy = "created_at"
     actions = ("retry_conversions",)
+    # The delivery health summary above the list (templates/admin/django_convert/conversion/).
+    change_list_template = "admin/django_convert/conversion/change_list.html"
     fieldsets = (
         (None, {"fields": ("goal_id", "transaction_id", "visitor_id", "origin")}),
         (
@@ -136,6 +138,18 @@ class ConversionAdmin(ConversionAdminBase):
             {"fields": ("request_sent", "last_response_status", "last_response_body")},
         ),
     )
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        from django_convert.delivery.health import delivery_health
+
+        context = dict(extra_context or {})
+        try:
+            context["convert_delivery_health"] = delivery_health()
+        except Exception as exc:  # never let the summary break the list itself
+            context["convert_delivery_health_error"] = str(exc)
+        return super().changelist_view(request, extra_context=context)
 
     # The outbox is written by the app only; the admin shows it.
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

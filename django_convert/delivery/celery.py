@@ -16,6 +16,7 @@ from celery import shared_task
 from django_convert.conf import get_setting
 from django_convert.delivery.deliver import deliver_due as _deliver_due
 from django_convert.delivery.jobs import report_counts, run_delivery_job
+from django_convert.delivery.periodic import run_due_jobs
 
 # How long publishing may wait for the broker: a checkout must not hang on a broker that
 # is down. What is not published stays in the outbox for the next task or convert_deliver.
@@ -30,8 +31,11 @@ def deliver_conversions(conversion_ids: list[int]) -> dict[str, int]:
 
 @shared_task(name="django_convert.deliver_due", acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
 def deliver_due() -> dict[str, int]:
-    """Everything due now; schedule it with celery beat so retries go out without traffic."""
-    return report_counts(_deliver_due())
+    """Everything due now, then the periodic jobs (``delivery/periodic.py``); schedule it
+    with celery beat so retries and rows left by other processes go out without traffic."""
+    counts = report_counts(_deliver_due())
+    run_due_jobs()
+    return counts
 
 
 def enqueue_delivery(conversion_ids: list[int]) -> Any:

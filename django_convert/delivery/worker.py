@@ -95,6 +95,9 @@ class BackgroundWorker:
 
     def _run(self) -> None:
         try:
+            # Imported before the window, so the first claim does not wait for it.
+            import django_convert.delivery.deliver  # noqa: F401
+
             # Started by a wake-up or a request: let the conversions of the moment gather.
             self._stop.wait(BATCH_WINDOW_SECONDS)
             outages = 0  # consecutive rounds that ended on a retryable Convert error
