@@ -101,7 +101,7 @@ class BackgroundWorker:
             # Started by a wake-up or a request: let the conversions of the moment gather.
             self._stop.wait(BATCH_WINDOW_SECONDS)
             outages = 0  # consecutive rounds that ended on a retryable Convert error
-            while not self._stop.is_set():
+            while not self._stop.is_set() and _worker is self:  # replaced: end quietly
                 self._wake.clear()  # before delivering: a wake-up during the batch is kept
                 sleep, outages = self._round(outages)
                 self._sleep(sleep, keep_pause=outages > 0)
