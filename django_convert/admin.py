@@ -194,19 +194,22 @@ class ConversionAdmin(ConversionAdminBase):
 
         Sent rows and rows a worker is sending are left alone (no double delivery).
         """
+        from django_convert.delivery.claim import outbox_alias
         from django_convert.delivery.dispatch import dispatch, get_dispatcher
 
+        # On the outbox's write database: a lagging replica would miss rows that just failed.
+        queryset = queryset.using(outbox_alias())
         now = timezone.now()
         failed = list(queryset.filter(status=Conversion.Status.FAILED).values_list("pk", flat=True))
         waiting = list(
             queryset.filter(status=Conversion.Status.PENDING).values_list("pk", flat=True)
         )
-        Conversion.objects.filter(pk__in=failed, status=Conversion.Status.FAILED).update(
-            status=Conversion.Status.PENDING, attempts=0, next_attempt_at=now
-        )
-        Conversion.objects.filter(pk__in=waiting, status=Conversion.Status.PENDING).update(
-            next_attempt_at=now
-        )
+        Conversion.objects.using(outbox_alias()).filter(
+            pk__in=failed, status=Conversion.Status.FAILED
+        ).update(status=Conversion.Status.PENDING, attempts=0, next_attempt_at=now)
+        Conversion.objects.using(outbox_alias()).filter(
+            pk__in=waiting, status=Conversion.Status.PENDING
+        ).update(next_attempt_at=now)
         skipped = queryset.count() - len(failed) - len(waiting)
         message = _("%(count)d conversion(s) queued for delivery.") % {
             "count": len(failed) + len(waiting)

@@ -29,7 +29,14 @@ logger = logging.getLogger("django_convert")
 def dispatch_background(pks: list[int]) -> None:
     from django_convert.delivery.worker import get_worker
 
-    get_worker().wake(pks)
+    try:
+        get_worker().wake(pks)
+    except Exception:  # e.g. "can't start new thread": never fail the request for it
+        logger.exception(
+            "Could not start the background delivery thread for conversion(s) %s; they stay "
+            "queued for another process's worker or convert_deliver.",
+            pks,
+        )
 
 
 def dispatch_immediate(pks: list[int]) -> None:
