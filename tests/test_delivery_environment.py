@@ -122,3 +122,23 @@ def test_a_process_forked_without_at_fork_hooks_gets_a_fresh_worker(
     monkeypatch.setattr(fresh_worker, "pid", -1)
     assert worker.get_worker() is not fresh_worker
     assert worker.get_worker() is worker.get_worker()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_misconfigured_worker_says_so_once_not_every_round(
+    convert_settings, fresh_worker, caplog
+) -> None:
+    # Every web process runs the thread from its first request: a missing setting must
+    # be one ERROR per process, not a traceback every few seconds in every process.
+    convert_settings(DELIVERY="background", POLL_SECONDS=0.1, ACCOUNT_ID=None, SDK_KEY=None)
+    fresh_worker.ensure_started()
+    import time
+
+    time.sleep(1.0)  # several rounds
+    errors = [
+        r for r in caplog.records if "Background delivery of conversions failed" in r.getMessage()
+    ]
+    assert len(errors) == 1
+    assert errors[0].levelname == "ERROR"
+    assert "account_id" in errors[0].getMessage()
+    assert fresh_worker.alive

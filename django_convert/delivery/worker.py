@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections, connections
 from django.db.models import Min
 from django.utils import timezone
@@ -37,7 +38,8 @@ from django_convert.delivery.periodic import run_due_jobs, seconds_until_next_jo
 logger = logging.getLogger("django_convert")
 
 BATCH_WINDOW_SECONDS = 0.2  # after a wake-up, before claiming
-ERROR_SECONDS = 5.0  # sleep after an unexpected error (misconfiguration, database down)
+ERROR_SECONDS = 5.0  # sleep after an unexpected error (e.g. the database down)
+CONFIG_ERROR_REPEAT = 600.0  # a configuration error is logged again after this long
 POLLING_MODES = ("background", "immediate")  # modes whose web processes run the worker
 
 
@@ -50,6 +52,7 @@ class BackgroundWorker:
         self._exiting = threading.Event()  # at exit: send this process's own rows, then end
         self._thread: threading.Thread | None = None
         self._recorded: set[int] = set()  # ids this process recorded and has not seen sent
+        self._config_error: tuple[str, float] | None = None  # the last one logged, and when
 
     @property
     def alive(self) -> bool:
@@ -130,6 +133,19 @@ class BackgroundWorker:
                 # Rows not yet tried are still due: do not hammer a Convert that is down.
                 sleep = max(sleep, outage_pause(outages))
             return sleep, outages
+        except ImproperlyConfigured as exc:
+            # Every web process runs this thread: one ERROR per problem and process every
+            # CONFIG_ERROR_REPEAT seconds, not a traceback every few seconds.
+            now = time.monotonic()
+            if self._config_error != (str(exc), now // CONFIG_ERROR_REPEAT):
+                self._config_error = (str(exc), now // CONFIG_ERROR_REPEAT)
+                logger.error(
+                    "Background delivery of conversions failed: %s Conversions stay queued; "
+                    "checking again every %gs.",
+                    exc,
+                    poll_seconds(),
+                )
+            return poll_seconds(), 0
         except Exception:
             logger.exception("Background delivery of conversions failed; will try again.")
             return ERROR_SECONDS, 0
