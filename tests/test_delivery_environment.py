@@ -9,9 +9,12 @@ from importlib import metadata
 
 import pytest
 from django.core.checks import run_checks
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_started
 
 from django_convert.delivery import environment, worker
 from django_convert.delivery.environment import check_threads, thread_problem, warn_at_startup
+from django_convert.delivery.worker import start_on_request
 from tests.fixtures_convert import make_conversions
 
 
@@ -98,6 +101,8 @@ def test_a_page_view_starts_the_worker_which_sends_rows_left_by_others(
 ) -> None:
     convert_settings(DELIVERY="background", POLL_SECONDS=0.5)
     client.get("/pages/plain/")
+    assert not fresh_worker.alive  # not by the test client (see start_on_request)
+    start_on_request(sender=WSGIHandler, environ={})  # a real server's request
     assert fresh_worker.alive  # started by the request, with nothing recorded here
     make_conversions(2)  # written by another process; nobody wakes this worker
     import time
@@ -109,10 +114,15 @@ def test_a_page_view_starts_the_worker_which_sends_rows_left_by_others(
 
 
 @pytest.mark.django_db
-def test_manual_mode_starts_no_worker(client, convert_settings, fresh_worker) -> None:
+def test_manual_mode_starts_no_worker(convert_settings, fresh_worker) -> None:
     convert_settings(DELIVERY="manual")
-    client.get("/pages/plain/")
+    start_on_request(sender=WSGIHandler, environ={})
     assert not fresh_worker.alive
+
+
+def test_every_request_of_a_real_server_reaches_the_receiver() -> None:
+    uids = [key[0] for key, *_ in request_started.receivers]
+    assert "django_convert.delivery.worker" in uids
 
 
 def test_a_process_forked_without_at_fork_hooks_gets_a_fresh_worker(

@@ -248,7 +248,14 @@ def get_worker() -> BackgroundWorker:
 
 def start_on_request(sender: Any = None, **kwargs: Any) -> None:
     """``request_started`` receiver: every web process runs a worker, even one that
-    never records a conversion itself, so rows left by other processes go out."""
+    never records a conversion itself, so rows left by other processes go out.
+
+    Not for Django's test client (``sender`` is its handler): a test suite's requests
+    must not leave a thread polling the test database, which would keep PostgreSQL from
+    dropping it. Conversions recorded in tests still wake the worker, as before.
+    """
+    if getattr(sender, "__module__", "") == "django.test.client":
+        return
     worker = get_worker()
     if worker.alive:
         return
