@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -113,8 +114,11 @@ class Server:
             method=method,
             data=b"" if method == "POST" else None,
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return dict(json.load(response))
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return dict(json.load(response))
+        except urllib.error.HTTPError as exc:
+            raise AssertionError(f"{path}: {exc}\n{self.log}") from None
 
     def stop(self) -> None:
         if self.process.poll() is None:

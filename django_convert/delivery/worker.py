@@ -41,6 +41,9 @@ BATCH_WINDOW_SECONDS = 0.2  # after a wake-up, before claiming
 ERROR_SECONDS = 5.0  # sleep after an unexpected error (e.g. the database down)
 CONFIG_ERROR_REPEAT = 600.0  # a configuration error is logged again after this long
 POLLING_MODES = ("background", "immediate")  # modes whose web processes run the worker
+# Own unsent ids remembered for the exit round (one IN (...) query per round); more than
+# an exit round can send anyway. Older ones are still sent by the polling of any worker.
+MAX_REMEMBERED = 5000
 
 
 class BackgroundWorker:
@@ -79,6 +82,8 @@ class BackgroundWorker:
         if recorded:
             with self._lock:
                 self._recorded.update(recorded)
+                if len(self._recorded) > MAX_REMEMBERED:  # a long outage: keep the newest
+                    self._recorded = set(sorted(self._recorded)[-MAX_REMEMBERED:])
         self.ensure_started()
         self._wake.set()
 
