@@ -160,6 +160,8 @@ class ConversionAdmin(DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
     search_fields = ("=visitor_id", "transaction_id", "=goal_id")
     date_hierarchy = "created_at"
     actions = ("retry_conversions",)
+    # The delivery health summary above the list (templates/admin/django_convert/conversion/).
+    change_list_template = "admin/django_convert/conversion/change_list.html"
     fieldsets = (
         (None, {"fields": ("goal", "transaction_id", "visitor_id", "origin")}),
         (
@@ -193,6 +195,18 @@ class ConversionAdmin(DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
             {"fields": ("request_sent", "last_response_status", "last_response_body")},
         ),
     )
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        from django_convert.delivery.health import delivery_health
+
+        context = dict(extra_context or {})
+        try:
+            context["convert_delivery_health"] = delivery_health()
+        except Exception as exc:  # never let the summary break the list itself
+            context["convert_delivery_health_error"] = str(exc)
+        return super().changelist_view(request, extra_context=context)
 
     # The outbox is written by the app only; the admin shows it.
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -246,19 +260,22 @@ class ConversionAdmin(DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
 
         Sent rows and rows a worker is sending are left alone (no double delivery).
         """
+        from django_convert.delivery.claim import outbox_alias
         from django_convert.delivery.dispatch import dispatch, get_dispatcher
 
+        # On the outbox's write database: a lagging replica would miss rows that just failed.
+        queryset = queryset.using(outbox_alias())
         now = timezone.now()
         failed = list(queryset.filter(status=Conversion.Status.FAILED).values_list("pk", flat=True))
         waiting = list(
             queryset.filter(status=Conversion.Status.PENDING).values_list("pk", flat=True)
         )
-        Conversion.objects.filter(pk__in=failed, status=Conversion.Status.FAILED).update(
-            status=Conversion.Status.PENDING, attempts=0, next_attempt_at=now
-        )
-        Conversion.objects.filter(pk__in=waiting, status=Conversion.Status.PENDING).update(
-            next_attempt_at=now
-        )
+        Conversion.objects.using(outbox_alias()).filter(
+            pk__in=failed, status=Conversion.Status.FAILED
+        ).update(status=Conversion.Status.PENDING, attempts=0, next_attempt_at=now)
+        Conversion.objects.using(outbox_alias()).filter(
+            pk__in=waiting, status=Conversion.Status.PENDING
+        ).update(next_attempt_at=now)
         skipped = queryset.count() - len(failed) - len(waiting)
         message = _("%(count)d conversion(s) queued for delivery.") % {
             "count": len(failed) + len(waiting)

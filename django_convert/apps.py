@@ -29,3 +29,12 @@ class DjangoConvertConfig(AppConfig):
         conversion_recorded.connect(
             on_conversion_recorded, dispatch_uid="django_convert.delivery.dispatch"
         )
+        # Every web process runs a delivery worker from its first request, so rows left by
+        # other processes go out; and says at start-up when its thread cannot run.
+        from django.core.signals import request_started
+
+        from django_convert.delivery.environment import warn_at_startup
+        from django_convert.delivery.worker import start_on_request
+
+        request_started.connect(start_on_request, dispatch_uid="django_convert.delivery.worker")
+        warn_at_startup()

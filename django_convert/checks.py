@@ -12,6 +12,8 @@ django_convert.W020  VISITOR_ID_RESOLVER returned personal data in a self-test
 django_convert.E030  DELIVERY="task" but Django's Tasks framework cannot be imported
 django_convert.E031  DELIVERY="task" and TASK_QUEUE is not a queue of the default backend
 django_convert.E032  DELIVERY="celery" but Celery is not installed
+django_convert.W030  DELIVERY="background"/"immediate" where a thread cannot run (uWSGI)
+django_convert.W031  DELIVERY="background"/"immediate" and an installed uWSGI older than 2.0.27
 django_convert.E101  CONVERSIONS is not a list, or an entry is not a dict
 django_convert.E102  an unknown key in a CONVERSIONS entry
 django_convert.E103  a CONVERSIONS entry without model, goal_id or visitor
@@ -202,7 +204,7 @@ def check_conversion_rules(
 def check_delivery(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    # DELIVERY="task"/"celery" (E030-E039) live beside the dispatchers.
+    # DELIVERY checks (E030-E039, W030-W039) live beside the dispatchers.
     from django_convert.delivery.checks import check_delivery as check
 
     return check()

@@ -56,6 +56,15 @@ DEFAULTS: dict[str, Any] = {
     "CONFIG_SYNC_INTERVAL": 3600,
     # Seconds before a failed sync is tried again by the same callers.
     "CONFIG_SYNC_RETRY_DELAY": 300,
+    # Background worker (DELIVERY="background"/"immediate"): started in every web process
+    # by its first request; looks for due rows left by any process at least this often (s).
+    "POLL_SECONDS": 30.0,
+    # At interpreter exit, how long a process waits to send the conversions it recorded (s).
+    "EXIT_TIMEOUT": 5.0,
+    # Delivery health (convert_deliver --check, the admin): what counts as a problem.
+    "HEALTH_OVERDUE_SECONDS": 600,  # pending past its due time, or sending past its lease
+    "HEALTH_FAILED_HOURS": 24,  # a conversion that failed this recently
+    "HEALTH_SILENCE_HOURS": 24,  # no delivery for this long while conversions wait
     # Retention for convert_purge.
     "RETENTION_DAYS": 395,
 }

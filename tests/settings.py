@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -41,6 +42,13 @@ def database_from_url(url: str | None) -> dict[str, Any]:
 
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
+# A second database that never sees the default's writes: the lagging read replica of
+# tests/test_delivery_routers.py (set up only for the tests that ask for it).
+DATABASES["replica"] = {
+    **DATABASES["default"],
+    "NAME": f"{Path(str(DATABASES['default']['NAME'])).stem}_replica"
+    + (".sqlite3" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else ""),
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",

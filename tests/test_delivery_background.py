@@ -181,7 +181,13 @@ def test_interpreter_exit_finishes_the_batch_in_flight(convert_server) -> None:
         django.setup()
         from django_convert.delivery.worker import get_worker
         get_worker().wake()
-        import time; time.sleep(0.3)  # the worker is now waiting for Convert
+        import time
+        from django_convert.models import Conversion
+        deadline = time.monotonic() + 10
+        while not Conversion.objects.filter(status="sending").exists():  # claimed (any load)
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.1)  # the worker is now waiting for Convert
         print("exiting", flush=True)
         """
     )

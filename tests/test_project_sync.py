@@ -208,7 +208,7 @@ def test_convert_deliver_loop_syncs_the_config(config_server) -> None:
         worker.send_signal(signal.SIGTERM)
         _out, err = worker.communicate(timeout=15)
     assert worker.returncode == 0, err
-    assert ConfigSync.objects.get().trigger == "convert_deliver"
+    assert ConfigSync.objects.get().trigger == "interval"  # the periodic job of the loop
     assert len(config_server.config.requests) == 1
     assert Experience.objects.get(pk="100127238").name == "Checkout button colour"
 

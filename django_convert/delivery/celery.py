@@ -16,7 +16,7 @@ from celery import shared_task
 from django_convert.conf import get_setting
 from django_convert.delivery.deliver import deliver_due as _deliver_due
 from django_convert.delivery.jobs import report_counts, run_delivery_job
-from django_convert.project.sync import sync_if_stale_in_worker
+from django_convert.delivery.periodic import run_due_jobs
 from django_convert.project.sync import sync_project_config as _sync_project_config
 
 # How long publishing may wait for the broker: a checkout must not hang on a broker that
@@ -32,11 +32,12 @@ def deliver_conversions(conversion_ids: list[int]) -> dict[str, int]:
 
 @shared_task(name="django_convert.deliver_due", acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
 def deliver_due() -> dict[str, int]:
-    """Everything due now; schedule it with celery beat so retries go out without traffic.
-
-    It also refreshes the project config when it is older than CONFIG_SYNC_INTERVAL."""
-    sync_if_stale_in_worker(trigger="celery")
-    return report_counts(_deliver_due())
+    """Everything due now, then the periodic jobs (``delivery/periodic.py``); schedule it
+    with celery beat so retries and rows left by other processes go out without traffic, and the
+    project config is refreshed every CONFIG_SYNC_INTERVAL."""
+    counts = report_counts(_deliver_due())
+    run_due_jobs()
+    return counts
 
 
 @shared_task(name="django_convert.sync_project_config", ignore_result=True)  # type: ignore[untyped-decorator]

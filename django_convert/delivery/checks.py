@@ -1,4 +1,5 @@
-"""Checks for DELIVERY="task" and "celery": the library is there, the queue is accepted.
+"""Checks for DELIVERY: "task" and "celery" have their library and an accepted queue;
+"background" and "immediate" have a process where a thread can run (environment.py).
 
 Nothing here imports the task modules: a check must not register tasks or fail to import.
 """
@@ -25,7 +26,11 @@ def _installed(name: str) -> bool:
 
 
 def check_delivery() -> list[CheckMessage]:
+    from django_convert.delivery.environment import check_threads
+
     mode = get_setting("DELIVERY")
+    if mode in ("background", "immediate"):
+        return check_threads()
     if mode == "task":
         return _check_tasks()
     if mode == "celery" and not _installed("celery"):

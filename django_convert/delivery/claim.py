@@ -4,21 +4,39 @@ A claimed row is ``sending`` with a fresh ``lease_token`` and ``next_attempt_at`
 when the lease expires. If its worker dies, the row is due again after the lease
 (``ConversionQuerySet.due``) and nothing is lost. Outcomes are written only while the
 row still holds the worker's token (see ``outcome.py``).
+
+Every read and write of the outbox in delivery goes to one database: the one the router
+gives for writing ``Conversion`` (:func:`outbox_alias`). Reading a claim back from a
+replica that has not caught up would find nothing, and the rows would sit in
+``sending`` until their lease ran out, again and again.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import connections, router, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from django_convert.conf import get_setting
 from django_convert.models import Conversion
+
+logger = logging.getLogger("django_convert")
+
+
+def outbox_alias() -> str:
+    """The database alias delivery reads and writes the outbox on (the router's write db)."""
+    return router.db_for_write(Conversion) or "default"
+
+
+def outbox() -> QuerySet[Conversion]:
+    """``Conversion.objects`` on :func:`outbox_alias` (never a read replica)."""
+    return Conversion.objects.using(outbox_alias())
 
 
 @dataclass
@@ -36,7 +54,9 @@ def claim_due(
     claim = Claim(
         token=uuid.uuid4(), lease_expires=now + timedelta(seconds=get_setting("LEASE_SECONDS"))
     )
-    due = Conversion.objects.due(due_at or now)
+    alias = outbox_alias()
+    connection = connections[alias]
+    due = Conversion.objects.using(alias).due(due_at or now)
     if ids is not None:
         due = due.filter(pk__in=ids)
     due = due.order_by("next_attempt_at", "pk")
@@ -54,13 +74,27 @@ def claim_due(
         candidates = due.values("pk")
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
-        with transaction.atomic():
-            count = Conversion.objects.filter(pk__in=candidates[:limit]).update(**changes)
+        with transaction.atomic(using=alias):
+            count = (
+                Conversion.objects.using(alias).filter(pk__in=candidates[:limit]).update(**changes)
+            )
     else:
         # Backends without LIMIT in IN subqueries: pick candidates, then one conditional
         # UPDATE that re-checks "still due", so a row claimed in between is left alone.
         pks = list(due.values_list("pk", flat=True)[:limit])
-        count = Conversion.objects.filter(pk__in=pks).due(due_at or now).update(**changes)
+        count = (
+            Conversion.objects.using(alias).filter(pk__in=pks).due(due_at or now).update(**changes)
+        )
     if count:
-        claim.rows = list(Conversion.objects.filter(lease_token=claim.token).order_by("pk"))
+        claim.rows = list(
+            Conversion.objects.using(alias).filter(lease_token=claim.token).order_by("pk")
+        )
+        if len(claim.rows) < count:  # cannot happen on one database; say so if it does
+            logger.error(
+                "Claimed %d conversion(s) on database %r but read back only %d; the rest stay "
+                "'sending' until their lease (LEASE_SECONDS) runs out. Check DATABASE_ROUTERS.",
+                count,
+                alias,
+                len(claim.rows),
+            )
     return claim

@@ -134,8 +134,10 @@ def deliver_due(
             # Failures (split, retry) are handled here, synchronously, before going on.
             report.add(deliver_claim(batch.claim, first=(batch, answer)))
         if upcoming is not None:
-            if stopping() or not _may_send(upcoming, client):
-                report.add(_release(upcoming.claim))
+            if stopping():
+                report.add(_release(upcoming.claim))  # stopping was asked for, or Convert is down
+            elif not _may_send(upcoming, client):
+                report.add(_release(upcoming.claim, LEASE_TOO_SHORT))
             else:
                 in_flight = _InFlight(client, upcoming)
         if in_flight is None:
@@ -143,18 +145,25 @@ def deliver_due(
     return report
 
 
-def deliver_conversions(ids: Collection[int]) -> DeliveryReport:
-    """Deliver these conversions now if they are due (for ``DELIVERY="immediate"``).
+def deliver_conversions(
+    ids: Collection[int], *, should_stop: Callable[[], bool] | None = None
+) -> DeliveryReport:
+    """Deliver these conversions now if they are due (``DELIVERY="immediate"``, and a
+    process's own conversions at exit).
+
+    Stops between batches when Convert has a retryable failure (the rest stays due) or
+    when ``should_stop()`` says so.
 
     :param ids: primary keys of ``Conversion`` rows; rows that are not due (sent, failed,
         held by another worker, waiting for a retry) are skipped.
+    :param should_stop: asked between batches; True stops the run.
     :returns: a :class:`DeliveryReport`.
     :raises django.core.exceptions.ImproperlyConfigured: as :func:`deliver_due`.
     """
     get_client()
     report = DeliveryReport()
     remaining = list(ids)
-    while remaining:
+    while remaining and not report.transient_error and not (should_stop and should_stop()):
         size = int(get_setting("BATCH_SIZE"))
         claim = claim_due(size, ids=remaining[:size])
         remaining = remaining[size:]
@@ -180,7 +189,12 @@ def deliver_claim(claim: Claim, *, first: tuple[_Batch, _Answer] | None = None) 
             batch = _prepare(client.config, claim, rows)
             if not _may_send(batch, client):
                 untried = [row.pk for group in [rows, *pending] for row in group]
-                report.released += outcome.release(untried, claim.token)
+                released = outcome.release(untried, claim.token)
+                if released:
+                    logger.warning(
+                        "%d conversion(s) given back untried: %s", released, LEASE_TOO_SHORT
+                    )
+                report.released += released
                 break
             answer = _post(client, batch.payload)
         report.requests += 1
@@ -277,9 +291,17 @@ def _may_send(batch: _Batch, client: ConvertClient) -> bool:
     return left > client.config.timeout + 1.0
 
 
-def _release(claim: Claim) -> DeliveryReport:
+def _release(claim: Claim, why: str = "") -> DeliveryReport:
     released = outcome.release([row.pk for row in claim.rows], claim.token)
+    if why and released:
+        logger.warning("%d conversion(s) given back untried: %s", released, why)
     return DeliveryReport(claimed=len(claim.rows), released=released)
+
+
+LEASE_TOO_SHORT = (
+    "their lease would run out before Convert's answer (the database work took longer than "
+    "LEASE_SECONDS - TIMEOUT); they are due again now"
+)
 
 
 def _record(batch: _Batch, answer: _Answer) -> _SendResult:

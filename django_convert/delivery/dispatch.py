@@ -1,8 +1,10 @@
 """Who delivers a newly recorded conversion, per ``DELIVERY``.
 
 ``background``: the in-process worker thread, woken after commit (the default).
-``immediate``: sent in the request, after commit; errors are logged, never raised.
-``manual``: nobody; run ``convert_deliver`` (cron or ``--loop``).
+``immediate``: sent in the request, after commit; errors are logged, never raised (the
+web process's worker thread sends the retries, see ``worker.py``).
+``manual``: nobody; run ``convert_deliver`` (cron or ``--loop``). Said once per process,
+at WARNING, so a forgotten cron job shows in the logs.
 ``task``: a Django Tasks task enqueued on TASK_QUEUE (``delivery/tasks.py``).
 ``celery``: a Celery task published on CELERY_QUEUE (``delivery/celery.py``).
 
@@ -27,7 +29,14 @@ logger = logging.getLogger("django_convert")
 def dispatch_background(pks: list[int]) -> None:
     from django_convert.delivery.worker import get_worker
 
-    get_worker().wake()
+    try:
+        get_worker().wake(pks)
+    except Exception:  # e.g. "can't start new thread": never fail the request for it
+        logger.exception(
+            "Could not start the background delivery thread for conversion(s) %s; they stay "
+            "queued for another process's worker or convert_deliver.",
+            pks,
+        )
 
 
 def dispatch_immediate(pks: list[int]) -> None:
@@ -40,8 +49,21 @@ def dispatch_immediate(pks: list[int]) -> None:
         logger.exception("Immediate delivery of conversion(s) %s failed; they stay queued.", pks)
 
 
+_manual_said = False
+
+
 def dispatch_manual(pks: list[int]) -> None:
-    pass
+    global _manual_said
+    if not _manual_said:
+        _manual_said = True
+        logger.warning(
+            'Conversion(s) %s recorded with %s["DELIVERY"] = "manual": this process does not '
+            "send them. They go out when `manage.py convert_deliver` runs (cron, or --loop as "
+            "a worker); check that it does with `manage.py convert_deliver --check`. "
+            "(Said once per process.)",
+            pks,
+            SETTINGS_NAME,
+        )
 
 
 def dispatch_task(pks: list[int]) -> None:

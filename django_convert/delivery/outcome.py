@@ -17,11 +17,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connections
 from django.db.models import F, Field
 from django.dispatch import Signal
 from django.utils import timezone
 
+from django_convert.delivery.claim import outbox, outbox_alias
 from django_convert.models import Conversion
 from django_convert.signals import conversion_delivered, conversion_failed
 
@@ -37,10 +38,10 @@ def _field(name: str) -> Field[Any, Any]:
     return field
 
 
-def _column(name: str) -> str:
+def _column(name: str, connection: Any) -> str:
     column = _field(name).column
     assert column is not None
-    return connection.ops.quote_name(column)
+    return str(connection.ops.quote_name(column))
 
 
 def _update_held(
@@ -55,13 +56,18 @@ def _update_held(
     """
     if not pks:
         return 0
+    connection = connections[outbox_alias()]  # where the rows were claimed
+
+    def _col(name: str) -> str:
+        return _column(name, connection)
+
     quote = connection.ops.quote_name
-    pk_column = _column("id")
+    pk_column = _col("id")
     sets: list[str] = []
     params: list[Any] = []
     for name, value in values.items():
         field = _field(name)
-        sets.append(f"{_column(name)} = %s")
+        sets.append(f"{_col(name)} = %s")
         params.append(field.get_db_prep_save(value, connection))
     for name, by_pk in per_row.items():
         field = _field(name)
@@ -71,7 +77,7 @@ def _update_held(
                 whens.append("WHEN %s THEN %s")
                 params += [pk, field.get_db_prep_save(value, connection)]
         if whens:
-            column = _column(name)
+            column = _col(name)
             sets.append(f"{column} = CASE {pk_column} {' '.join(whens)} ELSE {column} END")
     params += [*pks, _field("lease_token").get_db_prep_save(token, connection)]
     params.append(Conversion.Status.SENDING.value)
@@ -79,7 +85,7 @@ def _update_held(
     sql = (
         f"UPDATE {quote(Conversion._meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
         f"WHERE {pk_column} IN ({', '.join(['%s'] * len(pks))}) "
-        f"AND {_column('lease_token')} = %s AND {_column('status')} = %s"
+        f"AND {_col('lease_token')} = %s AND {_col('status')} = %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -92,7 +98,7 @@ def _written(
     """The rows this worker wrote, loaded only when someone needs them (signals, logs)."""
     if count == len(pks) and not signal.has_listeners(Conversion) and status != "failed":
         return []
-    rows = list(Conversion.objects.filter(pk__in=pks, lease_token=token, status=status))
+    rows = list(outbox().filter(pk__in=pks, lease_token=token, status=status))
     if len(rows) < len(pks):
         logger.warning(
             "%d conversion(s) were %s but their lease had passed to another worker; "
@@ -134,12 +140,17 @@ def mark_failed(
     status_code: int | None,
     body: str,
 ) -> int:
-    """Rows that will never succeed as they are; kept with request and answer for the admin."""
+    """Rows that will never succeed as they are; kept with request and answer for the admin.
+
+    ``next_attempt_at`` becomes the time of failure: delivery health counts recent
+    failures on the (status, next_attempt_at) index.
+    """
     count = _update_held(
         pks,
         token,
         {
             "status": Conversion.Status.FAILED.value,
+            "next_attempt_at": timezone.now(),
             "last_error": error[:MAX_ERROR_CHARS],
             "last_response_status": status_code,
             "last_response_body": body,
@@ -188,9 +199,9 @@ def mark_retry(
 def release(pks: Sequence[int], token: uuid.UUID) -> int:
     """Give claimed rows back untried: due again right away, the attempt not counted."""
     return int(
-        Conversion.objects.filter(
-            pk__in=pks, lease_token=token, status=Conversion.Status.SENDING
-        ).update(
+        outbox()
+        .filter(pk__in=pks, lease_token=token, status=Conversion.Status.SENDING)
+        .update(
             status=Conversion.Status.PENDING,
             next_attempt_at=timezone.now(),
             attempts=F("attempts") - 1,

@@ -1,9 +1,19 @@
-"""The ``background`` dispatcher's worker: one daemon thread per process, woken after commit.
+"""The in-process delivery worker: one daemon thread per process.
+
+Started in every web process by its first request (``DELIVERY`` "background" or
+"immediate"), or by the first conversion a process records ("background"), so rows left
+by any process (a cron job, a script, a worker that died) are picked up by whatever web
+process runs, not only by one that records conversions itself. Each round it sends
+what is due, runs the periodic jobs, and sleeps until the next row falls due, at most
+``POLL_SECONDS``: that is the bound for rows written by other processes. A wake-up after
+a commit in this process cuts the sleep short.
 
 Bounded by design: the queue is the outbox table, so a wake-up is only a flag and the
-thread sends at most one batch at a time. The request never waits for it. Between wake-ups
-it sleeps until the next retry falls due (at most ``IDLE_SECONDS``), so backed-off rows
-and rows left by another process are picked up without anyone waking it.
+thread sends at most one batch at a time. The request never waits for it.
+
+At interpreter exit it sends the conversions this process recorded that are still due,
+waiting at most ``EXIT_TIMEOUT`` (a pending batching window is cut short), and logs a
+WARNING naming how many could not be sent: the next worker sends those.
 """
 
 from __future__ import annotations
@@ -12,47 +22,79 @@ import atexit
 import logging
 import os
 import threading
+import time
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
-from django.db import close_old_connections, connection
+from django.core.exceptions import ImproperlyConfigured
+from django.db import close_old_connections, connections
 from django.db.models import Min
 from django.utils import timezone
 
 from django_convert.conf import get_setting
+from django_convert.delivery.periodic import run_due_jobs, seconds_until_next_job
 
 logger = logging.getLogger("django_convert")
 
-IDLE_SECONDS = 60.0  # longest sleep without a wake-up
 BATCH_WINDOW_SECONDS = 0.2  # after a wake-up, before claiming
-ERROR_SECONDS = 5.0  # sleep after an unexpected error (misconfiguration, database down)
-EXIT_JOIN_SECONDS = 5.0  # at interpreter exit, wait this long for the current batch
+ERROR_SECONDS = 5.0  # sleep after an unexpected error (e.g. the database down)
+CONFIG_ERROR_REPEAT = 600.0  # a configuration error is logged again after this long
+POLLING_MODES = ("background", "immediate")  # modes whose web processes run the worker
+# Own unsent ids remembered for the exit round (one IN (...) query per round); more than
+# an exit round can send anyway. Older ones are still sent by the polling of any worker.
+MAX_REMEMBERED = 5000
 
 
 class BackgroundWorker:
     def __init__(self) -> None:
+        self.pid = os.getpid()
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._exiting = threading.Event()  # at exit: send this process's own rows, then end
         self._thread: threading.Thread | None = None
+        self._recorded: set[int] = set()  # ids this process recorded and has not seen sent
+        self._config_error: tuple[str, float] | None = None  # the last one logged, and when
 
     @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def wake(self) -> None:
-        """Start the thread if needed and make it look for due conversions now."""
+    def ensure_started(self) -> None:
+        """Start the thread if it is not running (cheap when it is)."""
+        if self.alive:
+            return
         with self._lock:
-            if self._stop.is_set():
+            if self._stop.is_set() or self.alive:
                 return
-            if not self.alive:
-                self._thread = threading.Thread(
-                    target=self._run, name="django-convert-delivery", daemon=True
-                )
-                self._thread.start()
+            self._thread = threading.Thread(
+                target=self._run, name="django-convert-delivery", daemon=True
+            )
+            self._thread.start()
+
+    def wake(self, recorded: Iterable[int] = ()) -> None:
+        """Start the thread if needed and make it look for due conversions now.
+
+        ``recorded``: ids of conversions this process just recorded, sent at exit if the
+        thread has not sent them by then.
+        """
+        if recorded:
+            with self._lock:
+                self._recorded.update(recorded)
+                if len(self._recorded) > MAX_REMEMBERED:  # a long outage: keep the newest
+                    self._recorded = set(sorted(self._recorded)[-MAX_REMEMBERED:])
+        self.ensure_started()
         self._wake.set()
 
-    def stop(self, timeout: float | None = EXIT_JOIN_SECONDS) -> None:
-        """Finish the current batch and end the thread (waits at most ``timeout``)."""
+    def stop(self, timeout: float | None = 5.0, *, flush: bool = False) -> None:
+        """End the thread after the current batch, waiting at most ``timeout``.
+
+        ``flush``: first send this process's own recorded conversions that are still due
+        (interpreter exit), cutting a batching window short.
+        """
+        if flush:
+            self._exiting.set()
         self._stop.set()
         self._wake.set()
         thread = self._thread
@@ -60,29 +102,60 @@ class BackgroundWorker:
             thread.join(timeout)
 
     def _run(self) -> None:
+        try:
+            # Imported before the window, so the first claim does not wait for it.
+            import django_convert.delivery.deliver  # noqa: F401
+
+            # Started by a wake-up or a request: let the conversions of the moment gather.
+            self._stop.wait(BATCH_WINDOW_SECONDS)
+            outages = 0  # consecutive rounds that ended on a retryable Convert error
+            while not self._stop.is_set() and _worker is self:  # replaced: end quietly
+                self._wake.clear()  # before delivering: a wake-up during the batch is kept
+                sleep, outages = self._round(outages)
+                self._sleep(sleep, keep_pause=outages > 0)
+            if self._exiting.is_set() and not outages:
+                self._send_own()
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def _round(self, outages: int) -> tuple[float, int]:
+        """One delivery round; returns (seconds to sleep, consecutive outage rounds)."""
         from django_convert.delivery.deliver import deliver_due
 
-        outages = 0  # consecutive rounds that ended on a retryable Convert error
-        self._stop.wait(BATCH_WINDOW_SECONDS)  # started by a wake-up: the same window
+        close_old_connections()
         try:
-            while not self._stop.is_set():
-                self._wake.clear()  # before delivering: a wake-up during the batch is kept
-                close_old_connections()
-                try:
-                    report = deliver_due(should_stop=self._stop.is_set)
-                    sleep = seconds_until_next_due()
-                    outages = outages + 1 if report.transient_error else 0
-                    if outages:
-                        # Rows not yet tried are still due: do not hammer a Convert that is down.
-                        sleep = max(sleep, outage_pause(outages))
-                except Exception:
-                    logger.exception("Background delivery of conversions failed; will try again.")
-                    sleep = ERROR_SECONDS
-                finally:
-                    close_old_connections()
-                self._sleep(sleep, keep_pause=outages > 0)
+            if get_setting("DELIVERY") not in POLLING_MODES or not get_setting("ENABLED"):
+                return poll_seconds(), 0  # settings changed at run time: idle
+            report = deliver_due(should_stop=self._stop.is_set)
+            run_due_jobs()
+            self._forget_sent()
+            sleep = seconds_until_next_due()
+            next_job = seconds_until_next_job()
+            if next_job is not None:
+                sleep = min(sleep, max(0.05, next_job))
+            outages = outages + 1 if report.transient_error else 0
+            if outages:
+                # Rows not yet tried are still due: do not hammer a Convert that is down.
+                sleep = max(sleep, outage_pause(outages))
+            return sleep, outages
+        except ImproperlyConfigured as exc:
+            # Every web process runs this thread: one ERROR per problem and process every
+            # CONFIG_ERROR_REPEAT seconds, not a traceback every few seconds.
+            now = time.monotonic()
+            if self._config_error != (str(exc), now // CONFIG_ERROR_REPEAT):
+                self._config_error = (str(exc), now // CONFIG_ERROR_REPEAT)
+                logger.error(
+                    "Background delivery of conversions failed: %s Conversions stay queued; "
+                    "checking again every %gs.",
+                    exc,
+                    poll_seconds(),
+                )
+            return poll_seconds(), 0
+        except Exception:
+            logger.exception("Background delivery of conversions failed; will try again.")
+            return ERROR_SECONDS, 0
         finally:
-            connection.close()  # this thread's own connection
+            close_old_connections()
 
     def _sleep(self, seconds: float, *, keep_pause: bool) -> None:
         """Sleep until woken or ``seconds`` pass; during an outage pause, wake-ups (every
@@ -95,38 +168,110 @@ class BackgroundWorker:
         if self._wake.wait(seconds):
             # Woken by a new conversion: let those of the next moment join its batch.
             # Fuller batches cost fewer requests and less CPU per conversion, and the
-            # wake-ups in the window find no waiting thread to switch to.
+            # wake-ups in the window find no waiting thread to switch to. stop() cuts it.
             self._stop.wait(BATCH_WINDOW_SECONDS)
+
+    def _forget_sent(self) -> None:
+        """Keep ``_recorded`` to the rows not yet sent (bounded by what is in flight)."""
+        with self._lock:
+            snapshot = set(self._recorded)
+        if not snapshot:
+            return
+        unsent = set(_unsent(snapshot))
+        with self._lock:
+            self._recorded = (self._recorded - snapshot) | unsent
+
+    def _send_own(self) -> None:
+        """At exit: send this process's own rows that are still due, until the deadline."""
+        from django_convert.delivery.deliver import deliver_conversions
+
+        with self._lock:
+            ids = sorted(self._recorded)
+        if not ids:
+            return
+        deadline = time.monotonic() + float(get_setting("EXIT_TIMEOUT"))
+        try:
+            deliver_conversions(ids, should_stop=lambda: time.monotonic() > deadline)
+        except Exception:
+            logger.exception("Sending this process's conversions before exit failed.")
+
+    def unsent_recorded(self) -> int:
+        """How many conversions this process recorded are not sent (pending or sending)."""
+        with self._lock:
+            ids = set(self._recorded)
+        return len(_unsent(ids)) if ids else 0
+
+
+def _unsent(ids: set[int]) -> list[int]:
+    from django_convert.delivery.claim import outbox
+
+    return list(
+        outbox().filter(pk__in=ids, status__in=("pending", "sending")).values_list("pk", flat=True)
+    )
+
+
+def poll_seconds() -> float:
+    return max(0.05, float(get_setting("POLL_SECONDS")))
 
 
 def outage_pause(outages: int) -> float:
     """Pause after ``outages`` rounds in a row ended on a retryable error: doubling, capped."""
     base, cap = float(get_setting("RETRY_BASE_DELAY")), float(get_setting("RETRY_MAX_DELAY"))
-    return float(min(cap, IDLE_SECONDS, base * 2 ** (outages - 1)))
+    return float(min(cap, poll_seconds(), base * 2 ** (outages - 1)))
 
 
 def seconds_until_next_due() -> float:
-    from django_convert.models import Conversion
+    """Until the next pending row falls due or lease runs out, at most ``POLL_SECONDS``.
 
-    next_due = Conversion.objects.filter(status__in=("pending", "sending")).aggregate(
-        at=Min("next_attempt_at")
-    )["at"]
+    One query on the (status, next_attempt_at) index, on the outbox's write database.
+    """
+    from django_convert.delivery.claim import outbox
+
+    poll = poll_seconds()
+    next_due = (
+        outbox()
+        .filter(status__in=("pending", "sending"))
+        .aggregate(at=Min("next_attempt_at"))["at"]
+    )
     if next_due is None:
-        return IDLE_SECONDS
+        return poll
     wait: float = (next_due - timezone.now()) / timedelta(seconds=1)
-    return min(IDLE_SECONDS, max(0.05, wait))
+    return min(poll, max(0.05, wait))
 
 
 _worker = BackgroundWorker()
 
 
 def get_worker() -> BackgroundWorker:
+    global _worker
+    if _worker.pid != os.getpid():
+        # Forked without Python's at-fork hooks (uWSGI forks its workers in C unless
+        # --py-call-osafterfork): the parent's thread does not exist here.
+        _after_fork_in_child()
     return _worker
+
+
+def start_on_request(sender: Any = None, **kwargs: Any) -> None:
+    """``request_started`` receiver: every web process runs a worker, even one that
+    never records a conversion itself, so rows left by other processes go out.
+
+    Not for Django's test client (``sender`` is its handler): a test suite's requests
+    must not leave a thread polling the test database, which would keep PostgreSQL from
+    dropping it. Conversions recorded in tests still wake the worker, as before.
+    """
+    if getattr(sender, "__module__", "") == "django.test.client":
+        return
+    worker = get_worker()
+    if worker.alive:
+        return
+    if get_setting("DELIVERY") in POLLING_MODES and get_setting("ENABLED"):
+        worker.ensure_started()
 
 
 def _after_fork_in_child() -> None:
     # The parent's thread does not exist in the child and its locks may be held: start
-    # afresh. Pooled sockets belong to the parent, so forget them without closing.
+    # afresh (the first request starts the thread). Pooled sockets belong to the parent,
+    # so forget them without closing.
     global _worker
     _worker = BackgroundWorker()
     from django_convert.delivery.client import reset_clients
@@ -135,7 +280,24 @@ def _after_fork_in_child() -> None:
 
 
 def _stop_at_exit() -> None:
-    _worker.stop()
+    worker = _worker
+    if worker.pid != os.getpid() or worker._thread is None:
+        return
+    timeout = float(get_setting("EXIT_TIMEOUT"))
+    worker.stop(timeout=timeout, flush=True)
+    try:
+        unsent = worker.unsent_recorded()
+    except Exception:
+        logger.exception("Could not count this process's unsent conversions at exit.")
+        return
+    if unsent:
+        logger.warning(
+            "%d conversion(s) recorded by this process were not sent to Convert before it "
+            "exited (waited up to %gs); they stay in the outbox and the next delivery worker "
+            "(a web process's background worker, convert_deliver, or a delivery task) sends them.",
+            unsent,
+            timeout,
+        )
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, Max
 from django.utils import timezone
 
 from django_convert.conf import get_setting
-from django_convert.models import ConfigSync, Conversion
+from django_convert.delivery.health import delivery_health
+from django_convert.models import ConfigSync
 from django_convert.project.checks import check_goals, rule_goals
 from django_convert.project.names import ProjectNames
 from django_convert.reports.doctor import FAIL, OK, WARN, CheckItem, Diagnosis
-
-#: A pending conversion overdue by this much means no worker is delivering.
-OVERDUE = timedelta(minutes=10)
-RECENT = timedelta(hours=24)
 
 
 def diagnose_project() -> Diagnosis:
@@ -94,45 +90,47 @@ def goal_items() -> list[CheckItem]:
     return items
 
 
-def delivery_health_items() -> list[CheckItem]:
-    """A minimal delivery health check over the outbox (failed and overdue rows).
+#: What to do about each problem delivery/health.py names.
+DELIVERY_ADVICE = {
+    "overdue": "Start a worker (manage.py convert_deliver --loop), or check DELIVERY, the "
+    "worker's log and `manage.py check` (W030: threads that cannot run).",
+    "stuck": "Their worker died mid-send; a running worker picks them up after LEASE_SECONDS. "
+    "If none does, start one (manage.py convert_deliver --loop).",
+    "failed": "Open Conversions in the admin filtered by status 'failed': each shows Convert's "
+    "answer. Fix the cause, then 'Retry selected conversions'.",
+    "silent": "Convert has refused or been unreachable for a long time: read the last error "
+    "of a pending conversion in the admin.",
+}
+DELIVERY_TITLES = {
+    "overdue": "No conversion is overdue",
+    "stuck": "No conversion is stuck in 'sending'",
+    "failed": "No conversion failed recently",
+    "silent": "Conversions were delivered recently",
+}
 
-    Swap for django_convert.delivery.health once it exists; the items keep this shape.
-    """
-    title = "Conversions are being delivered"
-    now = timezone.now()
-    counts = dict(Conversion.objects.values_list("status").annotate(n=Count("pk")).order_by())
-    failed = Conversion.objects.filter(
-        status=Conversion.Status.FAILED, created_at__gte=now - RECENT
-    ).count()
-    overdue = Conversion.objects.filter(
-        status__in=[Conversion.Status.PENDING, Conversion.Status.SENDING],
-        next_attempt_at__lt=now - OVERDUE,
-    ).count()
-    last_sent = Conversion.objects.aggregate(last=Max("sent_at"))["last"]
-    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in Conversion.Status.values)
-    sent = f"; last sent {last_sent:%Y-%m-%d %H:%M}" if last_sent else "; none sent yet"
-    items = [CheckItem("delivery", title, OK, f"Outbox: {summary}{sent}.")]
-    if failed:
+
+def delivery_health_items() -> list[CheckItem]:
+    """The delivery layer's health (:func:`django_convert.delivery.health.delivery_health`)
+    as checklist items: one summary, then one failing item per problem."""
+    health = delivery_health()
+    sent = (
+        f"; last sent {health.last_sent_at:%Y-%m-%d %H:%M}"
+        if health.last_sent_at
+        else "; none sent yet"
+    )
+    summary = (
+        f"Outbox ({health.database}, DELIVERY={health.delivery!r}): {health.pending} pending, "
+        f"{health.sending} sending, {health.failed_recently} failed recently{sent}."
+    )
+    items = [CheckItem("delivery", "Conversions are being delivered", OK, summary)]
+    for problem in health.problems:
         items.append(
             CheckItem(
-                "delivery_failed",
-                "No conversion failed in the last 24 hours",
+                f"delivery_{problem.code}",
+                DELIVERY_TITLES.get(problem.code, problem.code),
                 FAIL,
-                f"{failed} conversion(s) failed for good in the last 24 hours.",
-                "Open Conversions in the admin filtered by status 'failed': each shows "
-                "Convert's answer. Fix the cause, then 'Retry selected conversions'.",
-            )
-        )
-    if overdue:
-        items.append(
-            CheckItem(
-                "delivery_overdue",
-                "No conversion is overdue",
-                FAIL,
-                f"{overdue} conversion(s) were due more than {OVERDUE} ago and are not sent.",
-                "Start a worker (manage.py convert_deliver --loop) or check DELIVERY and "
-                "the worker's log.",
+                problem.message,
+                DELIVERY_ADVICE.get(problem.code, ""),
             )
         )
     return items

@@ -6,6 +6,9 @@ source document) and the User-Agent rule, records what it got, and can inject fa
 and 4xx rejections with Convert's ``{code, message, fields}`` body. It also serves the
 project's configuration at ``GET /api/v1/config/...`` (:mod:`.project_config`).
 
+and 4xx rejections with Convert's ``{code, message, fields}`` body; scripted (``fail()``,
+``reset()``...) or at random (``random_faults()``, for soak tests).
+
 Standalone: ``python -m django_convert.testing.tracking_server --port 0 --latency-ms 20`` prints
 ``listening on http://127.0.0.1:PORT/v1/track`` and serves until interrupted.
 """
@@ -14,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import select
 import socket
 import struct
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -201,6 +206,14 @@ class Received:
         return found
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away (a worker killed mid-request) is part of the tests.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class ConvertStandIn:
     """Start with ``start()`` (or as a context manager); ``url`` is the TRACKING_URL to use."""
 
@@ -222,10 +235,14 @@ class ConvertStandIn:
         self.config = ConfigServing(account_id, project_id, sdk_key, sdk_secret)
         self.faults: list[Fault] = []
         self.connections = 0
+        self.fault_rate = 0.0  # random_faults(): share of requests answered with a fault
+        self.random_fault_kinds: tuple[str, ...] = ()
+        self.injected: dict[str, int] = {}  # random faults injected, by kind
+        self._random = random.Random()  # noqa: S311 - picks test faults, not secrets
         self.in_flight = 0  # requests being answered right now
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._server = _Server(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -291,14 +308,38 @@ class ConvertStandIn:
         with self._lock:
             self.faults.append(Fault("reset", times))
 
+    def random_faults(
+        self,
+        rate: float,
+        kinds: tuple[str, ...] = ("500", "503", "429", "reset"),
+        seed: int | None = None,
+    ) -> None:
+        """Answer a ``rate`` share of requests (0 to 1) with a fault picked from ``kinds``
+        (an HTTP status, 429 with ``Retry-After: 1``, or ``"reset"``), when no scripted
+        fault is queued. ``injected`` counts them by kind."""
+        with self._lock:
+            self.fault_rate, self.random_fault_kinds = rate, kinds
+            self._random = random.Random(seed)  # noqa: S311 - test traffic, not secrets
+
     def heal(self) -> None:
         with self._lock:
             self.faults.clear()
+            self.fault_rate = 0.0
+
+    def _random_fault(self) -> Fault | None:
+        if not self.fault_rate or self._random.random() >= self.fault_rate:
+            return None
+        kind = self._random.choice(self.random_fault_kinds)
+        self.injected[kind] = self.injected.get(kind, 0) + 1
+        if kind == "reset":
+            return Fault("reset")
+        headers = {"Retry-After": "1"} if kind == "429" else {}
+        return Fault("status", status=int(kind), headers=headers)
 
     def _next_fault(self) -> Fault | None:
         with self._lock:
             if not self.faults:
-                return None
+                return self._random_fault()
             fault = self.faults[0]
             if fault.times is not None:
                 fault.times -= 1
@@ -492,8 +533,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="A local stand-in for Convert's tracking API.")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every answer")
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.0, help="share of requests answered 5xx/429/reset"
+    )
     args = parser.parse_args(argv)
     server = ConvertStandIn(latency=args.latency_ms / 1000, port=args.port).start()
+    if args.fault_rate:
+        server.random_faults(args.fault_rate)
     print(f"listening on {server.url}", flush=True)
     try:
         while True:

@@ -1,7 +1,9 @@
-"""Deliver due conversions to Convert: once (cron), or as a worker with ``--loop``."""
+"""Deliver due conversions to Convert: once (cron), or as a worker with ``--loop``;
+``--check`` reports delivery health instead and exits 1 when something is wrong."""
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import time
@@ -13,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections
 
 from django_convert.delivery.deliver import DeliveryReport, deliver_due
-from django_convert.project.sync import sync_if_stale_in_worker
+from django_convert.delivery.periodic import run_due_jobs, seconds_until_next_job
 
 logger = logging.getLogger("django_convert")
 
@@ -23,7 +25,8 @@ STOP_CHECK_SECONDS = 0.05  # while pausing, how often --loop checks for SIGTERM/
 class Command(BaseCommand):
     help = (
         "Deliver every conversion that is due to Convert and print what happened. "
-        "With --loop, keep running as a worker until SIGTERM or SIGINT."
+        "With --loop, keep running as a worker until SIGTERM or SIGINT. With --check, "
+        "deliver nothing: report delivery health and exit 1 if something is wrong."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,17 +39,56 @@ class Command(BaseCommand):
             default=5.0,
             help="With --loop: seconds to sleep when nothing is due (default 5).",
         )
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Report delivery health (overdue, stuck and failed conversions, the last "
+            "delivery) without sending; exit status 1 when there is a problem.",
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="With --check: print the report as JSON."
+        )
 
-    def handle(self, *args: Any, loop: bool, interval: float, **options: Any) -> None:
+    def handle(
+        self, *args: Any, loop: bool, interval: float, check: bool, json: bool, **options: Any
+    ) -> None:
         if interval <= 0:
             raise CommandError(f"--interval must be a positive number of seconds, not {interval}.")
+        if check:
+            if loop:
+                raise CommandError("--check and --loop cannot be combined.")
+            self.check_health(as_json=json)
+            return
         try:
             if loop:
                 self.run_loop(interval)
             else:
                 self.report(deliver_due(), always=True)
+                run_due_jobs(force=True)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
+
+    def check_health(self, *, as_json: bool) -> None:
+        from django_convert.delivery.health import delivery_health
+
+        health = delivery_health()
+        if as_json:
+            self.stdout.write(json.dumps(health.as_dict(), indent=2))
+        else:
+            last = f"{health.last_sent_at:%Y-%m-%d %H:%M:%S %Z}" if health.last_sent_at else "never"
+            self.stdout.write(
+                f"pending {health.pending}, sending {health.sending}, overdue {health.overdue}, "
+                f"stuck {health.stuck}, failed recently {health.failed_recently}; "
+                f"last delivery: {last} (DELIVERY={health.delivery!r}, "
+                f"database {health.database!r})"
+            )
+            for problem in health.problems:
+                self.stderr.write(f"PROBLEM [{problem.code}] {problem.message}")
+        if not health.ok:
+            codes = ", ".join(problem.code for problem in health.problems)
+            raise CommandError(f"Conversion delivery is not healthy: {codes}.", returncode=1)
+        if not as_json:
+            self.stdout.write("OK: conversions are being delivered.")
 
     def run_loop(self, interval: float) -> None:
         stopping = False
@@ -75,8 +117,6 @@ class Command(BaseCommand):
         try:
             while not stopping:
                 close_old_connections()
-                # The project config (names, checks), every CONFIG_SYNC_INTERVAL.
-                sync_if_stale_in_worker(trigger="convert_deliver")
                 try:
                     report = deliver_due(should_stop=should_stop)
                 except DatabaseError as exc:  # e.g. the database restarting: keep the worker up
@@ -85,8 +125,10 @@ class Command(BaseCommand):
                     pause(interval)
                     continue
                 self.report(report)
+                run_due_jobs()
                 if report.claimed == 0 or report.transient_error:
-                    pause(interval)
+                    next_job = seconds_until_next_job()
+                    pause(interval if next_job is None else max(0.05, min(interval, next_job)))
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

@@ -1,0 +1,159 @@
+"""Soak: conversions delivered through faults and killed workers, none lost.
+
+10,000 conversions on PostgreSQL, 3 ``convert_deliver --loop`` workers, the stand-in
+failing 30% of requests at random (500, 503, 429 with Retry-After, connection resets),
+and one worker SIGKILLed every 3 s and restarted. It stops by itself when every row is
+sent or failed, or after ``SOAK_TIME_LIMIT`` seconds.
+
+Reports delivered (unique conversions Convert accepted), lost (recorded but never
+accepted: the target is 0), and accepted more than once. Delivery is at-least-once: a
+worker killed after Convert accepted a batch but before it marked the rows ``sent`` leaves
+them ``sending``; after ``LEASE_SECONDS`` another worker sends them again. A worker has at
+most one request in flight and one answered batch not yet recorded, so a kill duplicates
+at most 2 x BATCH_SIZE conversions: the bound reported beside the figure.
+
+Run: ``DATABASE_URL=postgres://... python -m benchmarks bench_soak``. Smaller runs:
+``SOAK_CONVERSIONS``, ``SOAK_WORKERS``, ``SOAK_FAULT_RATE``, ``SOAK_KILL_EVERY``,
+``SOAK_BATCH_SIZE``, ``SOAK_LATENCY_MS``, ``SOAK_TIME_LIMIT``, ``SOAK_SEED``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from django.db import connection
+
+from benchmarks.harness import Result
+
+NAME = "soak"
+
+
+def setting(name: str, default: float) -> float:
+    return float(os.environ.get(f"SOAK_{name}", default))
+
+
+class Workers:
+    """``convert_deliver --loop`` processes, killed and restarted by their own pids."""
+
+    def __init__(self, count: int, env: dict[str, str], logs: Path) -> None:
+        self.env, self.logs = env, logs
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.started = 0
+        for _ in range(count):
+            self.processes.append(self._start())
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        self.started += 1
+        log = (self.logs / f"worker-{self.started}.log").open("wb")
+        command = [sys.executable, "-m", "django", "convert_deliver", "--loop", "--interval", "0.2"]
+        return subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def kill_and_restart(self, index: int) -> None:
+        process = self.processes[index]
+        process.kill()  # SIGKILL: no clean shutdown, as when a machine dies
+        process.wait(10)
+        self.processes[index] = self._start()
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+def run() -> list[Result]:
+    from django_convert.models import Conversion
+    from django_convert.testing.tracking_server import ConvertStandIn
+    from tests.fixtures_convert import make_conversions, worker_env
+
+    if connection.vendor != "postgresql":
+        return [Result(NAME, "not run", 0, "", "needs DATABASE_URL=postgres://...")]
+    count = int(setting("CONVERSIONS", 10_000))
+    workers_count = int(setting("WORKERS", 3))
+    fault_rate = setting("FAULT_RATE", 0.3)
+    kill_every = setting("KILL_EVERY", 3.0)
+    batch_size = int(setting("BATCH_SIZE", 50))
+    time_limit = setting("TIME_LIMIT", 300.0)
+    rng = random.Random(int(setting("SEED", 12)))  # picks the worker to kill
+
+    Conversion.objects.all().delete()
+    make_conversions(count, visitors=max(1, count // 5))
+    server = ConvertStandIn(latency=setting("LATENCY_MS", 20.0) / 1000).start()
+    server.random_faults(fault_rate, seed=int(setting("SEED", 12)))
+    env = worker_env(
+        server,
+        BATCH_SIZE=batch_size,
+        TIMEOUT=2.0,
+        LEASE_SECONDS=6,  # the shortest allowed for TIMEOUT=2 (2 x TIMEOUT + 2)
+        RETRY_BASE_DELAY=0.2,
+        RETRY_MAX_DELAY=2.0,
+    )
+    kills = 0
+    with tempfile.TemporaryDirectory() as logs:
+        started = time.monotonic()
+        workers = Workers(workers_count, env, Path(logs))
+        try:
+            next_kill = started + kill_every
+            while time.monotonic() - started < time_limit:
+                if not Conversion.objects.filter(status__in=("pending", "sending")).exists():
+                    break
+                if time.monotonic() >= next_kill:
+                    workers.kill_and_restart(rng.randrange(workers_count))
+                    kills += 1
+                    next_kill += kill_every
+                time.sleep(0.05)
+            elapsed = time.monotonic() - started
+        finally:
+            workers.stop()
+            server.stop()
+
+    recorded = set(Conversion.objects.values_list("transaction_id", flat=True))
+    statuses = Counter(Conversion.objects.values_list("status", flat=True))
+    accepted = Counter(server.accepted_transaction_ids())
+    delivered = len(set(accepted) & recorded)
+    lost = len(recorded) - delivered
+    twice = sum(n - 1 for n in accepted.values() if n > 1)
+    marked_but_not_accepted = Conversion.objects.filter(status="sent").exclude(
+        transaction_id__in=list(accepted)
+    )
+    assert not marked_but_not_accepted.exists(), "a row marked sent that Convert never accepted"
+    faults = ", ".join(f"{kind} x{n}" for kind, n in sorted(server.injected.items()))
+    requests = len(server.received)
+    setup = (
+        f"{count} conversions, {workers_count} workers, batch {batch_size}, "
+        f"{fault_rate:.0%} faults, SIGKILL every {kill_every:g}s"
+    )
+    return [
+        Result(NAME, "delivered", delivered, "conversions", setup),
+        Result(NAME, "lost", lost, "conversions", "target 0"),
+        Result(
+            NAME,
+            "accepted more than once",
+            twice,
+            "conversions",
+            f"bound: {kills} kills x 2 x {batch_size} = {kills * 2 * batch_size} (at-least-once)",
+        ),
+        Result(NAME, "rows failed", statuses.get("failed", 0), "rows", "MAX_ATTEMPTS reached"),
+        Result(
+            NAME,
+            "rows still unsent",
+            statuses.get("pending", 0) + statuses.get("sending", 0),
+            "rows",
+            f"after {elapsed:.1f} s (limit {time_limit:g} s)",
+        ),
+        Result(NAME, "workers killed", kills, "SIGKILL", f"{workers.started} started in all"),
+        Result(NAME, "requests", requests, "requests", f"faults injected: {faults}"),
+        Result(NAME, "elapsed", elapsed, "s", f"{count / elapsed:.0f} conv/s through the faults"),
+    ]

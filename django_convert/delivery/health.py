@@ -1,0 +1,174 @@
+"""Is delivery working? One structured answer for ``convert_deliver --check``, the admin's
+conversion list and ``convert_doctor``.
+
+Read-only, six indexed queries on the outbox's write database (a lagging replica would
+report rows as stuck that were sent long ago). What counts as a problem (settings):
+
+- ``overdue``: rows ``pending`` more than ``HEALTH_OVERDUE_SECONDS`` past their due time:
+  nothing is delivering (no worker, no cron, no task worker, threads that cannot run).
+- ``stuck``: rows ``sending`` more than ``HEALTH_OVERDUE_SECONDS`` past their lease: their
+  worker died and nothing has picked them up since.
+- ``failed``: rows that failed in the last ``HEALTH_FAILED_HOURS`` hours.
+- ``silent``: no delivery for ``HEALTH_SILENCE_HOURS`` hours while conversions recorded
+  longer ago than that are still unsent (e.g. Convert refusing every retry for a day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from django_convert.conf import get_setting
+from django_convert.delivery.claim import outbox, outbox_alias
+
+
+@dataclass(frozen=True)
+class HealthProblem:
+    code: str  # "overdue" | "stuck" | "failed" | "silent"
+    count: int  # conversions concerned
+    message: str  # one sentence a shop owner can act on
+
+
+@dataclass(frozen=True)
+class DeliveryHealth:
+    """The state of the outbox at ``checked_at``; ``problems`` is empty when all is well."""
+
+    checked_at: datetime
+    database: str  # the alias the outbox was read on
+    delivery: str  # the DELIVERY setting
+    pending: int
+    sending: int
+    overdue: int
+    overdue_since: datetime | None  # the oldest overdue row's due time
+    stuck: int
+    failed_recently: int
+    last_sent_at: datetime | None
+    unsent_old: int  # unsent rows recorded more than HEALTH_SILENCE_HOURS ago
+    problems: tuple[HealthProblem, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: datetimes as ISO 8601 strings, problems as dicts, plus ``ok``."""
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, datetime):
+                data[key] = value.isoformat()
+        data["problems"] = [asdict(problem) for problem in self.problems]
+        data["ok"] = self.ok
+        return data
+
+
+def delivery_health(now: datetime | None = None) -> DeliveryHealth:
+    """Measure the outbox now (or at ``now``) and name what is wrong.
+
+    Raises the database's errors (e.g. the table does not exist before ``migrate``).
+    """
+    now = now or timezone.now()
+    overdue_after = timedelta(seconds=float(get_setting("HEALTH_OVERDUE_SECONDS")))
+    failed_hours = float(get_setting("HEALTH_FAILED_HOURS"))
+    silence_hours = float(get_setting("HEALTH_SILENCE_HOURS"))
+    rows = outbox()
+    counts = rows.filter(status__in=("pending", "sending")).values("status").annotate(n=Count("pk"))
+    by_status = {item["status"]: item["n"] for item in counts}
+    overdue = rows.filter(status="pending", next_attempt_at__lt=now - overdue_after).aggregate(
+        n=Count("pk"), since=Min("next_attempt_at")
+    )
+    stuck = rows.filter(status="sending", next_attempt_at__lt=now - overdue_after).count()
+    # A failed row's next_attempt_at is when it failed (outcome.mark_failed).
+    failed = rows.filter(
+        status="failed", next_attempt_at__gte=now - timedelta(hours=failed_hours)
+    ).count()
+    # The most recently claimed sent row, found on the (status, next_attempt_at) index;
+    # sent_at has no index of its own (one more write per conversion).
+    last_sent_at = (
+        rows.filter(status="sent").order_by("-next_attempt_at").values_list("sent_at", flat=True)
+    ).first()
+    unsent_old = rows.filter(
+        status__in=("pending", "sending"), created_at__lt=now - timedelta(hours=silence_hours)
+    ).count()
+    health = DeliveryHealth(
+        checked_at=now,
+        database=outbox_alias(),
+        delivery=str(get_setting("DELIVERY")),
+        pending=by_status.get("pending", 0),
+        sending=by_status.get("sending", 0),
+        overdue=overdue["n"],
+        overdue_since=overdue["since"],
+        stuck=stuck,
+        failed_recently=failed,
+        last_sent_at=last_sent_at,
+        unsent_old=unsent_old,
+    )
+    problems = _problems(health, overdue_after, failed_hours, silence_hours)
+    return DeliveryHealth(**{**health.__dict__, "problems": tuple(problems)})
+
+
+def _who_delivers(mode: str) -> str:
+    return {
+        "manual": "run `manage.py convert_deliver` (cron, or --loop as a service)",
+        "task": "check that the Django Tasks worker runs, and run `convert_deliver` from cron",
+        "celery": "check that the Celery worker runs, and schedule django_convert.deliver_due "
+        "with celery beat",
+    }.get(
+        mode,
+        "check that the web processes serve requests and can run threads (manage.py check), "
+        "or run `manage.py convert_deliver --loop`",
+    )
+
+
+def _problems(
+    health: DeliveryHealth, overdue_after: timedelta, failed_hours: float, silence_hours: float
+) -> list[HealthProblem]:
+    problems = []
+    seconds = f"{overdue_after.total_seconds():g}s"
+    if health.overdue:
+        problems.append(
+            HealthProblem(
+                "overdue",
+                health.overdue,
+                f"{health.overdue} conversion(s) pending more than {seconds} past their due time "
+                f"(the oldest due since {health.overdue_since:%Y-%m-%d %H:%M:%S %Z}): nothing is "
+                f"delivering them. DELIVERY is {health.delivery!r}: "
+                f"{_who_delivers(health.delivery)}.",
+            )
+        )
+    if health.stuck:
+        problems.append(
+            HealthProblem(
+                "stuck",
+                health.stuck,
+                f"{health.stuck} conversion(s) still 'sending' more than {seconds} after their "
+                "lease ran out: the worker that claimed them died and no worker has taken them "
+                f"over. DELIVERY is {health.delivery!r}: {_who_delivers(health.delivery)}.",
+            )
+        )
+    if health.failed_recently:
+        problems.append(
+            HealthProblem(
+                "failed",
+                health.failed_recently,
+                f"{health.failed_recently} conversion(s) failed in the last {failed_hours:g} "
+                "hour(s): the admin's Conversions list (status: failed) shows Convert's answer; "
+                "fix the cause, then use the 'Retry selected conversions' action.",
+            )
+        )
+    silent_since = health.checked_at - timedelta(hours=silence_hours)
+    if health.unsent_old and (health.last_sent_at is None or health.last_sent_at < silent_since):
+        last = f"{health.last_sent_at:%Y-%m-%d %H:%M:%S %Z}" if health.last_sent_at else "never"
+        problems.append(
+            HealthProblem(
+                "silent",
+                health.unsent_old,
+                f"No conversion delivered for more than {silence_hours:g} hour(s) (last: "
+                f"{last}) while {health.unsent_old} recorded before then are still unsent: "
+                "see their last error in the admin.",
+            )
+        )
+    return problems

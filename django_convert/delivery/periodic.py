@@ -1,0 +1,86 @@
+"""Housekeeping that every delivery loop runs besides sending: one line per job in ``JOBS``.
+
+The loops are the background worker (every web process), ``convert_deliver --loop`` and
+``convert_deliver`` once (cron), and the Celery ``deliver_due`` task (celery beat). Each
+calls :func:`run_due_jobs` after its delivery round, and sleeps no longer than
+:func:`seconds_until_next_job`. A job's interval is read from settings at call time.
+
+To add one, append a line, e.g.
+``Job("sweep", "django_convert.conversions.sweep.sweep_recent", "SWEEP_SECONDS")``.
+A job must be idempotent and safe to run concurrently in several processes: every web
+process runs it. Its errors are logged, never raised into the loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.module_loading import import_string
+
+from django_convert.conf import get_setting
+
+logger = logging.getLogger("django_convert")
+
+
+@dataclass
+class Job:
+    name: str
+    function: str  # dotted path, imported when first run (so this module imports nothing)
+    interval_setting: str  # the DJANGO_CONVERT setting giving its interval in seconds
+    last_run: float | None = field(default=None, compare=False)  # time.monotonic(), per process
+
+    def interval(self) -> float:
+        return float(get_setting(self.interval_setting))
+
+    def seconds_left(self, now: float) -> float:
+        if self.last_run is None:
+            return 0.0
+        return max(0.0, self.last_run + self.interval() - now)
+
+
+JOBS: list[Job] = [
+    # The project config (names, checks): asks the database every POLL_SECONDS whether the
+    # last good copy is older than CONFIG_SYNC_INTERVAL, and fetches it only then.
+    Job("config_sync", "django_convert.project.sync.sync_if_stale_in_worker", "POLL_SECONDS"),
+]
+
+_lock = threading.Lock()  # one run of the jobs at a time in a process
+
+
+def run_due_jobs(*, force: bool = False) -> dict[str, Any]:
+    """Run the jobs whose interval has passed in this process (all of them with ``force``).
+
+    Returns ``{job name: its result}`` for the jobs that ran; a job that raised is logged
+    (ERROR, with the traceback) and reported as ``None``.
+    """
+    results: dict[str, Any] = {}
+    if not JOBS or not _lock.acquire(blocking=False):
+        return results
+    try:
+        for job in JOBS:
+            now = time.monotonic()
+            if not force and job.seconds_left(now) > 0:
+                continue
+            job.last_run = now
+            try:
+                results[job.name] = import_string(job.function)()
+            except Exception:
+                logger.exception(
+                    "Periodic job %r failed; it runs again in %gs.", job.name, job.interval()
+                )
+                results[job.name] = None
+    finally:
+        _lock.release()
+    return results
+
+
+def seconds_until_next_job() -> float | None:
+    """Seconds until a job is due in this process; None when there are no jobs."""
+    if not JOBS:
+        return None
+    now = time.monotonic()
+    return min(job.seconds_left(now) for job in JOBS)
