@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client
 
-from django_convert.identity.resolvers import hmac_resolver
+from django_convert.identity.resolvers import hmac_resolver, new_visitor_id
 from django_convert.identity.stitching import merge_visitors
 from django_convert.models import Bucketing, Visitor
 
@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db
 
 
 def browse(client: Client) -> str:
-    """One page view; the request's visitor id."""
+    """One page view; the request's visitor id. Like the page's snippet, a browser without
+    an id cookie creates one (the server never does for anonymous visitors)."""
+    if "convert_vid" not in client.cookies:
+        client.cookies["convert_vid"] = new_visitor_id()
     response = client.get("/pages/visitor-id/")
     assert response.status_code == 200
     return response.content.decode()

@@ -1,40 +1,68 @@
-"""The PII guard: visitor ids must be opaque, never an e-mail address or phone number."""
+"""The PII guard: visitor ids must be opaque, never an e-mail address or phone number.
+
+Every check here runs in linear time, whatever the input: a visitor id comes from a
+cookie, a request body or a resolver, so its length is the client's choice. Over-long
+values are refused before any regex runs, and :func:`looks_like_pii` itself only uses
+string methods and a single-character-class regex that cannot backtrack.
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from django_convert.exceptions import InvalidVisitorId
 
 MAX_LENGTH = 128
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-# Seven or more digits, optionally with a leading + and the usual separators: a phone number.
-_PHONE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
-_PHONE_SEPARATORS = re.compile(r"[\s().+-]")
+# Runs of digits and phone punctuation: one character class, so matching is linear.
+_PHONE_RUN = re.compile(r"[\d\s().+-]+")
+_PUNCTUATION = " \t\n\r\f\v().+-"
+_PHONE_PUNCTUATION = str.maketrans("", "", _PUNCTUATION)
+_NOT_A_START = " \t\n\r\f\v).-"
+_NOT_AN_END = _PUNCTUATION
 # Ids may only use URL- and JavaScript-safe characters.
 _ALLOWED = re.compile(r"[A-Za-z0-9_.:\-]+")
 
 
-def looks_like_pii(value: str) -> bool:
-    """True for anything that looks like an e-mail address or a phone number."""
-    if "@" in value and _EMAIL.search(value):
-        return True
-    for match in _PHONE.finditer(value):
-        digits = _PHONE_SEPARATORS.sub("", match.group())
-        # Long digit runs inside a hex or base64 id are not phone numbers: only flag a
-        # match that is the whole value, or that uses phone punctuation.
-        if (
-            digits.isdigit()
-            and 7 <= len(digits) <= 15
-            and (match.group() == value or match.group() != digits)
-        ):
+def _looks_like_email(value: str) -> bool:
+    """Something@something.something in one whitespace-free word."""
+    if "@" not in value or "." not in value:
+        return False
+    for word in value.split():
+        parts = word.split("@")
+        for local, domain in itertools.pairwise(parts):
+            head, dot, tail = domain.rpartition(".")
+            if local and dot and head and tail:
+                return True
+    return False
+
+
+def _looks_like_phone(value: str) -> bool:
+    """Seven to fifteen digits written as a phone number (a whole value, or punctuated)."""
+    for match in _PHONE_RUN.finditer(value):
+        # A phone number starts with a digit, "+" or "(" and ends with a digit.
+        run = match.group().lstrip(_NOT_A_START).rstrip(_NOT_AN_END)
+        digits = run.translate(_PHONE_PUNCTUATION)
+        if not (digits.isdigit() and 7 <= len(digits) <= 15):
+            continue
+        # Long digit runs inside a hex or base64 id are not phone numbers: only flag a run
+        # that is the whole value, or that uses phone punctuation.
+        if run == value or run != digits:
             return True
     return False
 
 
+def looks_like_pii(value: str) -> bool:
+    """True for anything that looks like an e-mail address or a phone number. Linear time."""
+    return _looks_like_email(value) or _looks_like_phone(value)
+
+
 def clean_visitor_id(value: object) -> str:
-    """Return ``value`` as a visitor id, or raise InvalidVisitorId saying why not."""
+    """Return ``value`` as a visitor id, or raise InvalidVisitorId saying why not.
+
+    The length is checked first, so an over-long value costs one ``len()``.
+    """
     if not isinstance(value, str) or not value:
         raise InvalidVisitorId("A visitor id must be a non-empty string.")
     if len(value) > MAX_LENGTH:
