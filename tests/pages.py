@@ -89,7 +89,14 @@ CMP_CALLBACK = _cmp_callback() if (Path(__file__).resolve().parents[1] / "docs")
 
 def plain_page(request: HttpRequest) -> HttpResponse:
     """The layout with only what the project's context processors and middleware add."""
+    RENDERED[request.path] += 1
     return HttpResponse(engines["django"].from_string(LAYOUT).render({}, request))
+
+
+def bare_page(request: HttpRequest) -> HttpResponse:
+    """The layout without the tags: a site without the app (benchmarks compare them)."""
+    RENDERED[request.path] += 1
+    return HttpResponse(LAYOUT.replace("{% convert_head %}", ""))
 
 
 def visitor_id(request: HttpRequest) -> HttpResponse:
@@ -117,6 +124,7 @@ urlpatterns = [
     path("public/", public_page, name="public-page"),
     path("consent/", consent_page, name="consent-page"),
     path("plain/", plain_page, name="plain-page"),
+    path("bare/", bare_page, name="bare-page"),
     path("visitor-id/", visitor_id, name="visitor-id"),
     path("login/", login_view, name="login"),
     path("convert-standin.js", convert_standin, name="convert-standin"),

@@ -223,7 +223,15 @@ def test_throttle_with_real_memcached_and_a_huge_forwarded_header(
 
 
 @pytest.mark.parametrize(
-    "value", ["a@" + "a" * KIB_64, "1." * (KIB_64 // 2), "(" * KIB_64 + "1", "a" * KIB_64]
+    "value",
+    [
+        "a@" + "a" * KIB_64,
+        "1." * (KIB_64 // 2),
+        "(" * KIB_64 + "1234567",
+        "+" * KIB_64 + "1",
+        ("1" + "-" * 10_000) * 6 + "a",
+        "a" * KIB_64,
+    ],
 )
 def test_64_kib_visitor_ids_are_refused_by_their_length(value) -> None:
     with pytest.raises(Exception, match="at most 128"):

@@ -15,12 +15,15 @@ from django_convert.exceptions import InvalidVisitorId
 
 MAX_LENGTH = 128
 
-# Runs of digits and phone punctuation: one character class, so matching is linear.
-_PHONE_RUN = re.compile(r"[\d\s().+-]+")
+# Seven or more digits, each followed by any phone punctuation. Digits and punctuation are
+# disjoint, so each repetition consumes exactly one digit: no backtracking blow-up, and an
+# attempt can only fail at a digit with fewer than seven digits left in its run, so each
+# run is scanned at most seven times: linear time. (No optional prefix such as "[+(]*" in
+# the pattern: tried at every start, a long run of "(" would make that quadratic.)
+_PHONE_RUN = re.compile(r"(?:\d[\s().+-]*){7,}")
+_PHONE_PREFIX = "+("
 _PUNCTUATION = " \t\n\r\f\v().+-"
 _PHONE_PUNCTUATION = str.maketrans("", "", _PUNCTUATION)
-_NOT_A_START = " \t\n\r\f\v).-"
-_NOT_AN_END = _PUNCTUATION
 # Ids may only use URL- and JavaScript-safe characters.
 _ALLOWED = re.compile(r"[A-Za-z0-9_.:\-]+")
 
@@ -41,14 +44,15 @@ def _looks_like_email(value: str) -> bool:
 def _looks_like_phone(value: str) -> bool:
     """Seven to fifteen digits written as a phone number (a whole value, or punctuated)."""
     for match in _PHONE_RUN.finditer(value):
-        # A phone number starts with a digit, "+" or "(" and ends with a digit.
-        run = match.group().lstrip(_NOT_A_START).rstrip(_NOT_AN_END)
+        start = match.start()
+        # A leading "+" or "(" (at most "+(") belongs to the number.
+        while start > 0 and match.start() - start < 2 and value[start - 1] in _PHONE_PREFIX:
+            start -= 1
+        run = value[start : match.end()].rstrip(_PUNCTUATION)  # a phone number ends with a digit
         digits = run.translate(_PHONE_PUNCTUATION)
-        if not (digits.isdigit() and 7 <= len(digits) <= 15):
-            continue
         # Long digit runs inside a hex or base64 id are not phone numbers: only flag a run
         # that is the whole value, or that uses phone punctuation.
-        if run == value or run != digits:
+        if 7 <= len(digits) <= 15 and (run == value or run != digits):
             return True
     return False
 
