@@ -254,3 +254,36 @@ def test_64_kib_posted_visitor_id_is_400(ingest_client, convert_settings) -> Non
 
 def test_url_is_the_contract_name() -> None:
     assert reverse("django_convert:context") == "/convert/context/"
+
+
+# System checks E021-E023.
+
+
+def _ids(messages: list) -> list[str]:
+    return [message.id for message in messages]
+
+
+@pytest.mark.parametrize(
+    ("consent", "expected"),
+    [
+        ({}, []),
+        ({"REQUIRED": True}, []),
+        ("yes", ["django_convert.E021"]),
+        ({"REQURED": True}, ["django_convert.E021"]),
+        ({"RESOLVER": "no.such.module.resolver"}, ["django_convert.E022"]),
+        ({"RESOLVER": "tests.fixtures_identity.not_callable"}, ["django_convert.E022"]),
+    ],
+)
+def test_consent_checks(convert_settings, consent, expected) -> None:
+    from django_convert.identity.checks import check_consent
+
+    convert_settings(CONSENT=consent)
+    assert _ids(check_consent()) == expected
+
+
+@pytest.mark.parametrize(("value", "ok"), [(0, True), (2, True), (-1, False), ("1", False)])
+def test_num_proxies_check(convert_settings, value, ok) -> None:
+    from django_convert.identity.checks import check_num_proxies
+
+    convert_settings(INGEST_NUM_PROXIES=value)
+    assert _ids(check_num_proxies()) == ([] if ok else ["django_convert.E023"])
