@@ -18,6 +18,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
+from django_convert.conf import get_setting
 from django_convert.identity.cookie import refresh_for_user
 from django_convert.identity.visitor import resolve_visitor_id
 
@@ -53,7 +54,10 @@ class ConvertVisitorMiddleware:
             visitor_id = None
         request.convert_visitor_id = visitor_id  # type: ignore[attr-defined]
         response: HttpResponseBase = await self._get_response_async(request)
-        if request.COOKIES or getattr(request, "convert_visitor_id", None) is not None:
+        # Only an id that differs from the cookie can need writing (a login, another device):
+        # a returning visitor's request never switches threads a second time.
+        visitor_id = getattr(request, "convert_visitor_id", None)
+        if visitor_id is not None and request.COOKIES.get(get_setting("COOKIE_NAME")) != visitor_id:
             await sync_to_async(refresh_for_user)(request, response)
         return response
 
