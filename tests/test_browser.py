@@ -389,3 +389,80 @@ def test_consent_given_in_the_page_then_withdrawn(device, consent_required) -> N
     assert len(visitor.posts) == 1
     assert Visitor.objects.count() == rows
     assert "convert_vid" not in visitor.cookies()
+
+
+@pytest.fixture
+def shop_test_chromium(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
+    """Chromium resolving *.shop.test to 127.0.0.1: real subdomains for domain cookies."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP *.shop.test 127.0.0.1"],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def test_changing_cookie_domain_keeps_each_visitors_id(
+    shop_test_chromium, live_server, standin, convert_settings
+) -> None:
+    port = live_server.url.rsplit(":", 1)[1]
+    www, blog = f"http://www.shop.test:{port}", f"http://blog.shop.test:{port}"
+    context = shop_test_chromium.new_context(user_agent=VISITOR_USER_AGENT)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        # Before: host-only cookies on www.
+        with page.expect_response(lambda r: r.url.endswith(CONTEXT_PATH)):
+            page.goto(www + "/pages/")
+        [before] = [c for c in context.cookies() if c["name"] == "convert_vid"]
+        assert (before["name"], before["domain"]) == ("convert_vid", "www.shop.test")
+
+        # COOKIE_DOMAIN changes: the same id, now one cookie for the whole domain.
+        convert_settings(COOKIE_DOMAIN="shop.test")
+        standin()
+        page.goto(www + "/pages/")
+        page.wait_for_function("window.__convertStandin")
+        [after] = [c for c in context.cookies() if c["name"] == "convert_vid"]
+        assert after["value"] == before["value"]
+        assert after["domain"] == ".shop.test"
+        assert page.evaluate("window.__convertStandin.identifiedAs") == before["value"]
+
+        # A sibling subdomain identifies the visitor with that id too.
+        page.goto(blog + "/pages/")
+        page.wait_for_function("window.__convertStandin")
+        assert page.evaluate("window.__convertStandin.identifiedAs") == before["value"]
+        assert [c["value"] for c in context.cookies() if c["name"] == "convert_vid"] == [
+            before["value"]
+        ]
+    finally:
+        context.close()
+
+
+def test_an_httponly_cookie_from_an_older_version_keeps_its_id(
+    device, standin, live_server
+) -> None:
+    """The snippet cannot read an HttpOnly cookie: its first post is refused, the answer
+    re-issues the cookie readable, and from the next page on the visitor keeps the id."""
+    visitor = device()
+    visitor.context.add_cookies(
+        [
+            {
+                "name": "convert_vid",
+                "value": "old-httponly-id",
+                "url": live_server.url,
+                "httpOnly": True,
+            }
+        ]
+    )
+    visitor.view(expect_post=True, status=403)
+    assert not Visitor.objects.exists()
+    state = visitor.view(expect_post=True)
+    assert assert_identified_before_bucketing(state) == "old-httponly-id"
+    assert Visitor.objects.get(visitor_id="old-httponly-id").bucketing_data()
