@@ -392,21 +392,19 @@ def test_consent_given_in_the_page_then_withdrawn(device, consent_required) -> N
 
 
 @pytest.fixture
-def shop_test_chromium(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
-    """Chromium resolving *.shop.test to 127.0.0.1: real subdomains for domain cookies."""
-    from playwright.sync_api import sync_playwright
-
+def shop_test_chromium(chromium) -> Iterator[Any]:
+    """Chromium resolving *.shop.test to 127.0.0.1: real subdomains for domain cookies.
+    (Launched through the module's Playwright: a second sync Playwright cannot start.)"""
     from tests.browser import CHROMIUM_ARGS
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP *.shop.test 127.0.0.1"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = chromium.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP *.shop.test 127.0.0.1"],
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def test_changing_cookie_domain_keeps_each_visitors_id(
