@@ -66,10 +66,11 @@ def test_listener_header_without_origin_falls_back_to_the_csrf_token(ingest_clie
     assert stored() == ([], [])
 
 
-def test_no_consent_is_403_and_stores_nothing(ingest_client, convert_settings) -> None:
+def test_no_consent_is_403_and_stores_nothing(ingest_client, convert_settings, caplog) -> None:
     convert_settings(CONSENT={"REQUIRED": True})
     response = listener_post(ingest_client)
     assert response.status_code == 403
+    assert "CONSENT" in caplog.text  # the page and the server disagree: say so
     assert "consent" in response.json()["detail"]
     assert "convert_vid" not in response.cookies
     assert stored() == ([], [])

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from django_convert import get_visitor_id, signals
 from django_convert.conf import get_setting
-from django_convert.identity.consent import has_consent
+from django_convert.identity.consent import consent_setting, has_consent
 from django_convert.identity.cookie import set_visitor_cookie
 from django_convert.ingest.authentication import CsrfSessionAuthentication
 from django_convert.ingest.crawlers import is_crawler
@@ -76,6 +76,15 @@ class ContextView(APIView):
         serializer.is_valid(raise_exception=True)
         payload: dict[str, Any] = serializer.validated_data
         if not has_consent(django_request):
+            # The snippet only posts after consent, so the page and the server disagree:
+            # nothing from this browser will be stored until they do.
+            logger.warning(
+                "Refused an ingest post: the page's snippet had cookie consent, but "
+                "DJANGO_CONVERT['CONSENT']['RESOLVER'] (%s) says this request has none. "
+                "Make the consent-management platform's callback and the resolver agree "
+                "(see the 'Identity and consent' docs).",
+                consent_setting("RESOLVER"),
+            )
             raise exceptions.PermissionDenied(
                 "No cookie consent for this browser: nothing is stored before consent."
             )
@@ -109,7 +118,7 @@ def _refuse_ignored(request: HttpRequest) -> None:
         logger.info("Ignored an ingest post: DJANGO_CONVERT['ENABLED'] is False.")
         raise Ignored
     if is_crawler(request.META.get("HTTP_USER_AGENT", "")):
-        logger.debug("Ignored an ingest post from a crawler's user agent.")
+        logger.info("Ignored an ingest post from a crawler's user agent (nothing stored).")
         raise Ignored
 
 
