@@ -20,10 +20,9 @@ MAX_LENGTH = 128
 # attempt can only fail at a digit with fewer than seven digits left in its run, so each
 # run is scanned at most seven times: linear time. (No optional prefix such as "[+(]*" in
 # the pattern: tried at every start, a long run of "(" would make that quadratic.)
-_PHONE_RUN = re.compile(r"(?:\d[\s().+-]*){7,}")
-_PHONE_PREFIX = "+("
-_PUNCTUATION = " \t\n\r\f\v().+-"
-_PHONE_PUNCTUATION = str.maketrans("", "", _PUNCTUATION)
+_PHONE_RUN = re.compile(r"(?:\d[\s().-]*){7,}")
+_SEPARATORS = " \t\n\r\f\v().-"
+_PHONE_PUNCTUATION = str.maketrans("", "", _SEPARATORS + "+")
 # Ids may only use URL- and JavaScript-safe characters.
 _ALLOWED = re.compile(r"[A-Za-z0-9_.:\-]+")
 
@@ -35,8 +34,8 @@ def _looks_like_email(value: str) -> bool:
     for word in value.split():
         parts = word.split("@")
         for local, domain in itertools.pairwise(parts):
-            head, dot, tail = domain.rpartition(".")
-            if local and dot and head and tail:
+            # A dot with something on both sides: "x@example.com".
+            if local and "." in domain[1:-1]:
                 return True
     return False
 
@@ -44,11 +43,13 @@ def _looks_like_email(value: str) -> bool:
 def _looks_like_phone(value: str) -> bool:
     """Seven to fifteen digits written as a phone number (a whole value, or punctuated)."""
     for match in _PHONE_RUN.finditer(value):
+        # A leading "(", "+" or "+(" belongs to the number.
         start = match.start()
-        # A leading "+" or "(" (at most "+(") belongs to the number.
-        while start > 0 and match.start() - start < 2 and value[start - 1] in _PHONE_PREFIX:
+        if start and value[start - 1] == "(":
             start -= 1
-        run = value[start : match.end()].rstrip(_PUNCTUATION)  # a phone number ends with a digit
+        if start and value[start - 1] == "+":
+            start -= 1
+        run = value[start : match.end()].rstrip(_SEPARATORS)  # it ends with a digit
         digits = run.translate(_PHONE_PUNCTUATION)
         # Long digit runs inside a hex or base64 id are not phone numbers: only flag a run
         # that is the whole value, or that uses phone punctuation.
