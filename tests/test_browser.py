@@ -464,3 +464,29 @@ def test_an_httponly_cookie_from_an_older_version_keeps_its_id(
     state = visitor.view(expect_post=True)
     assert assert_identified_before_bucketing(state) == "old-httponly-id"
     assert Visitor.objects.get(visitor_id="old-httponly-id").bucketing_data()
+
+
+def test_logged_in_user_keeps_their_id_behind_the_per_site_cache(device, standin) -> None:
+    """The cached page is the same for everyone; the login answer (private, never cached)
+    gives the user's browser their stored id, which the snippet then identifies."""
+    user = get_user_model().objects.create_user("ann", password="pw")
+    Visitor.objects.create(visitor_id="anns-stored-id", user=user)
+    with django_server(SITE_CACHE) as base:
+        stranger, ann = device(base), device(base)
+        stranger_id = assert_identified_before_bucketing(stranger.view(expect_post=True))
+        ann_anonymous = assert_identified_before_bucketing(ann.view(expect_post=True))
+        assert ann.log_in("ann") == "anns-stored-id"
+        assert ann.cookie() == "anns-stored-id"
+        state = ann.view(expect_post=True)
+        assert assert_identified_before_bucketing(state) == "anns-stored-id"
+        assert pages.RENDERED["/pages/"] == 1  # every view came from the cache
+        # Her anonymous visit was merged into her visitor; the stranger is untouched.
+        assert set(Visitor.objects.values_list("visitor_id", flat=True)) == {
+            "anns-stored-id",
+            stranger_id,
+        }
+        assert ann_anonymous != stranger_id
+        for response in _django_cache_responses():
+            assert not response.cookies
+            for visitor_id in ("anns-stored-id", stranger_id, ann_anonymous):
+                assert visitor_id.encode() not in response.content
