@@ -90,13 +90,25 @@ def _identify_config() -> dict[str, Any]:
     }
 
 
+# The settings the snippet carries: the key under which its code is remembered.
+_SNIPPET_SETTINGS = (
+    "COOKIE_NAME",
+    "COOKIE_MAX_AGE",
+    "COOKIE_PATH",
+    "COOKIE_DOMAIN",
+    "COOKIE_SAMESITE",
+    "COOKIE_SECURE",
+    "CONSENT",
+)
+
+
 def _snippets() -> tuple[str, str]:
     """(identify code, listener code) for the settings in force, remembered per settings.
 
-    Nothing in them depends on the request, so the JSON is built once per settings (the
-    key is the settings dict's repr, which changes whenever a value does).
+    Nothing in them depends on the request, so the JSON is built once per settings and
+    ingest URL; the per-render cost is reading the settings that make the key.
     """
-    key = (repr(getattr(settings, SETTINGS_NAME, None)), _context_url())
+    key = (repr([get_setting(name) for name in _SNIPPET_SETTINGS]), _context_url())
     snippets = _snippet_cache.get(key)
     if snippets is None:
         if len(_snippet_cache) > 64:  # settings changing all the time (tests): stay bounded
