@@ -14,7 +14,8 @@
  *   visitorId()        the id, or null (no consent yet, cookies blocked, no crypto)
  *   collecting()       whether the listener may post
  *   consentGiven()     records consent, creates and identifies the id, tells Convert
- *   consentWithdrawn() deletes the id and the consent record, stops collecting
+ *   consentWithdrawn() deletes the id, the consent record and Convert's cookies, stops
+ *                      collecting
  *   onConsent(fn)      runs fn after consentGiven() (the listener re-reports)
  */
 // @ts-check
@@ -167,12 +168,12 @@
     consentWithdrawn: function () {
       stopped = true;
       visitorId = null;
-      // Both the host-only and the domain cookie, whichever exists.
-      write(cookie.name, "", 0, null);
-      write(consent.cookie, "", 0, null);
-      if (cookie.domain) {
-        write(cookie.name, "", 0, cookie.domain);
-        write(consent.cookie, "", 0, cookie.domain);
+      // Ours and Convert's own identifiers (its first-party cookies), host-only and on
+      // COOKIE_DOMAIN, whichever exist.
+      var names = [cookie.name, consent.cookie, "_conv_v", "_conv_r", "_conv_s"];
+      for (var n = 0; n < names.length; n++) {
+        write(names[n], "", 0, null);
+        if (cookie.domain) write(names[n], "", 0, cookie.domain);
       }
       for (var i = 0; i < withdrawHooks.length; i++) withdrawHooks[i]();
     },

@@ -87,6 +87,8 @@ test("consentWithdrawn() deletes the id and the consent record and stops collect
   const browser = new Browser();
   const window = browser.page({ consent: REQUIRED });
   window.djangoConvert.consentGiven();
+  browser.jar.set("_conv_v=convert-own; Path=/"); // Convert's own cookies go too
+  browser.jar.set("_conv_s=session; Path=/");
   window.djangoConvert.consentWithdrawn();
   assert.deepEqual(browser.jar.cookies, []);
   assert.equal(window.djangoConvert.collecting(), false);
