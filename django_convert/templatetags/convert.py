@@ -34,7 +34,7 @@ NOTHING = mark_safe("")
 # Per-process memos of values that cost more to compute than to look up.
 _context_urls: dict[tuple[Any, str, str], str] = {}
 _script_srcs: dict[tuple[str, str, str], str] = {}
-_snippet_cache: dict[tuple[str, str], tuple[str, str]] = {}
+_snippet_cache: dict[tuple[str, tuple[Any, ...], str], tuple[str, str]] = {}
 
 
 def _request(context: template.Context) -> HttpRequest | None:
@@ -108,14 +108,18 @@ def _snippets() -> tuple[str, str]:
     Nothing in them depends on the request, so the JSON is built once per settings and
     ingest URL; the per-render cost is reading the settings that make the key.
     """
-    key = (repr([get_setting(name) for name in _SNIPPET_SETTINGS]), _context_url())
+    # Read the dict once (get_setting per name costs 1 µs each); a missing key reads as
+    # None here, which is as good as its default for telling settings apart.
+    configured = getattr(settings, SETTINGS_NAME, None) or {}
+    values = tuple([configured.get(name) for name in _SNIPPET_SETTINGS[:-1]])
+    key = (repr(configured.get("CONSENT")), values, _context_url())
     snippets = _snippet_cache.get(key)
     if snippets is None:
         if len(_snippet_cache) > 64:  # settings changing all the time (tests): stay bounded
             _snippet_cache.clear()
         snippets = _snippet_cache[key] = (
             browser.identify_js(_identify_config()),
-            browser.listener_js({"url": key[1], "header": browser.LISTENER_HEADER}),
+            browser.listener_js({"url": key[2], "header": browser.LISTENER_HEADER}),
         )
     return snippets
 
