@@ -1,13 +1,22 @@
 """The HTML and JavaScript the template tags put in the page.
 
-Everything variable goes into the inline scripts as JSON with ``<``, ``>``, ``&`` and the
-JavaScript line terminators escaped (as ``json_script`` does), so no value can close the
-script or break out of its string. Attributes are HTML-escaped.
+The inline scripts carry settings only, never a per-visitor value, so a page with the tags
+can be cached and served to everyone (docs/templates.rst). Settings go into them as JSON
+with ``<``, ``>``, ``&`` and the JavaScript line terminators escaped (as ``json_script``
+does), so no value can close the script or break out of its string. Attributes are
+HTML-escaped.
+
+The JavaScript itself is not here: readable sources live in ``django_convert/js/``,
+terser minifies them into ``django_convert/js/dist/`` (``js/build.mjs``), and CI checks the
+committed output is current. Each minified script ends with a call whose argument is a
+placeholder name; the settings, as JSON, take its place.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from pathlib import Path
 from typing import Any
 
 from django.utils.html import conditional_escape
@@ -23,30 +32,11 @@ _JS_ESCAPES = (
     ("\u2029", "\\u2029"),
 )
 
-# The listener (section 2 of Convert's integration guide), posting to the ingest endpoint.
-# It is called with {url, header, token, cookie, visitorId}: the CSRF token is ``token``, or
-# read from the cookie named ``cookie`` when posting. It posts only what changed since its
-# last post in this browser session, and never throws into the page.
-LISTENER_JS = """(function(c){var q=window._conv_q=window._conv_q||[];
-q.push({what:"addListener",params:{event:"snippet.experiences_evaluated",handler:function(){
-try{var cv=window.convert||{},
-d=(typeof cv.getCurrentVisitorData==="function"&&cv.getCurrentVisitorData())||{};
-var id=d.visitorId||c.visitorId;if(id!==c.visitorId||!window.fetch)return;
-var s=d.segments||(typeof cv.getVisitorSegments==="function"&&cv.getVisitorSegments())||{};
-var b=Array.isArray(d.bucketing)?d.bucketing:[],e=[];
-b.forEach(function(x){if(x&&x.experienceId&&x.variationId)e.push({experienceId:String(x.experienceId),variationId:String(x.variationId)})});
-var body=JSON.stringify({visitorId:id,experiences:e,segments:{browser:s.browser||"OTH",
-devices:s.devices||["OTHDEV"],source:s.source||"direct",visitorType:s.visitorType||"new",
-country:s.country||"",campaign:s.campaign||"",customSegments:s.customSegments||[]}});
-var k="django_convert:"+id,st=null;
-try{st=window.sessionStorage;if(st.getItem(k)===body)return;st.setItem(k,body)}catch(x){st=null}
-var forget=function(){try{if(st)st.removeItem(k)}catch(x){}};
-var t=c.token;if(!t&&c.cookie)document.cookie.split(/;\\s*/).forEach(function(p){
-if(p.indexOf(c.cookie+"=")===0)t=decodeURIComponent(p.slice(c.cookie.length+1))});
-var h={"Content-Type":"application/json"};h[c.header]=t||"";
-window.fetch(c.url,{method:"POST",headers:h,body:body,credentials:"same-origin",keepalive:true})
-.then(function(r){if(!r.ok)forget()},forget)}catch(x){}}}})})("""
-_LISTENER_END = ");"
+DIST = Path(__file__).resolve().parent / "js" / "dist"
+IDENTIFY_PLACEHOLDER = "DJANGO_CONVERT_IDENTIFY"
+LISTENER_PLACEHOLDER = "DJANGO_CONVERT_LISTENER"
+#: The header the listener sends in place of a CSRF token (see ingest.authentication).
+LISTENER_HEADER = "X-Convert-Listener"
 
 
 def js_value(value: Any) -> str:
@@ -60,20 +50,27 @@ def js_value(value: Any) -> str:
     return literal
 
 
-def identify_js(visitor_id: str) -> str:
-    """Queue BYOID's ``identify`` before Convert's script drains ``window._conv_q``."""
-    return (
-        "window._conv_q=window._conv_q||[];"
-        'window._conv_q.push({what:"identify",params:{visitorId:' + js_value(visitor_id) + "}});"
-    )
+@functools.cache
+def _script(name: str, placeholder: str) -> tuple[str, str]:
+    """(code before the placeholder, code after it) of ``dist/<name>.min.js``."""
+    code = (DIST / f"{name}.min.js").read_text(encoding="utf-8").strip()
+    before, found, after = code.partition(placeholder)
+    if not found or placeholder in after:
+        raise RuntimeError(f"{DIST / name}.min.js must use {placeholder} exactly once.")
+    return before, after
 
 
-def listener_js(
-    *, url: str, header: str, token: str | None, cookie: str | None, visitor_id: str
-) -> str:
-    config = {"url": url, "header": header, "token": token, "cookie": cookie}
-    config["visitorId"] = visitor_id
-    return LISTENER_JS + js_value(config) + _LISTENER_END
+def identify_js(config: dict[str, Any]) -> str:
+    """The id and consent snippet (``js/identify.js``): ``consentRequired`` or ``identify``,
+    queued before Convert's script drains ``window._conv_q``."""
+    before, after = _script("identify", IDENTIFY_PLACEHOLDER)
+    return before + js_value(config) + after
+
+
+def listener_js(config: dict[str, Any]) -> str:
+    """The listener (``js/listener.js``) posting bucketing and segments to the ingest API."""
+    before, after = _script("listener", LISTENER_PLACEHOLDER)
+    return before + js_value(config) + after
 
 
 def nonce_attribute(nonce: str | None) -> str:

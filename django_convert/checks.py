@@ -9,6 +9,9 @@ django_convert.E006  DELIVERY is not one of the known modes
 django_convert.W001  an unknown key in DJANGO_CONVERT (probably a typo)
 django_convert.E020  VISITOR_ID_RESOLVER cannot be imported, or is not callable
 django_convert.W020  VISITOR_ID_RESOLVER returned personal data in a self-test
+django_convert.E021  CONSENT is not a dict, or has unknown keys
+django_convert.E022  CONSENT["RESOLVER"] cannot be imported, or is not callable
+django_convert.E023  INGEST_NUM_PROXIES is not a whole number of proxies
 django_convert.E030  DELIVERY="task" but Django's Tasks framework cannot be imported
 django_convert.E031  DELIVERY="task" and TASK_QUEUE is not a queue of the default backend
 django_convert.E032  DELIVERY="celery" but Celery is not installed
@@ -188,6 +191,15 @@ def check_resolver_pii(
             id="django_convert.W020",
         )
     ]
+
+
+@register(Tags.compatibility)
+def check_consent_and_proxies(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    from django_convert.identity.checks import check_consent, check_num_proxies
+
+    return [*check_consent(), *check_num_proxies()]
 
 
 @register(Tags.models)

@@ -37,9 +37,15 @@ DEFAULTS: dict[str, Any] = {
     "COOKIE_SECURE": None,  # None: Secure exactly when the request is HTTPS
     "COOKIE_DOMAIN": None,
     "COOKIE_PATH": "/",
+    # Cookie consent (docs/identity.rst): a dict; missing keys take identity.consent.DEFAULTS.
+    # {"REQUIRED": True} waits for consent before any id, cookie, row or conversion.
+    "CONSENT": {},
     # Ingest endpoint.
     "INGEST_THROTTLE_RATE": "120/minute",
     "INGEST_MAX_BODY_BYTES": 32 * 1024,
+    # Proxies in front of Django that append to X-Forwarded-For (like DRF's NUM_PROXIES):
+    # 0 trusts REMOTE_ADDR only; n trusts the n-th address from the right.
+    "INGEST_NUM_PROXIES": 0,
     # Conversions and delivery.
     "CONVERSIONS": [],
     "DELIVERY": "background",  # background | immediate | task | celery | manual

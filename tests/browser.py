@@ -22,6 +22,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
+# Headless Chromium says "HeadlessChrome" in its user agent, which the crawler list (rightly)
+# matches: the ingest endpoint ignores its posts. Tests that play a visitor use this one.
+VISITOR_USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
+)
 
 
 @contextmanager

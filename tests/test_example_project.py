@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, HAVE_CHROMIUM, launch_chromium
+from tests.browser import CHROMIUM, HAVE_CHROMIUM, VISITOR_USER_AGENT, launch_chromium
 
 pytestmark = [
     pytest.mark.browser,
@@ -81,11 +81,12 @@ def wait_for(fn, timeout: float = 20.0):
 def test_shop_flow_from_page_view_to_delivered_conversion(demo_server) -> None:
     base, database = demo_server
     with launch_chromium() as browser:
-        page = browser.new_page()
+        page = browser.new_page(user_agent=VISITOR_USER_AGENT)
         with page.expect_response(lambda r: r.url.endswith("/convert/context/")) as ingest:
             page.goto(base + "/")
         assert ingest.value.ok
-        visitor_id = page.inner_text("#visitor-id")
+        # The page's snippet created the id in the browser (pages carry none).
+        [visitor_id] = [c["value"] for c in page.context.cookies() if c["name"] == "convert_vid"]
 
         # The visitor's bucketing is stored, as the admin would show it.
         [(variation,)] = query(

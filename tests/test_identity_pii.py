@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from django_convert.exceptions import InvalidVisitorId
 from django_convert.identity.pii import clean_visitor_id, looks_like_pii
@@ -54,3 +58,46 @@ def test_opaque_ids_pass(value: str) -> None:
 def test_malformed_ids_are_refused(value: object, message: str) -> None:
     with pytest.raises(InvalidVisitorId, match=message):
         clean_visitor_id(value)
+
+
+# The checks were rewritten to run in linear time (issue 11). The patterns they replace
+# stand here as the oracle: on short values (where their cost does not matter) the verdicts
+# must not change.
+_OLD_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_OLD_PHONE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+_OLD_SEPARATORS = re.compile(r"[\s().+-]")
+
+
+def old_looks_like_pii(value: str) -> bool:
+    if "@" in value and _OLD_EMAIL.search(value):
+        return True
+    for match in _OLD_PHONE.finditer(value):
+        digits = _OLD_SEPARATORS.sub("", match.group())
+        if (
+            digits.isdigit()
+            and 7 <= len(digits) <= 15
+            and (match.group() == value or match.group() != digits)
+        ):
+            return True
+    return False
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="0123456789 ().+-@ab.x\t\n_:", max_size=60))
+def test_linear_checks_give_the_verdicts_of_the_patterns_they_replace(value: str) -> None:
+    assert looks_like_pii(value) == old_looks_like_pii(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "(" * 65536 + "1234567",  # an optional "(" in the pattern made this quadratic
+        "+" * 65536 + "1",
+        ("1" + "-" * 10_000) * 6 + "a",
+        "a@" * 32768,
+        "@" * 65536,
+        "1." * 32768,
+    ],
+)
+def test_hostile_64_kib_values_are_scanned(value: str) -> None:
+    looks_like_pii(value)  # finishes (linear; bench_identity has the figures)

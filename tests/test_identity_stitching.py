@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client
 
-from django_convert.identity.resolvers import hmac_resolver
+from django_convert.identity.resolvers import hmac_resolver, new_visitor_id
 from django_convert.identity.stitching import merge_visitors
 from django_convert.models import Bucketing, Visitor
 
@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db
 
 
 def browse(client: Client) -> str:
-    """One page view; the request's visitor id."""
+    """One page view; the request's visitor id. Like the page's snippet, a browser without
+    an id cookie creates one (the server never does for anonymous visitors)."""
+    if "convert_vid" not in client.cookies:
+        client.cookies["convert_vid"] = new_visitor_id()
     response = client.get("/pages/visitor-id/")
     assert response.status_code == 200
     return response.content.decode()
@@ -197,3 +200,18 @@ def test_concurrent_first_logins_on_two_devices_end_with_one_id(on_postgres) -> 
     assert results[0] == results[1]
     assert results[0] in ids
     assert list(Visitor.objects.values_list("visitor_id", flat=True)) == [results[0]]
+
+
+def test_login_without_consent_links_and_stores_nothing(user, convert_settings) -> None:
+    convert_settings(CONSENT={"REQUIRED": True})
+    client = Client()
+    client.cookies["convert_vid"] = "anon-no-consent"  # e.g. left from before withdrawal
+    assert log_in(client) == "None"
+    assert "convert_vid" not in client.cookies or client.cookies["convert_vid"].value == (
+        "anon-no-consent"
+    )
+    assert Visitor.objects.count() == 0
+    # Consent given in the page: the next request links the user to the browser's id.
+    client.cookies["convert_consent"] = "1"
+    assert browse(client) == "anon-no-consent"
+    assert Visitor.objects.get(user=user).visitor_id == "anon-no-consent"

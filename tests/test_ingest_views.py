@@ -218,7 +218,7 @@ def test_spoofed_visitor_id_is_403_and_writes_nothing(ingest_client: IngestClien
 
 
 def test_request_without_visitor_cookie_cannot_claim_an_id(clear_throttle: None) -> None:
-    # The middleware gives a new random id; the payload's id is not it.
+    # Without a cookie the request has no visitor id at all: no payload id is its own.
     client = Client(enforce_csrf_checks=False)
     response = client.post(
         reverse("django_convert:context"),

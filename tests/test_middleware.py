@@ -1,12 +1,20 @@
+"""ConvertVisitorMiddleware: ids from the cookie, no Set-Cookie/Vary for anonymous
+responses, the cookie for logged-in users on private responses, WSGI and ASGI."""
+
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
+from asgiref.sync import iscoroutinefunction
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
-from django.test import Client
+from django.test import AsyncClient, Client
+from django.utils.functional import SimpleLazyObject
 
 from django_convert.middleware import ConvertVisitorMiddleware
+from django_convert.models import Visitor
 
 pytestmark = pytest.mark.django_db
 HEX_128 = re.compile(r"[0-9a-f]{32}")
@@ -14,32 +22,67 @@ MAX_AGE = 60 * 60 * 24 * 395
 
 
 def echo_id(request) -> HttpResponse:
-    return HttpResponse(request.convert_visitor_id)
+    return HttpResponse(str(request.convert_visitor_id))
 
 
 def run(request, view=echo_id) -> HttpResponse:
     return ConvertVisitorMiddleware(view)(request)
 
 
-def test_new_visitor_gets_an_id_and_a_cookie_with_sensible_flags(make_request) -> None:
+def test_returning_visitor_keeps_the_id_and_gets_no_cookie_and_no_vary(make_request) -> None:
+    response = run(make_request(cookie="returning-1"))
+    assert response.content == b"returning-1"
+    assert "convert_vid" not in response.cookies
+    assert not response.has_header("Vary")
+    assert not response.has_header("Cache-Control")
+
+
+def test_cookie_less_request_costs_nothing(make_request) -> None:
+    """A crawler, or a first hit: no id, no row, no Set-Cookie, nothing that stops caching."""
     response = run(make_request())
-    visitor_id = response.content.decode()
-    assert HEX_128.fullmatch(visitor_id)
+    assert response.content == b"None"
+    assert not response.cookies
+    assert not response.has_header("Vary")
+    assert Visitor.objects.count() == 0
+
+
+@pytest.mark.parametrize("cookie", ["ann@example.com", "a b", "x" * 65536])
+def test_unusable_cookie_is_no_id_and_the_server_does_not_replace_it(make_request, cookie) -> None:
+    response = run(make_request(cookie=cookie))
+    assert response.content == b"None"
+    assert not response.cookies  # the snippet replaces it in the browser
+
+
+def test_anonymous_request_never_loads_the_session(make_request) -> None:
+    """Touching the session makes SessionMiddleware add Vary: Cookie to every response."""
+    request = make_request(cookie="returning-1")
+    loaded = []
+    request.user = SimpleLazyObject(lambda: loaded.append(1) or AnonymousUser())
+    run(request)
+    assert loaded == []
+
+
+def test_logged_in_user_gets_their_id_in_the_cookie_on_a_private_response(
+    make_request, user
+) -> None:
+    Visitor.objects.create(visitor_id="users-id", user=user)
+    response = run(make_request(cookie="anon-1", user=user))
+    assert response.content == b"users-id"
     cookie = response.cookies["convert_vid"]
-    assert cookie.value == visitor_id
-    assert cookie["samesite"] == "Lax"
-    assert cookie["max-age"] == MAX_AGE
-    assert cookie["path"] == "/"
-    assert cookie["httponly"] is True
-    assert not cookie["secure"]  # plain HTTP
-    assert not cookie["domain"]
+    assert cookie.value == "users-id"
+    assert cookie["httponly"] == ""  # the snippet reads it
+    assert (cookie["samesite"], cookie["max-age"], cookie["path"]) == ("Lax", MAX_AGE, "/")
+    assert "private" in response["Cache-Control"]
 
 
-def test_cookie_is_secure_on_https(make_request) -> None:
-    assert run(make_request(secure=True)).cookies["convert_vid"]["secure"] is True
+def test_logged_in_user_whose_cookie_is_right_gets_no_cookie(make_request, user) -> None:
+    Visitor.objects.create(visitor_id="users-id", user=user)
+    response = run(make_request(cookie="users-id", user=user))
+    assert not response.cookies
+    assert not response.has_header("Cache-Control")
 
 
-def test_cookie_flags_are_configurable(make_request, convert_settings) -> None:
+def test_cookie_flags_are_configurable(make_request, convert_settings, user) -> None:
     convert_settings(
         COOKIE_NAME="vid",
         COOKIE_MAX_AGE=3600,
@@ -48,51 +91,167 @@ def test_cookie_flags_are_configurable(make_request, convert_settings) -> None:
         COOKIE_DOMAIN=".example.com",
         COOKIE_PATH="/shop/",
     )
-    cookie = run(make_request()).cookies["vid"]
+    cookie = run(make_request(user=user)).cookies["vid"]
     assert (cookie["max-age"], cookie["samesite"], cookie["secure"]) == (3600, "Strict", True)
     assert (cookie["domain"], cookie["path"]) == (".example.com", "/shop/")
 
 
-def test_secure_can_be_forced_off_on_https(make_request, convert_settings) -> None:
-    convert_settings(COOKIE_SECURE=False)
-    assert not run(make_request(secure=True)).cookies["convert_vid"]["secure"]
+@pytest.mark.parametrize(
+    ("secure", "setting", "expected"), [(True, None, True), (False, None, ""), (True, False, "")]
+)
+def test_secure_flag(make_request, convert_settings, user, secure, setting, expected) -> None:
+    convert_settings(COOKIE_SECURE=setting)
+    assert run(make_request(user=user, secure=secure)).cookies["convert_vid"]["secure"] == expected
 
 
-def test_returning_visitor_keeps_the_id_and_gets_no_new_cookie(make_request) -> None:
-    response = run(make_request(cookie="returning-1"))
-    assert response.content == b"returning-1"
-    assert "convert_vid" not in response.cookies
+def test_public_response_of_a_logged_in_user_becomes_private(make_request, user) -> None:
+    def public(request) -> HttpResponse:
+        response = HttpResponse()
+        response["Cache-Control"] = "public, max-age=600"
+        return response
+
+    response = run(make_request(user=user), public)
+    assert "public" not in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
 
 
-def test_refused_cookie_is_replaced(make_request) -> None:
-    response = run(make_request(cookie="ann@example.com"))
-    visitor_id = response.content.decode()
-    assert HEX_128.fullmatch(visitor_id)
-    assert response.cookies["convert_vid"].value == visitor_id
-
-
-def test_responses_vary_on_cookie(make_request) -> None:
-    assert "Cookie" in run(make_request(cookie="returning-1"))["Vary"]
-
-
-def test_id_switched_during_the_view_is_what_the_cookie_gets(make_request) -> None:
+def test_id_switched_during_the_view_is_what_the_cookie_gets(make_request, user) -> None:
     def switch(request) -> HttpResponse:
         request.convert_visitor_id = "users-id"
         return HttpResponse()
 
-    assert run(make_request(cookie="anon-1"), switch).cookies["convert_vid"].value == "users-id"
+    assert run(make_request(cookie="anon-1", user=user), switch).cookies["convert_vid"].value == (
+        "users-id"
+    )
 
 
-def test_every_request_has_an_id_through_the_stack(client: Client) -> None:
-    first = client.get("/pages/visitor-id/").content.decode()
-    assert HEX_128.fullmatch(first)
-    assert client.get("/pages/visitor-id/").content.decode() == first
+def test_disabled_means_no_id_no_cookie_and_no_row(make_request, convert_settings, user) -> None:
+    convert_settings(ENABLED=False)
+    response = run(make_request(cookie="anon-1", user=user))
+    assert response.content == b"None"
+    assert not response.cookies
+    assert Visitor.objects.count() == 0
+
+
+def test_no_consent_means_no_id_no_cookie_and_no_row(make_request, convert_settings, user) -> None:
+    convert_settings(CONSENT={"REQUIRED": True})
+    response = run(make_request(cookie="anon-1", user=user))
+    assert response.content == b"None"
+    assert not response.cookies
+    assert Visitor.objects.count() == 0
+    # With the consent cookie the snippet writes, the same request is identified.
+    response = run(make_request(cookie="anon-1", user=user, convert_consent="1"))
+    assert response.content == b"anon-1"
+
+
+def test_ids_through_the_stack(client: Client) -> None:
+    assert client.get("/pages/visitor-id/").content == b"None"
+    client.cookies["convert_vid"] = "abc123"
+    response = client.get("/pages/visitor-id/")
+    assert response.content == b"abc123"
+    assert not response.cookies
+    assert not response.has_header("Vary")
 
 
 def test_get_visitor_id_helper(make_request) -> None:
     from django_convert import get_visitor_id
 
-    request = make_request()
+    request = make_request(cookie="abc123")
     assert get_visitor_id(request) is None
     run(request)
-    assert get_visitor_id(request) == request.convert_visitor_id
+    assert get_visitor_id(request) == "abc123"
+
+
+def test_middleware_is_sync_and_async_capable() -> None:
+    assert ConvertVisitorMiddleware.sync_capable
+    assert ConvertVisitorMiddleware.async_capable
+
+    async def view(request) -> HttpResponse:
+        return HttpResponse(str(request.convert_visitor_id))
+
+    middleware = ConvertVisitorMiddleware(view)
+    assert iscoroutinefunction(middleware)
+    assert not iscoroutinefunction(ConvertVisitorMiddleware(echo_id))
+
+
+async def asgi_get(path: str, cookie: str = "") -> tuple[int, dict[str, list[str]], bytes]:
+    """One GET through django.core.handlers.asgi.ASGIHandler, as an ASGI server calls it."""
+    from django.core.handlers.asgi import ASGIHandler
+
+    headers = [(b"host", b"testserver")]
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    received = False
+
+    async def receive() -> dict:
+        nonlocal received
+        if received:
+            await asyncio.sleep(3600)  # the client never disconnects mid-response
+        received = True
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    messages: list[dict] = []
+
+    async def send(message: dict) -> None:
+        messages.append(message)
+
+    await ASGIHandler()(scope, receive, send)
+    start = messages[0]
+    response_headers: dict[str, list[str]] = {}
+    for name, value in start["headers"]:
+        response_headers.setdefault(name.decode().lower(), []).append(value.decode())
+    body = b"".join(m.get("body", b"") for m in messages[1:])
+    return start["status"], response_headers, body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_through_djangos_asgi_handler(user) -> None:
+    Visitor.objects.create(visitor_id="users-id", user=user)
+    status, headers, body = asyncio.run(asgi_get("/pages/visitor-id/"))
+    assert (status, body) == (200, b"None")
+    assert "set-cookie" not in headers
+    assert "vary" not in headers
+    status, headers, body = asyncio.run(asgi_get("/pages/visitor-id/", "convert_vid=abc123"))
+    assert (status, body) == (200, b"abc123")
+    assert "set-cookie" not in headers
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    status, headers, body = asyncio.run(
+        asgi_get("/pages/visitor-id/", f"sessionid={session}; convert_vid=anon-1")
+    )
+    assert body == b"users-id"
+    assert any(c.startswith("convert_vid=users-id;") for c in headers["set-cookie"])
+    assert "private" in headers["cache-control"][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logged_in_user_through_djangos_asgi_handler(user) -> None:
+    Visitor.objects.create(visitor_id="users-id", user=user)
+    client = Client()
+    client.force_login(user)
+    session_cookie = client.cookies["sessionid"].value
+
+    async def scenario() -> tuple[bytes, str]:
+        async_client = AsyncClient()
+        async_client.cookies["sessionid"] = session_cookie
+        async_client.cookies["convert_vid"] = "anon-1"
+        response = await async_client.get("/pages/visitor-id/")
+        return response.content, response.cookies["convert_vid"].value
+
+    assert asyncio.run(scenario()) == (b"users-id", "users-id")

@@ -1,14 +1,25 @@
-"""The first-party cookie that keeps an anonymous visitor's id between requests."""
+"""The first-party cookie that holds a visitor's id.
+
+The inline snippet (``django_convert/js/identify.js``) reads it and creates it when it is
+missing and allowed, so pages carry no per-visitor value and stay cacheable. The server
+writes it only on responses that no shared cache may store: the ingest POST (``no-store``)
+and responses to logged-in users (marked ``private``), login included. A cookie the server
+sets also outlives Safari's 7-day cap on cookies that scripts set. It is not HttpOnly:
+the snippet must read it.
+"""
 
 from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_cache_control
+from django.utils.functional import empty
 
 from django_convert.conf import get_setting
 from django_convert.exceptions import InvalidVisitorId
-from django_convert.identity.pii import clean_visitor_id, looks_like_pii
+from django_convert.identity.pii import MAX_LENGTH, clean_visitor_id, looks_like_pii
 
 logger = logging.getLogger("django_convert")
 
@@ -21,17 +32,21 @@ def cookie_visitor_id(request: HttpRequest) -> str | None:
     try:
         return clean_visitor_id(value)
     except InvalidVisitorId:
-        # Never log the value itself: it may be the very personal data we refuse.
-        if looks_like_pii(value):
+        # Never log the value itself: it may be the very personal data we refuse. An
+        # over-long value is refused by its length alone, before any pattern looks at it.
+        if len(value) <= MAX_LENGTH and looks_like_pii(value):
             logger.warning(
                 "Refused a visitor-id cookie that looks like personal data; "
-                "the visitor gets a new random id."
+                "the browser's snippet replaces it with a random id."
             )
         return None
 
 
 def set_visitor_cookie(response: HttpResponseBase, request: HttpRequest, visitor_id: str) -> None:
-    """Store ``visitor_id`` in the cookie with the configured flags."""
+    """Store ``visitor_id`` in the cookie with the configured flags.
+
+    Callers make sure the response is one no shared cache may store (see the module doc).
+    """
     secure = get_setting("COOKIE_SECURE")
     response.set_cookie(
         get_setting("COOKIE_NAME"),
@@ -40,7 +55,40 @@ def set_visitor_cookie(response: HttpResponseBase, request: HttpRequest, visitor
         path=get_setting("COOKIE_PATH"),
         domain=get_setting("COOKIE_DOMAIN"),
         secure=request.is_secure() if secure is None else bool(secure),
-        # The page gets the id from the template tag; scripts never need the cookie.
-        httponly=True,
+        # The inline snippet reads the id from this cookie: pages carry no per-visitor value.
+        httponly=False,
         samesite=get_setting("COOKIE_SAMESITE"),
     )
+
+
+def logged_in_user(request: HttpRequest) -> object | None:
+    """The logged-in user, or None, without touching the session of a session-less request.
+
+    Loading the session of a request that has no session cookie finds nothing, yet marks
+    the session as accessed, and SessionMiddleware then adds ``Vary: Cookie`` to a response
+    that could have been cached for everyone.
+    """
+    user = getattr(request, "user", None)
+    if user is None:
+        return None
+    # AuthenticationMiddleware's user is lazy: not loaded yet, and no session to load it from.
+    if (
+        getattr(user, "_wrapped", None) is empty
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    ):
+        return None
+    return user if user.is_authenticated else None
+
+
+def refresh_for_user(request: HttpRequest, response: HttpResponseBase) -> None:
+    """Give a logged-in user's browser their id when its cookie differs (login included).
+
+    The response becomes ``Cache-Control: private``: it is that user's page anyway.
+    """
+    visitor_id: str | None = getattr(request, "convert_visitor_id", None)
+    if visitor_id is None or request.COOKIES.get(get_setting("COOKIE_NAME")) == visitor_id:
+        return
+    if logged_in_user(request) is None:
+        return
+    set_visitor_cookie(response, request, visitor_id)
+    patch_cache_control(response, private=True)

@@ -2,8 +2,10 @@
 
 A resolver decides which id a request belongs to. ``VISITOR_ID_RESOLVER`` names the one in
 use; whatever it returns passes the PII guard in :mod:`django_convert.identity.visitor`
-before anything embeds or sends it. Returning None means "no opinion": the request gets
-its anonymous (cookie) id.
+before anything sends it. Returning None means "no opinion": the request gets its anonymous
+(cookie) id, or none when the browser has no cookie yet (its snippet creates one).
+Resolvers are only asked once the consent check (:mod:`django_convert.identity.consent`)
+has passed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
-from django_convert.identity.cookie import cookie_visitor_id
+from django_convert.identity.cookie import cookie_visitor_id, logged_in_user
 from django_convert.models import Visitor
 
 HMAC_SALT = "django_convert.identity.hmac_resolver"
@@ -28,13 +30,10 @@ def new_visitor_id() -> str:
     return secrets.token_hex(16)
 
 
-def anonymous_visitor_id(request: HttpRequest) -> str:
-    """The cookie's id, or a new one that stays the same for the rest of this request."""
-    visitor_id = cookie_visitor_id(request)
-    if visitor_id is None:
-        visitor_id = getattr(request, "_convert_new_visitor_id", None) or new_visitor_id()
-        request._convert_new_visitor_id = visitor_id  # type: ignore[attr-defined]
-    return visitor_id
+def anonymous_visitor_id(request: HttpRequest) -> str | None:
+    """The cookie's id, or None: a browser without one gets it from the snippet, so a
+    request that runs no JavaScript (a crawler) never costs a row or a cookie."""
+    return cookie_visitor_id(request)
 
 
 def linked_visitor_id(user: Any) -> str | None:
@@ -73,20 +72,20 @@ def user_visitor_id(user: Any, candidate: str) -> str:
     return existing
 
 
-def default_resolver(request: HttpRequest) -> str:
+def default_resolver(request: HttpRequest) -> str | None:
     """The default ``VISITOR_ID_RESOLVER``: one id per person, stable across devices.
 
     Logged-in users: the id stored on their ``Visitor.user`` (the first id they ever had;
-    on first sight they adopt the browser's anonymous id). One indexed query per request
-    for a logged-in user. Everyone else: the cookie's id, or a new random one (128 bits,
-    32 hex characters).
+    on first sight they adopt the browser's id, else get a new one: 128 bits, 32 hex
+    characters). One indexed query per request for a logged-in user. Everyone else: the
+    id in the first-party cookie, which the page's snippet creates.
 
-    :returns: a visitor id (never None).
+    :returns: a visitor id, or ``None`` for an anonymous visitor without the cookie.
     """
     anonymous_id = anonymous_visitor_id(request)
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return user_visitor_id(user, candidate=anonymous_id)
+    user = logged_in_user(request)
+    if user is not None:
+        return user_visitor_id(user, candidate=anonymous_id or new_visitor_id())
     return anonymous_id
 
 
@@ -99,7 +98,7 @@ def hmac_resolver(request: HttpRequest) -> str | None:
 
     Rotating ``SECRET_KEY`` gives every user a new id (Convert then sees new visitors).
     """
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    user: Any = logged_in_user(request)
+    if user is None:
         return None
     return "u" + salted_hmac(HMAC_SALT, str(user.pk), algorithm="sha256").hexdigest()[:32]

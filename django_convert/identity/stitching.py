@@ -65,17 +65,21 @@ def _merge(source_id: str, target_id: str) -> int:
 
 
 def stitch_on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    """``user_logged_in`` receiver: give the request the user's id, merging the anonymous one."""
-    anonymous_id = getattr(request, "convert_visitor_id", None)
-    if request is None or anonymous_id is None:
+    """``user_logged_in`` receiver: give the request the user's id, merging the anonymous one.
+
+    The middleware then writes the user's id to the cookie on this (private) response.
+    Without consent the user's id stays None: nothing is linked, merged or stored.
+    """
+    if request is None or not hasattr(request, "convert_visitor_id"):
         # No middleware in play (e.g. the test client's login()): the resolver links the
         # user on their next request instead.
         return
+    anonymous_id: str | None = request.convert_visitor_id
     user_id = resolve_visitor_id(request)
-    if user_id != anonymous_id:
+    if user_id is not None and anonymous_id is not None and user_id != anonymous_id:
         merge_visitors(anonymous_id, user_id)
         link_user(user, user_id)
-    request.convert_visitor_id = user_id  # type: ignore[attr-defined]
+    request.convert_visitor_id = user_id
 
 
 def link_user(user: Any, visitor_id: str) -> None:

@@ -31,10 +31,17 @@ def get_resolver() -> Resolver:
     return _import_resolver(get_setting("VISITOR_ID_RESOLVER"))
 
 
-def resolve_visitor_id(request: HttpRequest) -> str:
-    """The request's visitor id: the resolver's answer if it is safe, else the anonymous id."""
+def resolve_visitor_id(request: HttpRequest) -> str | None:
+    """The request's visitor id, or None: app disabled, no consent, or no id yet.
+
+    The resolver's answer if it is safe, else the anonymous (cookie) id. None means: record
+    nothing for this browser (no row, no cookie, no conversion).
+    """
+    from django_convert.identity.consent import has_consent
     from django_convert.identity.resolvers import anonymous_visitor_id
 
+    if not get_setting("ENABLED") or not has_consent(request):
+        return None
     candidate = get_resolver()(request)
     if candidate is not None:
         try:

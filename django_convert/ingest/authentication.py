@@ -1,8 +1,16 @@
-"""Session authentication that checks the CSRF token on every request.
+"""Anti-CSRF for the ingest endpoint, safe for a JSON POST from a cached page.
 
 DRF's SessionAuthentication checks CSRF only for logged-in users, so an anonymous
-cross-site form could write another visitor's bucketing. Here the check runs first,
-for everyone; the listener sends the token in the ``X-CSRFToken`` header.
+cross-site form could write another visitor's bucketing. Here a check runs first, for
+everyone, and one of two proofs is needed:
+
+- **The listener's header** (``X-Convert-Listener``), with an ``Origin`` header that is
+  this site or one of ``CSRF_TRUSTED_ORIGINS``. A cross-site page can only send a custom
+  header through a CORS preflight, which this endpoint never grants, and browsers send
+  ``Origin`` with every POST. This needs no token in the page, so pages with the tags can
+  be cached (a cached page cannot carry each visitor's CSRF token, and a first visit to a
+  cached page never gets the CSRF cookie).
+- **Django's CSRF token** (``X-CSRFToken``, as for any AJAX POST): for other clients.
 """
 
 from __future__ import annotations
@@ -15,6 +23,10 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from django_convert.browser import LISTENER_HEADER
+
+_LISTENER_META = "HTTP_" + LISTENER_HEADER.upper().replace("-", "_")
+
 
 class _CsrfCheck(CsrfViewMiddleware):
     def _reject(self, request: HttpRequest, reason: str) -> Any:
@@ -26,8 +38,16 @@ def _no_response(request: HttpRequest) -> Any:
 
 
 def enforce_csrf(request: HttpRequest) -> None:
-    """Run Django's CSRF check on ``request``; raise PermissionDenied when it fails."""
+    """Pass the listener's same-origin proof or Django's CSRF check; else PermissionDenied."""
     check = _CsrfCheck(_no_response)
+    if request.META.get(_LISTENER_META) and "HTTP_ORIGIN" in request.META:
+        # Django's own Origin check (this host, or CSRF_TRUSTED_ORIGINS).
+        if check._origin_verified(request):  # type: ignore[attr-defined]
+            return
+        raise exceptions.PermissionDenied(
+            f"CSRF failed: Origin {request.META['HTTP_ORIGIN']!r} is not this site "
+            "or one of CSRF_TRUSTED_ORIGINS."
+        )
     check.process_request(request)  # reads the token from the cookie (or session)
     reason = check.process_view(request, _no_response, (), {})
     if reason:

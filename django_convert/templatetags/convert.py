@@ -1,10 +1,14 @@
-"""``{% load convert %}``: the BYOID identify push, the listener and Convert's script.
+"""``{% load convert %}``: the visitor id and consent snippet, the listener, Convert's script.
 
 ``{% convert_head %}`` is all of it, in the order that matters: one inline script with
-the identify push and the listener, then Convert's tracking script. The finer tags
+the id/consent snippet and the listener, then Convert's tracking script. The finer tags
 ``{% convert_identify %}``, ``{% convert_listener %}`` and ``{% convert_script %}`` emit
-one part each, for layouts that need them apart (keep that order). Settings are read at
-render time. Nothing renders when ``ENABLED`` is False or the request has no valid id.
+one part each, for layouts that need them apart (keep that order).
+
+The output holds settings only, never a per-visitor value (no id, no CSRF token), so pages
+with the tags can be cached by ``cache_page``, the per-site cache or a CDN and stay right
+for every visitor: the snippet reads the id from the visitor's cookie in the browser.
+Settings are read at render time; nothing renders when ``ENABLED`` is False.
 """
 
 from __future__ import annotations
@@ -18,14 +22,11 @@ from django import template
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from django_convert import browser
 from django_convert.conf import SETTINGS_NAME, get_setting, static_url
-from django_convert.exceptions import InvalidVisitorId
-from django_convert.identity.pii import clean_visitor_id
 
 logger = logging.getLogger("django_convert")
 register = template.Library()
@@ -33,42 +34,23 @@ NOTHING = mark_safe("")
 # Per-process memos of values that cost more to compute than to look up.
 _context_urls: dict[tuple[Any, str, str], str] = {}
 _script_srcs: dict[tuple[str, str, str], str] = {}
+_snippet_cache: dict[tuple[str, tuple[Any, ...], str], tuple[str, str]] = {}
 
 
-def _visitor_id(context: template.Context) -> tuple[HttpRequest, str] | None:
-    """The request and its visitor id, or None when the tags must render nothing."""
-    if not get_setting("ENABLED"):
-        return None
-    request = context.get("request")
-    if request is None:
-        logger.warning(
-            "The convert template tags need the request in the template context: add "
-            '"django.template.context_processors.request" to your context processors.'
-        )
-        return None
-    try:
-        return request, clean_visitor_id(getattr(request, "convert_visitor_id", None))
-    except InvalidVisitorId as error:
-        # Missing middleware (check E004) or an id set by hand: never embed what is unsafe.
-        logger.warning("The convert template tags rendered nothing: %s", error)
-        return None
+def _request(context: template.Context) -> HttpRequest | None:
+    """The request, if the template has it (only the CSP nonce needs it)."""
+    request: HttpRequest | None = context.get("request")
+    return request
 
 
-def _nonce_attribute(context: template.Context, request: HttpRequest) -> str:
+def _nonce_attribute(context: template.Context) -> str:
     """Django 6's ``csp_nonce`` context variable, else django-csp's ``request.csp_nonce``."""
     nonce = context.get("csp_nonce")
     if nonce is None:
-        nonce = getattr(request, "csp_nonce", None)
+        nonce = getattr(_request(context), "csp_nonce", None)
     # Not bool(nonce): Django 6's LazyNonce is falsy until generated, and str() is what
     # generates it, so that the policy header names the nonce our scripts carry.
     return browser.nonce_attribute(str(nonce) if nonce is not None else None)
-
-
-def _csrf_header() -> str:
-    """CSRF_HEADER_NAME is a META key (HTTP_X_CSRFTOKEN); fetch wants the header name."""
-    name: str = settings.CSRF_HEADER_NAME
-    name = name.removeprefix("HTTP_")
-    return name.replace("_", "-")
 
 
 def _context_url() -> str:
@@ -87,29 +69,59 @@ def _context_url() -> str:
     return url
 
 
-def _csrf(request: HttpRequest) -> tuple[str | None, str | None]:
-    """(token, cookie name): a token to embed, or the cookie the listener reads it from.
+def _identify_config() -> dict[str, Any]:
+    from django_convert.identity.consent import consent_setting
 
-    Reading the cookie when the listener posts is Django's documented way for scripts and
-    never stale (a login in another tab rotates it); it also spares the per-render cost of
-    masking a token. Embedding is for CSRF_USE_SESSIONS / CSRF_COOKIE_HTTPONLY.
+    return {
+        "cookie": {
+            "name": get_setting("COOKIE_NAME"),
+            "maxAge": get_setting("COOKIE_MAX_AGE"),
+            "path": get_setting("COOKIE_PATH"),
+            "domain": get_setting("COOKIE_DOMAIN"),
+            "sameSite": get_setting("COOKIE_SAMESITE"),
+            "secure": get_setting("COOKIE_SECURE"),
+        },
+        "consent": {
+            "required": bool(consent_setting("REQUIRED")),
+            "cookie": consent_setting("COOKIE_NAME"),
+            "maxAge": consent_setting("COOKIE_MAX_AGE"),
+            "runExperiences": bool(consent_setting("RUN_EXPERIENCES")),
+        },
+    }
+
+
+# The settings the snippet carries: the key under which its code is remembered.
+_SNIPPET_SETTINGS = (
+    "COOKIE_NAME",
+    "COOKIE_MAX_AGE",
+    "COOKIE_PATH",
+    "COOKIE_DOMAIN",
+    "COOKIE_SAMESITE",
+    "COOKIE_SECURE",
+    "CONSENT",
+)
+
+
+def _snippets() -> tuple[str, str]:
+    """(identify code, listener code) for the settings in force, remembered per settings.
+
+    Nothing in them depends on the request, so the JSON is built once per settings and
+    ingest URL; the per-render cost is reading the settings that make the key.
     """
-    if settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_HTTPONLY:
-        return get_token(request), None
-    if settings.CSRF_COOKIE_NAME not in request.COOKIES:
-        get_token(request)  # so that CsrfViewMiddleware sets the cookie on this response
-    return None, settings.CSRF_COOKIE_NAME
-
-
-def _listener(request: HttpRequest, visitor_id: str) -> str:
-    token, cookie = _csrf(request)
-    return browser.listener_js(
-        url=_context_url(),
-        header=_csrf_header(),
-        token=token,
-        cookie=cookie,
-        visitor_id=visitor_id,
-    )
+    # Read the dict once (get_setting per name costs 1 µs each); a missing key reads as
+    # None here, which is as good as its default for telling settings apart.
+    configured = getattr(settings, SETTINGS_NAME, None) or {}
+    values = tuple([configured.get(name) for name in _SNIPPET_SETTINGS[:-1]])
+    key = (repr(configured.get("CONSENT")), values, _context_url())
+    snippets = _snippet_cache.get(key)
+    if snippets is None:
+        if len(_snippet_cache) > 64:  # settings changing all the time (tests): stay bounded
+            _snippet_cache.clear()
+        snippets = _snippet_cache[key] = (
+            browser.identify_js(_identify_config()),
+            browser.listener_js({"url": key[2], "header": browser.LISTENER_HEADER}),
+        )
+    return snippets
 
 
 def _script_src_attribute() -> str:
@@ -136,17 +148,15 @@ def _script_src_attribute() -> str:
 
 
 def _convert_tag(
-    render: Callable[[HttpRequest, str, str], SafeString],
+    render: Callable[[str], SafeString],
 ) -> Callable[[template.Context], SafeString]:
-    """Register ``render(request, visitor_id, nonce_attribute)`` as a tag named after it,
-    rendering nothing when there is no usable visitor id."""
+    """Register ``render(nonce_attribute)`` as a tag named after it, rendering nothing
+    when the app is disabled."""
 
     def tag(context: template.Context) -> SafeString:
-        found = _visitor_id(context)
-        if found is None:
+        if not get_setting("ENABLED"):
             return NOTHING
-        request, visitor_id = found
-        return render(request, visitor_id, _nonce_attribute(context, request))
+        return render(_nonce_attribute(context))
 
     # Not functools.wraps: simple_tag reads the signature through __wrapped__ and wants
     # "context" first.
@@ -156,27 +166,27 @@ def _convert_tag(
 
 
 @_convert_tag
-def convert_head(request: HttpRequest, visitor_id: str, nonce_attr: str) -> SafeString:
-    """The identify push and the listener, then Convert's tracking script."""
-    code = browser.identify_js(visitor_id) + _listener(request, visitor_id)
-    return browser.inline_script(code, nonce_attr) + browser.external_script(
+def convert_head(nonce_attr: str) -> SafeString:
+    """The id/consent snippet and the listener, then Convert's tracking script."""
+    identify, listener = _snippets()
+    return browser.inline_script(identify + listener, nonce_attr) + browser.external_script(
         _script_src_attribute(), nonce_attr
     )
 
 
 @_convert_tag
-def convert_identify(request: HttpRequest, visitor_id: str, nonce_attr: str) -> SafeString:
-    """Only the identify push (must come before ``{% convert_script %}``)."""
-    return browser.inline_script(browser.identify_js(visitor_id), nonce_attr)
+def convert_identify(nonce_attr: str) -> SafeString:
+    """Only the id/consent snippet (must come before the other two)."""
+    return browser.inline_script(_snippets()[0], nonce_attr)
 
 
 @_convert_tag
-def convert_listener(request: HttpRequest, visitor_id: str, nonce_attr: str) -> SafeString:
-    """Only the listener that posts bucketing and segments to the ingest endpoint."""
-    return browser.inline_script(_listener(request, visitor_id), nonce_attr)
+def convert_listener(nonce_attr: str) -> SafeString:
+    """Only the listener that posts bucketing and segments (after ``convert_identify``)."""
+    return browser.inline_script(_snippets()[1], nonce_attr)
 
 
 @_convert_tag
-def convert_script(request: HttpRequest, visitor_id: str, nonce_attr: str) -> SafeString:
+def convert_script(nonce_attr: str) -> SafeString:
     """Only Convert's tracking script for the configured account and project."""
     return browser.external_script(_script_src_attribute(), nonce_attr)

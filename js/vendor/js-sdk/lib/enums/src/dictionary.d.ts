@@ -1,0 +1,68 @@
+/*!
+ * Convert JS SDK
+ * Version 1.0.0
+ * Copyright(c) 2020 Convert Insights, Inc
+ * License Apache-2.0
+ */
+export declare const ERROR_MESSAGES: {
+    SDK_KEY_MISSING: string;
+    DATA_OBJECT_MISSING: string;
+    CONFIG_DATA_NOT_VALID: string;
+    SDK_OR_DATA_OBJECT_REQUIRED: string;
+    RULE_NOT_VALID: string;
+    RULE_DATA_NOT_VALID: string;
+    RULE_MATCH_TYPE_NOT_SUPPORTED: string;
+    RULE_ERROR: string;
+    DATA_STORE_NOT_VALID: string;
+    VISITOR_ID_REQUIRED: string;
+    GOAL_DATA_NOT_VALID: string;
+    UNABLE_TO_SELECT_BUCKET_FOR_VISITOR: string;
+    UNABLE_TO_PERFORM_NETWORK_REQUEST: string;
+    UNSUPPORTED_RESPONSE_TYPE: string;
+};
+export declare const MESSAGES: {
+    CONFIG_DATA_UPDATED: string;
+    CORE_CONSTRUCTOR: string;
+    CORE_INITIALIZED: string;
+    EXPERIENCE_CONSTRUCTOR: string;
+    EXPERIENCE_NOT_FOUND: string;
+    EXPERIENCE_ARCHIVED: string;
+    EXPERIENCE_ENVIRONMENT_NOT_MATCH: string;
+    EXPERIENCE_RULES_MATCHED: string;
+    VARIATIONS_NOT_FOUND: string;
+    VARIATION_CHANGE_NOT_SUPPORTED: string;
+    FEATURE_CONSTRUCTOR: string;
+    FEATURE_NOT_FOUND: string;
+    FEATURE_VARIABLES_NOT_FOUND: string;
+    FEATURE_VARIABLES_TYPE_NOT_FOUND: string;
+    BUCKETING_CONSTRUCTOR: string;
+    DATA_CONSTRUCTOR: string;
+    RULE_CONSTRUCTOR: string;
+    PROCESSING_ENTITY: string;
+    LOCATION_MATCH: string;
+    LOCATION_NOT_MATCH: string;
+    LOCATION_NOT_RESTRICTED: string;
+    AUDIENCE_MATCH: string;
+    AUDIENCE_NOT_MATCH: string;
+    NON_PERMANENT_AUDIENCE_NOT_RESTRICTED: string;
+    AUDIENCE_NOT_RESTRICTED: string;
+    SEGMENTATION_MATCH: string;
+    SEGMENTATION_NOT_RESTRICTED: string;
+    RULE_NOT_MATCH: string;
+    RULE_MATCH: string;
+    RULE_MATCH_AND: string;
+    RULE_MATCH_START: string;
+    LOCATION_ACTIVATED: string;
+    LOCATION_DEACTIVATED: string;
+    BUCKETED_VISITOR_FOUND: string;
+    BUCKETED_VISITOR_FORCED: string;
+    BUCKETED_VISITOR: string;
+    GOAL_NOT_FOUND: string;
+    GOAL_RULE_NOT_MATCH: string;
+    GOAL_FOUND: string;
+    SEGMENTS_NOT_FOUND: string;
+    SEGMENTS_RULE_NOT_MATCH: string;
+    CUSTOM_SEGMENTS_KEY_FOUND: string;
+    SEND_BEACON_SUCCESS: string;
+    RELEASING_QUEUE: string;
+};

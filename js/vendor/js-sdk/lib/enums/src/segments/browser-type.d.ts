@@ -1,0 +1,17 @@
+/*!
+ * Convert JS SDK
+ * Version 1.0.0
+ * Copyright(c) 2020 Convert Insights, Inc
+ * License Apache-2.0
+ */
+export declare enum BrowserType {
+    IE = "IE",
+    CH = "CH",
+    FF = "FF",
+    OP = "OP",
+    SF = "SF",
+    EDG = "EDG",
+    MO = "MO",
+    NS = "NS",
+    OTH = "OTH"
+}

@@ -1,0 +1,10 @@
+/*!
+ * Convert JS SDK
+ * Version 1.0.0
+ * Copyright(c) 2020 Convert Insights, Inc
+ * License Apache-2.0
+ */
+export declare enum VisitorType {
+    NEW = "new",
+    RETURNING = "returning"
+}

@@ -1,0 +1,20 @@
+import { LogKey } from '../enums/log-data';
+type LogBase = {
+    [LogKey.ACCOUNT_ID]: string;
+    [LogKey.PROJECT_ID]: string;
+    [LogKey.VISITOR_ID]: string;
+    [LogKey.SESSION_HASH]: string;
+    [LogKey.SEGMENTS]: object;
+    [LogKey.RUN_HASH]: number;
+    [LogKey.FROM]: string;
+    [LogKey.SOURCE]: string;
+    [LogKey.TIMESTAMP]: number;
+    [LogKey.VISITOR_COOKIE]: string;
+    [LogKey.SESSION_COOKIE]: string;
+    [LogKey.DOCUMENT_LOCATION]: string;
+    [LogKey.DOCUMENT_REFERRER]: string;
+    [LogKey.USER_AGENT]?: string;
+    [key: string]: any;
+};
+export type Log = Partial<LogBase>;
+export {};
