@@ -61,13 +61,13 @@ def test_when_must_hold(buyer: Any, order_rule: Any) -> None:
     assert not Conversion.objects.exists()
 
 
-def test_saving_again_records_once(buyer: Any, order_rule: Any) -> None:
+def test_saving_again_records_once_with_the_latest_values(buyer: Any, order_rule: Any) -> None:
     order = paid_order(buyer)
     order.total = Decimal("10")
     order.save()
     Order.objects.get(pk=order.pk).save()
     conversion = Conversion.objects.get()
-    assert conversion.amount == Decimal("149.99")
+    assert conversion.amount == Decimal("10")  # pending: a later save's values are current
 
 
 def test_proxy_model_saves_use_the_concrete_models_rules(buyer: Any, order_rule: Any) -> None:
@@ -175,11 +175,14 @@ def test_bad_data_is_logged_and_the_save_still_succeeds(
     with caplog.at_level(logging.ERROR, logger="django_convert"), transaction.atomic():
         order = Order.objects.create(number="N1", user=buyer, status="paid", coupon="x" * 40)
     assert Order.objects.filter(pk=order.pk).exists()
-    assert not Conversion.objects.exists()
+    # Only the unusable dimension is dropped: the conversion itself is recorded.
+    assert Conversion.objects.get().custom_dimensions == {}
     [record] = [r for r in caplog.records if r.name == "django_convert"]
     assert record.levelno == logging.ERROR
+    assert "WITHOUT its custom dimension 1" in record.getMessage()
     assert "Convert allows at most 32" in record.getMessage()
     assert f"testapp.Order {order.pk}" in record.getMessage()
+    assert "CONVERSIONS[0] testapp.Order" in record.getMessage()
 
 
 def test_pii_visitor_id_is_refused_and_the_save_still_succeeds(

@@ -7,7 +7,8 @@ package does not import models.
 
 from __future__ import annotations
 
-from django_convert.conversions.rules import ConversionRule, register_rule, unregister_rule
+from django_convert.conversions.registry import register_rule, unregister_rule
+from django_convert.conversions.rules import ConversionRule
 
 __all__ = ["ConversionRule", "register_rule", "track_conversion", "unregister_rule"]
 

@@ -82,11 +82,14 @@ def record_conversion(
     custom_dimensions: object,
     origin: str,
     using: str,
+    refresh: bool = False,
 ) -> Conversion | None:
     """Validate, snapshot the visitor (one query) and write the outbox row.
 
     Exactly one of ``visitor_id`` / ``user_id`` is given. Everything is validated before
-    the first query, so bad input costs nothing and writes nothing.
+    the first query, so bad input costs nothing and writes nothing. With ``refresh`` (the
+    rules), a row already recorded for this goal and transaction that is still pending
+    takes the new amount, products count and custom dimensions; its snapshot stays.
     """
     if not get_setting("ENABLED"):
         return None
@@ -105,12 +108,12 @@ def record_conversion(
     written: tuple[Conversion, bool] | None
     if snapshots_in_sql(using):  # one statement: the floor
         if user_id is None:
-            written = write_from_visitor("visitor_id", visitor_id, values, using)
+            written = write_from_visitor("visitor_id", visitor_id, values, using, refresh)
         else:
-            written = write_from_visitor("user", user_id, values, using)
+            written = write_from_visitor("user", user_id, values, using, refresh)
     else:
         snapshot = _load_snapshot(visitor_id, user_id, using)
-        written = None if snapshot is None else write_conversion(snapshot, values, using)
+        written = None if snapshot is None else write_conversion(snapshot, values, using, refresh)
     if written is None:
         _warn_no_visitor(values, user_id)
         return None

@@ -11,12 +11,12 @@ from django.db import models
 
 from django_convert.conf import SETTINGS_NAME, get_setting
 from django_convert.conversions.paths import path_problem, visitor_path_problem
+from django_convert.conversions.registry import registered_rules
 from django_convert.conversions.rules import (
     PATH_KEYS,
     REQUIRED_KEYS,
     RULE_KEYS,
     ConversionRule,
-    registered_rules,
 )
 from django_convert.conversions.values import clean_custom_dimensions, clean_goal_id
 from django_convert.exceptions import ConversionError

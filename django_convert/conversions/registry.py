@@ -1,0 +1,112 @@
+"""The rule registry: declarative rules from settings and registered code rules, by model.
+
+Rules are read from settings at call time (an identity check per save), so
+``override_settings`` and rules registered after ``ready()`` work without reconnecting.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from typing import TypeVar
+
+from django.db import models
+
+from django_convert.conf import get_setting
+from django_convert.conversions.declarative import DeclarativeRule
+from django_convert.conversions.rules import ConversionRule
+from django_convert.exceptions import ConversionError
+
+logger = logging.getLogger("django_convert")
+
+R = TypeVar("R", bound="ConversionRule | type[ConversionRule]")
+
+_registered: list[ConversionRule] = []
+_lock = threading.Lock()
+# (CONVERSIONS object, registry generation, {model class: rules}); rebuilt when either
+# changes, so override_settings and late registrations are honoured.
+_index: tuple[object, int, dict[type[models.Model], list[ConversionRule]]] | None = None
+_generation = 0
+
+
+def register_rule(rule: R) -> R:
+    """Register a code rule (a ConversionRule subclass or instance); usable as a decorator.
+
+    Register from your AppConfig.ready() (or a module it imports).
+    """
+    global _generation
+    instance = rule() if isinstance(rule, type) else rule
+    with _lock:
+        _registered.append(instance)
+        _generation += 1
+    return rule
+
+
+def unregister_rule(rule: ConversionRule | type[ConversionRule]) -> None:
+    """Remove a registered rule (by instance, or every instance of a class)."""
+    global _generation
+    with _lock:
+        _registered[:] = [
+            registered
+            for registered in _registered
+            if registered is not rule and type(registered) is not rule
+        ]
+        _generation += 1
+
+
+def registered_rules() -> list[ConversionRule]:
+    return list(_registered)
+
+
+def rules_for(model: type[models.Model]) -> list[ConversionRule]:
+    """The rules for saves of ``model`` (a proxy model gets its concrete model's rules).
+
+    Called on every save in the project, so the common case is one identity check and
+    one dict lookup.
+    """
+    global _index
+    conversions = get_setting("CONVERSIONS")
+    index = _index
+    if index is None or index[0] is not conversions or index[1] != _generation:
+        index = (conversions, _generation, build_index(conversions, registered_rules()))
+        _index = index
+    rules = index[2].get(model)
+    if rules is None and model._meta.proxy:
+        rules = index[2].get(model._meta.concrete_model)  # type: ignore[arg-type]
+    return rules or []
+
+
+def build_index(
+    conversions: object, code_rules: Sequence[ConversionRule]
+) -> dict[type[models.Model], list[ConversionRule]]:
+    """Map each model class to its rules, skipping (and logging) rules that cannot work.
+
+    ``manage.py check`` reports the same problems as django_convert.E1xx errors.
+    """
+    rules: list[ConversionRule] = []
+    if isinstance(conversions, list | tuple):
+        for position, entry in enumerate(conversions):
+            try:
+                if not isinstance(entry, Mapping):
+                    raise ConversionError(f"CONVERSIONS[{position}] is not a dict.")
+                rules.append(DeclarativeRule(position, entry))
+            except ConversionError as error:
+                logger.error("Conversion rule skipped: %s Run manage.py check.", error)
+    elif conversions:
+        logger.error("DJANGO_CONVERT['CONVERSIONS'] must be a list; no rules are active.")
+    rules.extend(code_rules)
+    index: dict[type[models.Model], list[ConversionRule]] = {}
+    for rule in rules:
+        try:
+            model = rule.model_class()
+        except (LookupError, ValueError, AttributeError) as error:
+            logger.error(
+                "Conversion rule %s skipped: no model %r (%s).",
+                rule.origin,
+                getattr(rule, "model", None),
+                error,
+            )
+            continue
+        index.setdefault(model, []).append(rule)
+    return index
