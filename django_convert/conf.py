@@ -50,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
     "LEASE_SECONDS": 120,  # a "sending" row whose worker died is due again after this
     "TASK_QUEUE": "default",  # Django Tasks queue for DELIVERY="task"
     "CELERY_QUEUE": None,  # Celery queue for DELIVERY="celery" (None: Celery's default)
+    # convert_sweep's window, in days: rows of the rules' models created (or, with a rule's
+    # "sweep_since", dated) this recently that match "when" and have no conversion yet are
+    # recorded. Keep it below RETENTION_DAYS and above your longest order-to-payment delay.
+    "SWEEP_DAYS": 7,
     # Retention for convert_purge.
     "RETENTION_DAYS": 395,
 }

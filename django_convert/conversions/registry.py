@@ -59,21 +59,31 @@ def registered_rules() -> list[ConversionRule]:
     return list(_registered)
 
 
-def rules_for(model: type[models.Model]) -> list[ConversionRule]:
-    """The rules for saves of ``model`` (a proxy model gets its concrete model's rules).
-
-    Called on every save in the project, so the common case is one identity check and
-    one dict lookup.
-    """
+def _current_index() -> dict[type[models.Model], list[ConversionRule]]:
     global _index
     conversions = get_setting("CONVERSIONS")
     index = _index
     if index is None or index[0] is not conversions or index[1] != _generation:
         index = (conversions, _generation, build_index(conversions, registered_rules()))
         _index = index
-    rules = index[2].get(model)
+    return index[2]
+
+
+def active_rules() -> list[tuple[type[models.Model], ConversionRule]]:
+    """Every rule that works (declarative, then code rules), with its model."""
+    return [(model, rule) for model, rules in _current_index().items() for rule in rules]
+
+
+def rules_for(model: type[models.Model]) -> list[ConversionRule]:
+    """The rules for saves of ``model`` (a proxy model gets its concrete model's rules).
+
+    Called on every save in the project, so the common case is one identity check and
+    one dict lookup.
+    """
+    index = _current_index()
+    rules = index.get(model)
     if rules is None and model._meta.proxy:
-        rules = index[2].get(model._meta.concrete_model)  # type: ignore[arg-type]
+        rules = index.get(model._meta.concrete_model)  # type: ignore[arg-type]
     return rules or []
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from celery import shared_task
 
 from django_convert.conf import get_setting
+from django_convert.conversions.sweep import sweep_counts
 from django_convert.delivery.deliver import deliver_due as _deliver_due
 from django_convert.delivery.jobs import report_counts, run_delivery_job
 
@@ -32,6 +33,12 @@ def deliver_conversions(conversion_ids: list[int]) -> dict[str, int]:
 def deliver_due() -> dict[str, int]:
     """Everything due now; schedule it with celery beat so retries go out without traffic."""
     return report_counts(_deliver_due())
+
+
+@shared_task(name="django_convert.sweep_conversions", ignore_result=True)  # type: ignore[untyped-decorator]
+def sweep_conversions(days: float | None = None) -> dict[str, int]:
+    """``convert_sweep`` as a task: schedule it with celery beat (e.g. hourly)."""
+    return sweep_counts(days)
 
 
 def enqueue_delivery(conversion_ids: list[int]) -> Any:
