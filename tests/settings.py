@@ -40,7 +40,13 @@ def database_from_url(url: str | None) -> dict[str, Any]:
     }
 
 
-DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
+DATABASES = {
+    "default": database_from_url(os.environ.get("DATABASE_URL")),
+    # The shop in a database of its own, beside PostgreSQL or SQLite: only the tests that
+    # ask for it (databases=[..., "shop"]) create it. See tests/routers.py.
+    "shop": {"ENGINE": "django.db.backends.sqlite3", "NAME": "django_convert_tests_shop.sqlite3"},
+}
+DATABASE_ROUTERS = ["tests.routers.ShopRouter"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
