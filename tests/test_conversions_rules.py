@@ -212,10 +212,22 @@ def test_rules_follow_override_settings(buyer: Any, convert_settings: Any) -> No
     ]
 
 
-def test_disabled_records_nothing(buyer: Any, order_rule: Any, convert_settings: Any) -> None:
+def test_disabled_records_nothing_and_says_so_once(
+    buyer: Any,
+    order_rule: Any,
+    convert_settings: Any,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django_convert.conversions import rules
+
+    monkeypatch.setattr(rules, "_said_disabled", False)  # whatever earlier tests left
     convert_settings(ENABLED=False)
-    paid_order(buyer)
+    with caplog.at_level(logging.WARNING, logger="django_convert"):
+        paid_order(buyer)
+        paid_order(buyer, number="ORDER-2")
     assert not Conversion.objects.exists()
+    assert caplog.text.count("['ENABLED'] is False: conversions are NOT recorded") == 1
 
 
 def test_fixture_loading_is_not_a_conversion(buyer: Any, order_rule: Any) -> None:

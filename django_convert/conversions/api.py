@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import get_user_model
 from django.db import router
 
-from django_convert.conf import get_setting
+from django_convert.conversions.rules import recording_enabled
 from django_convert.conversions.snapshot import Snapshot, load_snapshot
 from django_convert.conversions.sql import snapshots_in_sql
 from django_convert.conversions.values import ConversionValues
@@ -91,7 +91,7 @@ def record_conversion(
     rules), a row already recorded for this goal and transaction that is still pending
     takes the new amount, products count and custom dimensions; its snapshot stays.
     """
-    if not get_setting("ENABLED"):
+    if not recording_enabled():
         return None
     values = ConversionValues.clean(
         goal_id=goal_id,

@@ -19,6 +19,7 @@ from django.db import models, router, transaction
 from django_convert.conf import get_setting
 from django_convert.conversions.receivers import apply_rule
 from django_convert.conversions.registry import rules_for
+from django_convert.conversions.rules import recording_enabled
 
 if TYPE_CHECKING:
     from django_convert.models import Conversion
@@ -52,7 +53,7 @@ def record_conversions(
     Unusable instance data is logged, never raised, as for ``post_save``; instances of
     a model without rules record nothing and a warning says so.
     """
-    if not get_setting("ENABLED"):
+    if not recording_enabled():
         return []
     using = ""
     instances: Iterable[models.Model] = objects

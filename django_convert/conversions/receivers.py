@@ -18,7 +18,7 @@ from django.db.models.signals import post_save, pre_save
 
 from django_convert.conf import get_setting
 from django_convert.conversions.registry import rules_for
-from django_convert.conversions.rules import ConversionRule
+from django_convert.conversions.rules import ConversionRule, recording_enabled
 from django_convert.exceptions import ConversionError, InvalidVisitorId
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def record_conversions(
     if not rules:
         return
     previous = instance.__dict__.pop(PREVIOUS_ATTRIBUTE, None)
-    if not get_setting("ENABLED"):
+    if not recording_enabled():
         return
     update_fields = kwargs.get("update_fields")
     for rule in rules:
