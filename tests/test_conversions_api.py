@@ -249,6 +249,8 @@ def test_pii_or_malformed_visitor_id_is_refused(visitor_id: str) -> None:
         ({"products_count": -1}, "products_count must be between"),
         ({"products_count": 2.0}, "products_count must be an int"),
         ({"products_count": True}, "products_count must be an int"),
+        ({"products_count": "three"}, "products_count must be an int"),
+        ({"products_count": "-1"}, "products_count must be an int"),
         ({"transaction_id": ""}, "transaction_id must be 1 to 255"),
         ({"transaction_id": "x" * 256}, "transaction_id must be 1 to 255"),
         ({"transaction_id": 1.5}, "transaction_id must be a string"),

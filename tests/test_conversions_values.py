@@ -68,10 +68,13 @@ def test_empty_dimensions_are_left_out_like_none() -> None:
     }
 
 
-def test_track_conversion_takes_a_string_amount() -> None:
+def test_track_conversion_takes_string_amount_and_count() -> None:
     make_visitor("v-guest")
-    track_conversion(visitor_id="v-guest", goal_id=GOAL, amount="49.90", transaction_id="T1")
-    assert Conversion.objects.get().amount == Decimal("49.90")
+    track_conversion(
+        visitor_id="v-guest", goal_id=GOAL, amount="49.90", products_count=" 3", transaction_id="T1"
+    )
+    conversion = Conversion.objects.get()
+    assert (conversion.amount, conversion.products_count) == (Decimal("49.90"), 3)
 
 
 class StringTotalRule(ConversionRule):

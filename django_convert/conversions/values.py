@@ -128,9 +128,11 @@ def clean_amount(value: object) -> Decimal | None:
 
 
 def clean_products_count(value: object) -> int | None:
-    """A non-negative int, or None."""
+    """A non-negative int (a digit string such as ``"3"`` is accepted), or None."""
     if value is None:
         return None
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConversionError(f"products_count must be an int, not {type(value).__name__}.")
     if not 0 <= value <= PRODUCTS_COUNT_LIMIT:
