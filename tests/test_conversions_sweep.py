@@ -11,6 +11,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -214,7 +215,32 @@ def test_task_forms_return_counts(guest_rule: None) -> None:
     Order.objects.update(status="paid")
     assert sweep_counts() == {"rules": 1, "skipped_rules": 0, "recorded": 1, "not_recorded": 0}
     celery = pytest.importorskip("django_convert.delivery.celery")
-    assert celery.sweep_conversions()["recorded"] == 0  # a plain call runs it in-process
+    Order.objects.create(number="N2", visitor_id="v-guest")
+    Order.objects.filter(number="N2").update(status="paid")
+    assert celery.sweep_conversions()["recorded"] == 1  # a plain call runs it in-process
+
+
+def test_django_tasks_task_sweeps(guest_rule: None) -> None:
+    try:
+        from django_convert.delivery.tasks import sweep_conversions_task
+    except ImproperlyConfigured:
+        pytest.skip("no Django Tasks framework installed")
+    Order.objects.create(number="N1", visitor_id="v-guest")
+    Order.objects.update(status="paid")
+    assert sweep_conversions_task.call(30)["recorded"] == 1
+    assert transaction_ids() == ["N1"]
+
+
+def test_update_fields_of_a_deferred_load_judge_the_stored_row(guest_rule: None) -> None:
+    """A save of an instance loaded with only() writes only the loaded fields."""
+    Order.objects.create(number="N1", visitor_id="v-guest")
+    partial = Order.objects.only("pk", "coupon", "visitor_id", "number").get()
+    partial.coupon = "X"
+    partial.save()  # update_fields = the loaded fields: status is read from the row
+    assert transaction_ids() == []
+    Order.objects.update(status="paid")
+    partial.save()
+    assert transaction_ids() == ["N1"]
 
 
 def test_disabled_sweeps_nothing(
