@@ -21,6 +21,10 @@ django_convert.E106  a conversion rule's path does not resolve (or the visitor p
 django_convert.E107  a conversion rule's "when" is not a dict or names a path that does not resolve
 django_convert.E108  a conversion rule's custom_dimensions is not a {1..5: path} dict
 django_convert.E109  a code rule's previous_fields names something that is not a concrete field
+django_convert.E110  the outbox's database (router.db_for_write) does not migrate django_convert
+django_convert.E111  Visitor or Bucketing is written to another database than the outbox
+django_convert.E112  a rule's sweep_since is not a date or datetime field
+django_convert.W110  a rule's model is in another database: recorded after its commit, apart
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """A router for the second-database tests: the shop's models (the test app) in "shop".
 
-Off unless a test sets ``TEST_SHOP_DATABASE`` (override_settings): the rest of the suite
+Off unless a test sets ``TEST_SHOP_DATABASE``, ``TEST_OUTBOX_DATABASE`` or
+``TEST_READ_DATABASE`` (override_settings): the rest of the suite
 keeps one database. django_convert is never migrated into "shop", as in a project whose
 router keeps the shop apart from everything else.
 """
@@ -22,7 +23,12 @@ class ShopRouter:
             return str(outbox)
         return None
 
-    db_for_read = db_for_write
+    def db_for_read(self, model: type[Any], **hints: Any) -> str | None:
+        # TEST_READ_DATABASE plays a lagging replica for the shop's reads.
+        replica = getattr(settings, "TEST_READ_DATABASE", None)
+        if replica and model._meta.app_label == "testapp":
+            return str(replica)
+        return self.db_for_write(model, **hints)
 
     def allow_relation(self, first: Any, second: Any, **hints: Any) -> bool | None:
         return None

@@ -126,3 +126,17 @@ def test_sweep_and_bulk_paths_work_across_databases(shop_database: None) -> None
     Order.objects.filter(number="N3").update(status="paid")
     record_conversions(Order.objects.filter(number="N3"))
     assert Conversion.objects.count() == 3
+
+
+def test_record_conversions_reads_where_rows_were_written(convert_settings: Any) -> None:
+    """With a replica router, the rows an update() just changed are read from the primary:
+    the replica ("shop" here, empty) has not caught up yet."""
+    make_visitor("v-guest")
+    convert_settings(CONVERSIONS=[GUEST_RULE])
+    Order.objects.create(number="N1", visitor_id="v-guest")
+    Order.objects.update(status="paid")
+    with override_settings(TEST_READ_DATABASE="shop"):
+        assert not Order.objects.exists()  # the lagging replica
+        assert len(record_conversions(Order.objects.all())) == 1
+        assert len(sweep()) == 1
+    assert Conversion.objects.get().transaction_id == "N1"

@@ -61,7 +61,9 @@ def record_conversions(
         if not rules_for(objects.model):
             _no_rules(objects.model)
             return []
-        using, instances = objects.db, objects.iterator(chunk_size=CHUNK_SIZE)
+        # Read where the rows were written: a replica (db_for_read) may lag behind.
+        using = getattr(objects, "_db", None) or router.db_for_write(objects.model)
+        instances = objects.using(using).iterator(chunk_size=CHUNK_SIZE)
     written: list[Conversion] = []
     warned: set[type[models.Model]] = set()
     for instance in instances:
@@ -71,7 +73,7 @@ def record_conversions(
                 warned.add(type(instance))
                 _no_rules(type(instance))
             continue
-        saved_to = using or instance._state.db or router.db_for_write(type(instance))
+        saved_to = using or router.db_for_write(type(instance), instance=instance)
         before = None if previous is None or instance.pk is None else previous.get(instance.pk)
         for rule in rules:
             conversion = apply_rule(
