@@ -4,6 +4,7 @@ later saves of its instance until it is sent."""
 from __future__ import annotations
 
 import logging
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -144,6 +145,37 @@ def test_claim_between_read_and_update_wins(
     conversion = Conversion.objects.get()
     assert (conversion.status, conversion.amount) == ("sending", Decimal("1"))
     assert "changed after it left the outbox" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_holding_the_claim_wins_over_a_concurrent_resave(
+    on_postgres: None, guest_rule: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Real concurrency: a worker's claim holds the row locked while the order is saved
+    again with a new total; the conditional UPDATE waits, then finds it no longer pending."""
+    order = Order.objects.create(number="N1", visitor_id="v-guest", status="paid", total=1)
+    claimed, release = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        try:
+            with transaction.atomic():
+                Conversion.objects.filter(status="pending").update(status="sending")
+                claimed.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert claimed.wait(10)
+    threading.Timer(0.5, release.set).start()  # the claim commits while the save waits
+    order.total = Decimal("99")
+    with caplog.at_level(logging.WARNING, logger="django_convert"):
+        order.save()
+    thread.join(10)
+    conversion = Conversion.objects.get()
+    assert (conversion.status, conversion.amount) == ("sending", Decimal("1"))
+    assert "changed after it left the outbox (status" in caplog.text
 
 
 def test_unchanged_resave_writes_nothing(guest_rule: None) -> None:

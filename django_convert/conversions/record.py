@@ -129,6 +129,9 @@ def _refresh(existing: Conversion, values: ConversionValues, using: str) -> None
         for name, value in fresh.items():
             setattr(existing, name, value)
         return
+    status = existing.status
+    if status == Conversion.Status.PENDING:
+        status = "claimed by a worker meanwhile"  # the conditional UPDATE found it gone
     logger.warning(
         "Conversion for goal %s / transaction %s (%s) changed after it left the outbox "
         "(status %s): Convert keeps amount %s, products count %s, custom dimensions %s; "
@@ -136,7 +139,7 @@ def _refresh(existing: Conversion, values: ConversionValues, using: str) -> None
         values.goal_id,
         values.transaction_id,
         values.origin,
-        existing.status,
+        status,
         existing.amount,
         existing.products_count,
         existing.custom_dimensions,
