@@ -18,7 +18,7 @@ from django_convert.conversions import record as record_module
 from django_convert.models import Conversion
 from django_convert.signals import conversion_recorded
 from tests.fixtures_conversions import BUCKETING, GOAL, ORDER_RULE, SEGMENTS, make_visitor
-from tests.testapp.models import Order, OrderItem, Payment, Plain, ShopOrder
+from tests.testapp.models import GiftOrder, Order, OrderItem, Payment, Plain, ShopOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,27 @@ def test_saving_again_records_once_with_the_latest_values(buyer: Any, order_rule
 def test_proxy_model_saves_use_the_concrete_models_rules(buyer: Any, order_rule: Any) -> None:
     ShopOrder.objects.create(number="N1", user=buyer, status="paid")
     assert Conversion.objects.get().transaction_id == "N1"
+
+
+def test_proxy_and_concrete_saves_of_one_order_are_one_transaction(
+    buyer: Any, convert_settings: Any
+) -> None:
+    """The default transaction id names the rule's model, not the proxy the admin used."""
+    convert_settings(CONVERSIONS=[{**ORDER_RULE, "transaction_id": None}])
+    order = ShopOrder.objects.create(number="N1", user=buyer, status="paid")
+    Order.objects.get(pk=order.pk).save()
+    assert list(Conversion.objects.values_list("transaction_id", flat=True)) == [
+        f"testapp.order:{order.pk}"
+    ]
+
+
+def test_multi_table_child_saves_use_the_parents_rules(buyer: Any, convert_settings: Any) -> None:
+    convert_settings(CONVERSIONS=[{**ORDER_RULE, "transaction_id": None}])
+    gift = GiftOrder.objects.create(number="G1", user=buyer, status="paid", message="hi")
+    Order.objects.get(pk=gift.pk).save()  # the same order, saved as its parent
+    conversion = Conversion.objects.get()
+    assert conversion.transaction_id == f"testapp.order:{gift.pk}"
+    assert conversion.origin == "CONVERSIONS[0] testapp.Order"
 
 
 def test_rolled_back_save_keeps_no_conversion(buyer: Any, order_rule: Any) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import models
 
@@ -24,9 +24,9 @@ R = TypeVar("R", bound="ConversionRule | type[ConversionRule]")
 
 _registered: list[ConversionRule] = []
 _lock = threading.Lock()
-# (CONVERSIONS object, registry generation, {model class: rules}); rebuilt when either
-# changes, so override_settings and late registrations are honoured.
-_index: tuple[object, int, dict[type[models.Model], list[ConversionRule]]] | None = None
+# (CONVERSIONS object, registry generation, {rule model: rules}, {saved model: rules});
+# rebuilt when either changes, so override_settings and late registrations are honoured.
+_index: tuple[object, int, Any, Any] | None = None
 _generation = 0
 
 
@@ -59,32 +59,42 @@ def registered_rules() -> list[ConversionRule]:
     return list(_registered)
 
 
-def _current_index() -> dict[type[models.Model], list[ConversionRule]]:
+Index = dict[type[models.Model], list[ConversionRule]]
+
+
+def _current_index() -> tuple[Index, Index]:
+    """``(rules by their model, rules by saved model)``; the second fills in as models
+    are saved, and both are rebuilt when CONVERSIONS or the registry change."""
     global _index
     conversions = get_setting("CONVERSIONS")
     index = _index
     if index is None or index[0] is not conversions or index[1] != _generation:
-        index = (conversions, _generation, build_index(conversions, registered_rules()))
+        index = (conversions, _generation, build_index(conversions, registered_rules()), {})
         _index = index
-    return index[2]
+    return index[2], index[3]
 
 
 def active_rules() -> list[tuple[type[models.Model], ConversionRule]]:
     """Every rule that works (declarative, then code rules), with its model."""
-    return [(model, rule) for model, rules in _current_index().items() for rule in rules]
+    return [(model, rule) for model, rules in _current_index()[0].items() for rule in rules]
 
 
 def rules_for(model: type[models.Model]) -> list[ConversionRule]:
-    """The rules for saves of ``model`` (a proxy model gets its concrete model's rules).
+    """The rules for saves of ``model``: its own, its concrete model's (a proxy) and its
+    parents' (multi-table inheritance: saving a child writes its parent's row too, but
+    Django sends ``post_save`` for the child only).
 
     Called on every save in the project, so the common case is one identity check and
-    one dict lookup.
+    one dict lookup: the answer for each model is remembered until the rules change.
     """
-    index = _current_index()
-    rules = index.get(model)
-    if rules is None and model._meta.proxy:
-        rules = index.get(model._meta.concrete_model)  # type: ignore[arg-type]
-    return rules or []
+    built, by_saved_model = _current_index()
+    rules = by_saved_model.get(model)
+    if rules is None:
+        concrete: Any = model._meta.concrete_model or model
+        owners = dict.fromkeys((model, concrete, *concrete._meta.get_parent_list()))
+        rules = [rule for owner in owners for rule in built.get(owner, ())]
+        by_saved_model[model] = rules
+    return rules
 
 
 def build_index(

@@ -123,7 +123,7 @@ class ConversionRule:
     def get_transaction_id(self, instance: Any) -> object:
         if self.transaction_id:
             return resolve(instance, self.transaction_id)
-        return default_transaction_id(instance)
+        return default_transaction_id(instance, self.model_class())
 
     def get_custom_dimensions(self, instance: Any) -> Mapping[Any, Any] | None:
         if not self.custom_dimensions:
@@ -304,11 +304,13 @@ class _UserKey:
         self.pk = pk
 
 
-def default_transaction_id(instance: Any) -> str:
+def default_transaction_id(instance: Any, model: type[models.Model] | None = None) -> str:
     """``"<app_label>.<model>:<pk>"``: one conversion per goal and instance.
 
-    Raises ConversionError for an instance without a primary key (``bulk_create`` on a
-    database that does not return them, or with ``ignore_conflicts``).
+    The label is the rule's ``model`` (else the instance's concrete model), never a proxy's
+    or a child's: an order saved once through an admin proxy and once as itself is one
+    transaction, not two. Raises ConversionError for an instance without a primary key
+    (``bulk_create`` on a database that does not return them, or ``ignore_conflicts``).
     """
     if instance.pk is None:
         raise ConversionError(
@@ -316,4 +318,5 @@ def default_transaction_id(instance: Any) -> str:
             "transaction id (bulk_create without returned keys?). Name a transaction_id "
             "path, or let convert_sweep record it."
         )
-    return f"{instance._meta.label_lower}:{instance.pk}"
+    label = (model or instance._meta.concrete_model)._meta.label_lower
+    return f"{label}:{instance.pk}"

@@ -61,3 +61,9 @@ class ShopOrder(Order):
 
     class Meta:
         proxy = True
+
+
+class GiftOrder(Order):
+    """Multi-table inheritance: saving one writes an Order row, and rules on Order apply."""
+
+    message = models.CharField(max_length=64, blank=True)
