@@ -31,6 +31,11 @@ django_convert.W201  a rule's goal is attached to no active experience
 django_convert.I202  no project config synced yet
 django_convert.W203  the last project config sync failed
 django_convert.W204  the project config is older than twice CONFIG_SYNC_INTERVAL
+
+django_convert.E110  the outbox's database (router.db_for_write) does not migrate django_convert
+django_convert.E111  Visitor or Bucketing is written to another database than the outbox
+django_convert.E112  a rule's sweep_since is not a date or datetime field
+django_convert.W110  a rule's model is in another database: recorded after its commit, apart
 """
 
 from __future__ import annotations

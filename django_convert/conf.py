@@ -71,6 +71,14 @@ DEFAULTS: dict[str, Any] = {
     "HEALTH_OVERDUE_SECONDS": 600,  # pending past its due time, or sending past its lease
     "HEALTH_FAILED_HOURS": 24,  # a conversion that failed this recently
     "HEALTH_SILENCE_HOURS": 24,  # no delivery for this long while conversions wait
+    # convert_sweep's window, in days: rows of the rules' models created (or, with a rule's
+    # "sweep_since", dated) this recently that match "when" and have no conversion yet are
+    # recorded. Keep it below RETENTION_DAYS and above your longest order-to-payment delay.
+    "SWEEP_DAYS": 7,
+    # Seconds between sweeps run by the delivery loops (background worker, convert_deliver
+    # --loop and cron runs, the Celery deliver_due task); 0 turns that off (then schedule
+    # convert_sweep yourself).
+    "SWEEP_INTERVAL": 3600,
     # Retention for convert_purge.
     "RETENTION_DAYS": 395,
 }

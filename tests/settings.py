@@ -41,7 +41,12 @@ def database_from_url(url: str | None) -> dict[str, Any]:
     }
 
 
-DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
+DATABASES = {
+    "default": database_from_url(os.environ.get("DATABASE_URL")),
+    # The shop in a database of its own, beside PostgreSQL or SQLite: only the tests that
+    # ask for it (databases=[..., "shop"]) create it. See tests/routers.py.
+    "shop": {"ENGINE": "django.db.backends.sqlite3", "NAME": "django_convert_tests_shop.sqlite3"},
+}
 # A second database that never sees the default's writes: the lagging read replica of
 # tests/test_delivery_routers.py (set up only for the tests that ask for it).
 DATABASES["replica"] = {
@@ -49,6 +54,7 @@ DATABASES["replica"] = {
     "NAME": f"{Path(str(DATABASES['default']['NAME'])).stem}_replica"
     + (".sqlite3" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else ""),
 }
+DATABASE_ROUTERS = ["tests.routers.ShopRouter"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

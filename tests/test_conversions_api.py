@@ -214,7 +214,6 @@ def test_returned_row_is_the_stored_row(visitor: Visitor) -> None:
     ("kwargs", "message"),
     [
         ({"visitor_id": "v1", "user": object()}, "exactly one of"),
-        ({}, "exactly one of"),
         ({"visitor_id": "v1", "goal_id": None}, "needs a goal_id"),
     ],
 )
@@ -222,6 +221,15 @@ def test_bad_call_shape(kwargs: dict[str, Any], message: str) -> None:
     kwargs.setdefault("goal_id", GOAL)
     with pytest.raises(ConversionError, match=message):
         track_conversion(**kwargs)
+
+
+def test_no_visitor_at_all_records_nothing_and_says_why(caplog) -> None:
+    """get_visitor_id(request) is None before consent: the checkout goes on, loudly."""
+    with caplog.at_level("WARNING", logger="django_convert"):
+        assert track_conversion(visitor_id=None, goal_id=GOAL, transaction_id="T9") is None
+    assert not Conversion.objects.exists()
+    assert "recorded nothing: no visitor id" in caplog.text
+    assert "T9" in caplog.text
 
 
 @pytest.mark.parametrize("visitor_id", ["ann@example.com", "+49 170 1234567", "", "a b", "x" * 129])
@@ -240,11 +248,17 @@ def test_pii_or_malformed_visitor_id_is_refused(visitor_id: str) -> None:
         ({"amount": Decimal("-1")}, "must not be negative"),
         ({"amount": Decimal("NaN")}, "finite"),
         ({"amount": float("inf")}, "finite"),
-        ({"amount": "149.99"}, "amount must be a Decimal"),
+        ({"amount": "paid"}, "amount 'paid' is not a number"),
+        ({"amount": "1e5"}, "is not a number such as '49.90'"),
+        ({"amount": "49,90"}, "is not a number such as '49.90'"),
+        ({"amount": "-1.00"}, "must not be negative"),
+        ({"amount": object()}, "amount must be a Decimal, int, float, numeric string"),
         ({"amount": Decimal("1e14")}, "too large"),
         ({"products_count": -1}, "products_count must be between"),
         ({"products_count": 2.0}, "products_count must be an int"),
         ({"products_count": True}, "products_count must be an int"),
+        ({"products_count": "three"}, "products_count must be an int"),
+        ({"products_count": "-1"}, "products_count must be an int"),
         ({"transaction_id": ""}, "transaction_id must be 1 to 255"),
         ({"transaction_id": "x" * 256}, "transaction_id must be 1 to 255"),
         ({"transaction_id": 1.5}, "transaction_id must be a string"),

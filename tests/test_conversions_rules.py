@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from django_convert.conversions import ConversionRule, register_rule, unregister_rule
 from django_convert.conversions import record as record_module
 from django_convert.models import Conversion
 from django_convert.signals import conversion_recorded
 from tests.fixtures_conversions import BUCKETING, GOAL, ORDER_RULE, SEGMENTS, make_visitor
-from tests.testapp.models import Order, OrderItem, Payment, Plain, ShopOrder
+from tests.testapp.models import GiftOrder, Order, OrderItem, Payment, Plain, ShopOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -61,18 +62,39 @@ def test_when_must_hold(buyer: Any, order_rule: Any) -> None:
     assert not Conversion.objects.exists()
 
 
-def test_saving_again_records_once(buyer: Any, order_rule: Any) -> None:
+def test_saving_again_records_once_with_the_latest_values(buyer: Any, order_rule: Any) -> None:
     order = paid_order(buyer)
     order.total = Decimal("10")
     order.save()
     Order.objects.get(pk=order.pk).save()
     conversion = Conversion.objects.get()
-    assert conversion.amount == Decimal("149.99")
+    assert conversion.amount == Decimal("10")  # pending: a later save's values are current
 
 
 def test_proxy_model_saves_use_the_concrete_models_rules(buyer: Any, order_rule: Any) -> None:
     ShopOrder.objects.create(number="N1", user=buyer, status="paid")
     assert Conversion.objects.get().transaction_id == "N1"
+
+
+def test_proxy_and_concrete_saves_of_one_order_are_one_transaction(
+    buyer: Any, convert_settings: Any
+) -> None:
+    """The default transaction id names the rule's model, not the proxy the admin used."""
+    convert_settings(CONVERSIONS=[{**ORDER_RULE, "transaction_id": None}])
+    order = ShopOrder.objects.create(number="N1", user=buyer, status="paid")
+    Order.objects.get(pk=order.pk).save()
+    assert list(Conversion.objects.values_list("transaction_id", flat=True)) == [
+        f"testapp.order:{order.pk}"
+    ]
+
+
+def test_multi_table_child_saves_use_the_parents_rules(buyer: Any, convert_settings: Any) -> None:
+    convert_settings(CONVERSIONS=[{**ORDER_RULE, "transaction_id": None}])
+    gift = GiftOrder.objects.create(number="G1", user=buyer, status="paid", message="hi")
+    Order.objects.get(pk=gift.pk).save()  # the same order, saved as its parent
+    conversion = Conversion.objects.get()
+    assert conversion.transaction_id == f"testapp.order:{gift.pk}"
+    assert conversion.origin == "CONVERSIONS[0] testapp.Order"
 
 
 def test_rolled_back_save_keeps_no_conversion(buyer: Any, order_rule: Any) -> None:
@@ -175,11 +197,14 @@ def test_bad_data_is_logged_and_the_save_still_succeeds(
     with caplog.at_level(logging.ERROR, logger="django_convert"), transaction.atomic():
         order = Order.objects.create(number="N1", user=buyer, status="paid", coupon="x" * 40)
     assert Order.objects.filter(pk=order.pk).exists()
-    assert not Conversion.objects.exists()
+    # Only the unusable dimension is dropped: the conversion itself is recorded.
+    assert Conversion.objects.get().custom_dimensions == {}
     [record] = [r for r in caplog.records if r.name == "django_convert"]
     assert record.levelno == logging.ERROR
+    assert "WITHOUT its custom dimension 1" in record.getMessage()
     assert "Convert allows at most 32" in record.getMessage()
     assert f"testapp.Order {order.pk}" in record.getMessage()
+    assert "CONVERSIONS[0] testapp.Order" in record.getMessage()
 
 
 def test_pii_visitor_id_is_refused_and_the_save_still_succeeds(
@@ -208,14 +233,27 @@ def test_rules_follow_override_settings(buyer: Any, convert_settings: Any) -> No
     ]
 
 
-def test_disabled_records_nothing(buyer: Any, order_rule: Any, convert_settings: Any) -> None:
+def test_disabled_records_nothing_and_says_so_once(
+    buyer: Any,
+    order_rule: Any,
+    convert_settings: Any,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django_convert.conversions import rules
+
+    monkeypatch.setattr(rules, "_said_disabled", False)  # whatever earlier tests left
     convert_settings(ENABLED=False)
-    paid_order(buyer)
+    with caplog.at_level(logging.WARNING, logger="django_convert"):
+        paid_order(buyer)
+        paid_order(buyer, number="ORDER-2")
     assert not Conversion.objects.exists()
+    assert caplog.text.count("['ENABLED'] is False: conversions are NOT recorded") == 1
 
 
 def test_fixture_loading_is_not_a_conversion(buyer: Any, order_rule: Any) -> None:
-    Order(number="N1", user=buyer, status="paid").save_base(raw=True)
+    # A fixture row carries every column (raw saves apply no auto_now_add).
+    Order(number="N1", user=buyer, status="paid", created_at=timezone.now()).save_base(raw=True)
     assert Order.objects.exists()
     assert not Conversion.objects.exists()
 

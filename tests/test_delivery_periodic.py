@@ -85,3 +85,37 @@ def test_manual_mode_says_once_that_nothing_here_sends(monkeypatch, caplog) -> N
     [record] = [r for r in caplog.records if '"manual"' in r.getMessage()]
     assert record.levelname == "WARNING"
     assert "convert_deliver" in record.getMessage()
+
+
+def test_an_interval_of_zero_turns_a_job_off(jobs, convert_settings) -> None:
+    convert_settings(SWEEP_INTERVAL=0)
+    jobs.append(Job("off", f"{__name__}.job_ok", "SWEEP_INTERVAL"))
+    assert run_due_jobs(force=True) == {}
+    assert seconds_until_next_job() is None
+    assert CALLS == []
+
+
+def test_every_loop_runs_the_config_sync_and_the_sweep() -> None:
+    assert [job.name for job in periodic.JOBS] == ["config_sync", "sweep"]
+
+
+@pytest.mark.django_db
+def test_convert_deliver_records_what_update_bypassed_and_sends_it(
+    convert_settings, convert_server, monkeypatch
+) -> None:
+    """A 'mark as paid' done with QuerySet.update() reaches Convert with no cron of its
+    own: a delivery run sweeps it in, then sends it."""
+    from django_convert.models import Conversion
+    from tests.fixtures_conversions import GOAL, ORDER_RULE, make_visitor
+    from tests.testapp.models import Order
+
+    for job in periodic.JOBS:
+        monkeypatch.setattr(job, "last_run", None)
+    make_visitor("v-guest")
+    convert_settings(CONVERSIONS=[{**ORDER_RULE, "visitor": "visitor_id"}])
+    Order.objects.create(number="N1", visitor_id="v-guest")
+    Order.objects.filter(number="N1").update(status="paid")
+    assert not Conversion.objects.exists()
+    call_command("convert_deliver", stdout=StringIO())  # a cron run: sweep, then send
+    assert Conversion.objects.get().status == "sent"
+    assert [c["goalId"] for c in convert_server.accepted_conversions()] == [GOAL]

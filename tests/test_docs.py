@@ -24,7 +24,8 @@ from django.test import RequestFactory, override_settings
 
 from django_convert import signals as convert_signals
 from django_convert.conf import DEFAULTS, unknown_settings
-from django_convert.conversions.rules import registered_rules, unregister_rule
+from django_convert.conversions import unregister_rule
+from django_convert.conversions.registry import registered_rules
 from tests.docblocks import PROVIDED, ROOT, Block, all_blocks, pending_blocks
 
 CHECK_REFERENCE = ROOT / "docs" / "check_reference.py"

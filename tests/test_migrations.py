@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 
 
-@pytest.mark.django_db
+# makemigrations checks the migration history of every database a router migrates to.
+@pytest.mark.django_db(databases=["default", "shop"])
 def test_no_missing_migrations() -> None:
     out = StringIO()
     call_command("makemigrations", "django_convert", "--check", "--dry-run", stdout=out)

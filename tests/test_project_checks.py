@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from django_convert.conversions.rules import ConversionRule, register_rule, unregister_rule
+from django_convert.conversions import ConversionRule, register_rule, unregister_rule
 from django_convert.models import ConfigSync, Experience
 from django_convert.project.checks import check_project_config
 from django_convert.project.sync import sync_project_config

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import get_user_model
 from django.db import router
 
-from django_convert.conf import get_setting
+from django_convert.conversions.rules import recording_enabled
 from django_convert.conversions.snapshot import Snapshot, load_snapshot
 from django_convert.conversions.sql import snapshots_in_sql
 from django_convert.conversions.values import ConversionValues
@@ -65,19 +65,34 @@ def track_conversion(
     :param using: the database alias to write to; default: the router's for
         ``Conversion``.
     :returns: the :class:`~django_convert.models.Conversion` row (``status`` ``"pending"``
-        when new), or ``None``, recording nothing, when ``ENABLED`` is ``False`` or when
-        ``user`` has no stored visitor (a WARNING on the ``django_convert`` logger). A
+        when new), or ``None``, recording nothing, when ``ENABLED`` is ``False``, when
+        both ``visitor_id`` and ``user`` are ``None`` (no consent yet, or no visitor
+        cookie), or when ``user`` has no stored visitor (each with a WARNING on the
+        ``django_convert`` logger). A
         ``visitor_id`` with nothing stored yet still records, with empty bucketing and
         segments (Convert's ``enrichData`` can fill them in).
-    :raises ConversionError: a value breaks its rule (the message names which), or neither
-        or both of ``visitor_id``/``user`` are given, or ``goal_id`` is missing.
+    :raises ConversionError: a value breaks its rule (the message names which), both
+        ``visitor_id`` and ``user`` are given, or ``goal_id`` is missing.
     :raises InvalidVisitorId: ``visitor_id`` fails the PII guard.
         Everything is validated before the first query: bad input writes nothing.
     """
-    if (visitor_id is None) == (user is None):
+    if visitor_id is not None and user is not None:
         raise ConversionError("Pass exactly one of visitor_id or user to track_conversion().")
     if goal_id is None:
         raise ConversionError("track_conversion() needs a goal_id.")
+    if visitor_id is None and user is None:
+        # get_visitor_id(request) is None before consent, when the app is disabled, and on
+        # a browser's first page before the snippet has created the id: not a caller's bug
+        # worth failing a checkout for, but never silent either.
+        logger.warning(
+            "track_conversion(goal %s, transaction %s) recorded nothing: no visitor id "
+            "(no cookie consent yet, ENABLED is False, or the browser has not run the "
+            "snippet yet). Pass user= for a logged-in buyer, or store the visitor id "
+            "on the order earlier in the checkout.",
+            goal_id,
+            transaction_id,
+        )
+        return None
     if user is not None and not isinstance(user, get_user_model()):
         raise ConversionError(
             f"user must be a {get_user_model().__name__}, not {type(user).__name__}."
@@ -108,13 +123,16 @@ def record_conversion(
     custom_dimensions: object,
     origin: str,
     using: str,
+    refresh: bool = False,
 ) -> Conversion | None:
     """Validate, snapshot the visitor (one query) and write the outbox row.
 
     Exactly one of ``visitor_id`` / ``user_id`` is given. Everything is validated before
-    the first query, so bad input costs nothing and writes nothing.
+    the first query, so bad input costs nothing and writes nothing. With ``refresh`` (the
+    rules), a row already recorded for this goal and transaction that is still pending
+    takes the new amount, products count and custom dimensions; its snapshot stays.
     """
-    if not get_setting("ENABLED"):
+    if not recording_enabled():
         return None
     values = ConversionValues.clean(
         goal_id=goal_id,
@@ -131,12 +149,12 @@ def record_conversion(
     written: tuple[Conversion, bool] | None
     if snapshots_in_sql(using):  # one statement: the floor
         if user_id is None:
-            written = write_from_visitor("visitor_id", visitor_id, values, using)
+            written = write_from_visitor("visitor_id", visitor_id, values, using, refresh)
         else:
-            written = write_from_visitor("user", user_id, values, using)
+            written = write_from_visitor("user", user_id, values, using, refresh)
     else:
         snapshot = _load_snapshot(visitor_id, user_id, using)
-        written = None if snapshot is None else write_conversion(snapshot, values, using)
+        written = None if snapshot is None else write_conversion(snapshot, values, using, refresh)
     if written is None:
         _warn_no_visitor(values, user_id)
         return None

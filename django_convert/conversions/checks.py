@@ -1,4 +1,7 @@
-"""System checks for conversion rules (django_convert.E101-E109), run by ``manage.py check``."""
+"""System checks for conversion rules (django_convert.E101-E112, W110), run by ``manage.py check``.
+
+E110-E112 and W110 (databases, routers, ``sweep_since``) are in ``routing_checks``.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +14,12 @@ from django.db import models
 
 from django_convert.conf import SETTINGS_NAME, get_setting
 from django_convert.conversions.paths import path_problem, visitor_path_problem
+from django_convert.conversions.registry import registered_rules
 from django_convert.conversions.rules import (
     PATH_KEYS,
     REQUIRED_KEYS,
     RULE_KEYS,
     ConversionRule,
-    registered_rules,
 )
 from django_convert.conversions.values import clean_custom_dimensions, clean_goal_id
 from django_convert.exceptions import ConversionError
@@ -43,6 +46,9 @@ def check_rules() -> list[CheckMessage]:
         errors.extend(_check_entry(f"{SETTINGS_NAME}['CONVERSIONS'][{index}]", entry))
     for rule in registered_rules():
         errors.extend(_check_code_rule(rule))
+    from django_convert.conversions.routing_checks import check_routing
+
+    errors.extend(check_routing())
     return errors
 
 

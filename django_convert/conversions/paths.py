@@ -137,3 +137,42 @@ def visitor_path_problem(model: type[models.Model], path: object) -> str | None:
         f"{path!r} is a {type(field).__name__}; the visitor path must lead to a User "
         "or to a visitor-id string."
     )
+
+
+def field_lookup(model: type[models.Model], path: str) -> str | None:
+    """The ORM lookup for ``path`` (``"order.user_id"`` -> ``"order__user_id"``), or None.
+
+    None when a part is not a database field (a property, a method, a reverse or
+    many-valued relation): such a path can only be judged on an instance in memory.
+    """
+    current: Any = model
+    parts = path.split(".")
+    for position, part in enumerate(parts):
+        if not (isinstance(current, type) and issubclass(current, models.Model)):
+            return None
+        field = _field(current, part)
+        if field is None or not field.concrete or field.many_to_many:
+            return None
+        if field.is_relation and part == field.name:
+            current = field.related_model
+        elif position < len(parts) - 1:
+            return None  # past a plain column: nothing to follow
+        else:
+            current = object
+    return "__".join(parts)
+
+
+def saved_by(model: type[models.Model], path: str, update_fields: set[str]) -> bool:
+    """Whether a save with ``update_fields`` wrote the column ``path`` starts with."""
+    field = _field(model, path.split(".")[0])
+    return field is not None and (field.name in update_fields or field.attname in update_fields)
+
+
+def final_field(model: type[models.Model], path: str) -> Any:
+    """The model field a :func:`field_lookup`-able path ends at."""
+    current: Any = model
+    field: Any = None
+    for part in path.split("."):
+        field = _field(current, part)
+        current = field.related_model if field.is_relation else None
+    return field

@@ -11,14 +11,18 @@ per save, well under a microsecond.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 
 from django_convert.conf import get_setting
-from django_convert.conversions.rules import ConversionRule, rules_for
+from django_convert.conversions.registry import rules_for
+from django_convert.conversions.rules import ConversionRule, recording_enabled
 from django_convert.exceptions import ConversionError, InvalidVisitorId
+
+if TYPE_CHECKING:
+    from django_convert.models import Conversion
 
 logger = logging.getLogger("django_convert")
 
@@ -61,10 +65,18 @@ def record_conversions(
     if not rules:
         return
     previous = instance.__dict__.pop(PREVIOUS_ATTRIBUTE, None)
-    if not get_setting("ENABLED"):
+    if not recording_enabled():
         return
+    update_fields = kwargs.get("update_fields")
     for rule in rules:
-        apply_rule(rule, instance, created=created, previous=previous, using=using)
+        apply_rule(
+            rule,
+            instance,
+            created=created,
+            previous=previous,
+            using=using,
+            update_fields=update_fields,
+        )
 
 
 def apply_rule(
@@ -74,9 +86,17 @@ def apply_rule(
     created: bool,
     previous: Any,
     using: str,
-) -> None:
+    update_fields: Any = None,
+) -> Conversion | None:
+    """Run one rule on one saved instance; bad instance data is logged, never raised."""
     try:
-        rule.record(instance, created=created, previous=previous, using=using)
+        return rule.record(
+            instance,
+            created=created,
+            previous=previous,
+            using=using,
+            update_fields=update_fields,
+        )
     except (ConversionError, InvalidVisitorId) as error:
         # Bad data from the instance must not fail the user's save (their order is real
         # even when its analytics data is not): log it loudly instead.
@@ -87,6 +107,7 @@ def apply_rule(
             rule.origin,
             error,
         )
+        return None
     except Exception:
         if not transaction.get_connection(using).in_atomic_block:
             # Autocommit: the instance is already committed and its conversion is not.

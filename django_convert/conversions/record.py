@@ -22,7 +22,7 @@ logger = logging.getLogger("django_convert")
 
 
 def write_conversion(
-    snapshot: Snapshot, values: ConversionValues, using: str
+    snapshot: Snapshot, values: ConversionValues, using: str, refresh: bool = False
 ) -> tuple[Conversion, bool]:
     """Insert the outbox row, or return the one already there: ``(row, created)``.
 
@@ -56,13 +56,13 @@ def write_conversion(
         except IntegrityError:
             created = False
     if not created:
-        return _existing(values, using), False
+        return _existing(values, using, refresh), False
     _announce(conversion, using)
     return conversion, True
 
 
 def write_from_visitor(
-    lookup: str, value: Any, values: ConversionValues, using: str
+    lookup: str, value: Any, values: ConversionValues, using: str, refresh: bool = False
 ) -> tuple[Conversion, bool] | None:
     """:func:`write_conversion` with the snapshot read in the same statement.
 
@@ -77,10 +77,10 @@ def write_from_visitor(
     # recorded, as on the two-statement path, even if a row exists for this transaction.
     if lookup == "user" and not Visitor.objects.using(using).filter(user_id=value).exists():
         return None
-    return _existing(values, using), False
+    return _existing(values, using, refresh), False
 
 
-def _existing(values: ConversionValues, using: str) -> Conversion:
+def _existing(values: ConversionValues, using: str, refresh: bool = False) -> Conversion:
     goal_id, transaction_id = values.goal_id, values.transaction_id
     existing: Conversion | None = (
         Conversion.objects.using(using)
@@ -98,7 +98,55 @@ def _existing(values: ConversionValues, using: str) -> Conversion:
         transaction_id,
         existing.pk,
     )
+    if refresh:
+        _refresh(existing, values, using)
     return existing
+
+
+def _refresh(existing: Conversion, values: ConversionValues, using: str) -> None:
+    """Bring a pending row's goal values up to date with a later save; never a sent one.
+
+    The UPDATE is conditional on ``status = 'pending'``, so a worker that claims the row
+    between the SELECT and the UPDATE wins: the row it sends is never changed under it.
+    The bucketing and segments stay those of the first recording: what the visitor had
+    seen when they converted.
+    """
+    fresh = {
+        "amount": values.amount,
+        "products_count": values.products_count,
+        "custom_dimensions": values.custom_dimensions,
+    }
+    if all(getattr(existing, name) == value for name, value in fresh.items()):
+        return
+    updated = 0
+    if existing.status == Conversion.Status.PENDING:
+        updated = (
+            Conversion.objects.using(using)
+            .filter(pk=existing.pk, status=Conversion.Status.PENDING)
+            .update(**fresh)
+        )
+    if updated:
+        for name, value in fresh.items():
+            setattr(existing, name, value)
+        return
+    status = existing.status
+    if status == Conversion.Status.PENDING:
+        status = "claimed by a worker meanwhile"  # the conditional UPDATE found it gone
+    logger.warning(
+        "Conversion for goal %s / transaction %s (%s) changed after it left the outbox "
+        "(status %s): Convert keeps amount %s, products count %s, custom dimensions %s; "
+        "the new values (%s, %s, %s) are not sent.",
+        values.goal_id,
+        values.transaction_id,
+        values.origin,
+        status,
+        existing.amount,
+        existing.products_count,
+        existing.custom_dimensions,
+        values.amount,
+        values.products_count,
+        values.custom_dimensions,
+    )
 
 
 def _announce(conversion: Conversion, using: str) -> None:

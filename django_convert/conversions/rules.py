@@ -1,25 +1,30 @@
 """Conversion rules: declarative ones from settings, and code rules for everything else.
 
 A rule says which model's saves count, when, for which visitor and with which goal
-data. ``DJANGO_CONVERT["CONVERSIONS"]`` entries become :class:`DeclarativeRule` objects;
-a :class:`ConversionRule` subclass registered with :func:`register_rule` covers what a
-dict cannot express (previous state, related objects, computed goals).
+data. ``DJANGO_CONVERT["CONVERSIONS"]`` entries become ``DeclarativeRule`` objects
+(``conversions.declarative``); a :class:`ConversionRule` subclass registered with
+``register_rule`` (``conversions.registry``) covers what a dict cannot express (previous
+state, related objects, computed goals).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models
 
-from django_convert.conf import get_setting
+from django_convert.conf import SETTINGS_NAME, get_setting
 from django_convert.conversions.paths import resolve, resolve_visitor
-from django_convert.conversions.values import clean_goal_id
+from django_convert.conversions.values import (
+    clean_amount,
+    clean_custom_dimensions,
+    clean_products_count,
+)
 from django_convert.exceptions import ConversionError
 
 if TYPE_CHECKING:
@@ -38,6 +43,7 @@ RULE_KEYS = frozenset(
         "products_count",
         "transaction_id",
         "custom_dimensions",
+        "sweep_since",
     }
 )
 REQUIRED_KEYS = ("model", "goal_id", "visitor")
@@ -133,13 +139,36 @@ class ConversionRule:
         ``"<app_label>.<model>:<pk>"`` (one conversion per goal and instance)."""
         if self.transaction_id:
             return resolve(instance, self.transaction_id)
-        return default_transaction_id(instance)
+        return default_transaction_id(instance, self.model_class())
 
     def get_custom_dimensions(self, instance: Any) -> Mapping[Any, Any] | None:
         """``{1..5: str or list of str}`` (at most 32 characters each) or None."""
         if not self.custom_dimensions:
             return None
         return {index: resolve(instance, path) for index, path in self.custom_dimensions.items()}
+
+    def matches(
+        self,
+        instance: Any,
+        *,
+        created: bool,
+        previous: Mapping[str, Any] | None,
+        update_fields: Collection[str] | None,
+        using: str,
+    ) -> bool:
+        """Whether this save counts. Code rules decide in ``should_record``."""
+        return self.should_record(instance, created=created, previous=previous)
+
+    def sweep_queryset(self, since: datetime, using: str) -> models.QuerySet[Any] | None:
+        """Instances that may have become conversions since ``since``, for ``convert_sweep``.
+
+        Return a queryset on ``using`` (the model's database) to have the sweep catch
+        conversions that bypassed ``post_save`` (``QuerySet.update()``, ``bulk_create()``,
+        raw SQL); each instance is then judged by ``should_record(created=False,
+        previous=None)``. None (the default for code rules): the sweep skips this rule and
+        says so.
+        """
+        return None
 
     def record(
         self,
@@ -148,26 +177,29 @@ class ConversionRule:
         created: bool,
         previous: Mapping[str, Any] | None,
         using: str,
+        update_fields: Collection[str] | None = None,
     ) -> Conversion | None:
-        """Record this save's conversion if the rule matches; the row, or None."""
-        if not self.should_record(instance, created=created, previous=previous):
+        """Record this save's conversion if the rule matches; the row, or None.
+
+        ``using`` is the database the instance was saved to. The row goes to the outbox's
+        database (``router.db_for_write(Conversion)``): in the same transaction when that
+        is ``using``, else after ``using`` commits (see ``conversions.routing``), and then
+        None is returned. A later save that still matches updates the amount, products
+        count and custom dimensions of a conversion not yet sent.
+        """
+        if not self.matches(
+            instance,
+            created=created,
+            previous=previous,
+            update_fields=update_fields,
+            using=using,
+        ):
             return None
         from django_convert.conversions.api import record_conversion
+        from django_convert.conversions.routing import record_in_outbox
 
         goal_id = self.get_goal_id(instance)
-        visitor = self.get_visitor(instance)
-        visitor_id: str | None = None
-        user_id: Any = None
-        if isinstance(visitor, str):  # the common cases first: no user-model lookup
-            visitor_id = visitor or None
-        # Two checks, so that _UserKey (the usual case) needs no user-model lookup.
-        elif isinstance(visitor, _UserKey) or isinstance(visitor, get_user_model()):  # noqa: SIM101
-            user_id = visitor.pk
-        elif visitor is not None:
-            raise ConversionError(
-                f"{self.origin} gave a visitor of type {type(visitor).__name__}; "
-                "return a User or a visitor-id string."
-            )
+        visitor_id, user_id = self._visitor(instance)
         if visitor_id is None and user_id is None:
             logger.warning(
                 "No conversion recorded for goal %s: %s %s has no visitor (%s). "
@@ -178,17 +210,106 @@ class ConversionRule:
                 self.origin,
             )
             return None
-        return record_conversion(
-            visitor_id=visitor_id,
-            user_id=user_id,
-            goal_id=goal_id,
-            amount=self.get_amount(instance),
-            products_count=self.get_products_count(instance),
-            transaction_id=self.get_transaction_id(instance),
-            custom_dimensions=self.get_custom_dimensions(instance),
-            origin=self.origin,
-            using=using,
+        transaction_id = self.get_transaction_id(instance)
+        amount = self._optional(instance, "amount", self.get_amount, clean_amount)
+        products_count = self._optional(
+            instance, "products_count", self.get_products_count, clean_products_count
         )
+        dimensions = self._dimensions(instance)
+
+        def write(outbox: str) -> Conversion | None:
+            return record_conversion(
+                visitor_id=visitor_id,
+                user_id=user_id,
+                goal_id=goal_id,
+                amount=amount,
+                products_count=products_count,
+                transaction_id=transaction_id,
+                custom_dimensions=dimensions,
+                origin=self.origin,
+                using=outbox,
+                refresh=True,
+            )
+
+        return record_in_outbox(write, saved_to=using, instance=instance, origin=self.origin)
+
+    def _visitor(self, instance: Any) -> tuple[str | None, Any]:
+        visitor = self.get_visitor(instance)
+        if isinstance(visitor, str):  # the common cases first: no user-model lookup
+            return visitor or None, None
+        # Two checks, so that _UserKey (the usual case) needs no user-model lookup.
+        if isinstance(visitor, _UserKey) or isinstance(visitor, get_user_model()):  # noqa: SIM101
+            return None, visitor.pk
+        if visitor is not None:
+            raise ConversionError(
+                f"{self.origin} gave a visitor of type {type(visitor).__name__}; "
+                "return a User or a visitor-id string."
+            )
+        return None, None
+
+    def _optional(
+        self,
+        instance: Any,
+        name: str,
+        getter: Callable[[Any], object],
+        clean: Callable[[object], Any],
+    ) -> Any:
+        """An optional goal value; one that cannot be used is dropped, not the conversion."""
+        try:
+            return clean(getter(instance))
+        except ConversionError as error:
+            self._dropped(instance, name, error)
+            return None
+
+    def _dimensions(self, instance: Any) -> dict[str, Any]:
+        """The custom dimensions; each unusable one is dropped alone, loudly."""
+        dimensions: object = self.get_custom_dimensions(instance)  # code rules may err
+        if dimensions is None:
+            return {}
+        if not isinstance(dimensions, Mapping):
+            self._dropped(
+                instance,
+                "custom_dimensions",
+                f"expected a dict such as {{1: 'gold'}}, got {type(dimensions).__name__}",
+            )
+            return {}
+        cleaned: dict[str, Any] = {}
+        for index, value in dimensions.items():
+            try:
+                cleaned.update(clean_custom_dimensions({index: value}))
+            except ConversionError as error:
+                self._dropped(instance, f"custom dimension {index!r}", error)
+        return cleaned
+
+    def _dropped(self, instance: Any, name: str, reason: object) -> None:
+        logger.error(
+            "Conversion for %s %s (%s) is recorded WITHOUT its %s: %s",
+            instance._meta.label,
+            instance.pk,
+            self.origin,
+            name,
+            reason,
+        )
+
+
+_said_disabled = False
+
+
+def recording_enabled() -> bool:
+    """``ENABLED``; when False, a WARNING says once (until it is True again) that
+    conversions are not recorded, so a switch left off in production is found."""
+    global _said_disabled
+    if get_setting("ENABLED"):
+        _said_disabled = False
+        return True
+    if not _said_disabled:
+        _said_disabled = True
+        logger.warning(
+            "%s['ENABLED'] is False: conversions are NOT recorded (said once until it is "
+            "True again).",
+            SETTINGS_NAME,
+        )
+    return False
 
 
 class _UserKey:
@@ -200,139 +321,19 @@ class _UserKey:
         self.pk = pk
 
 
-class DeclarativeRule(ConversionRule):
-    """One ``DJANGO_CONVERT["CONVERSIONS"]`` entry."""
+def default_transaction_id(instance: Any, model: type[models.Model] | None = None) -> str:
+    """``"<app_label>.<model>:<pk>"``: one conversion per goal and instance.
 
-    def __init__(self, index: int, entry: Mapping[str, Any]) -> None:
-        missing = [key for key in REQUIRED_KEYS if not entry.get(key)]
-        if missing:
-            raise ConversionError(f"CONVERSIONS[{index}] has no {', '.join(missing)}.")
-        when = entry.get("when") or {}
-        if not isinstance(when, Mapping):
-            raise ConversionError(f"CONVERSIONS[{index}]['when'] must be a dict.")
-        self.index = index
-        # Instance attributes shadow the ClassVar defaults: one rule object per entry.
-        self.__dict__.update(
-            model=entry["model"],
-            goal_id=clean_goal_id(entry["goal_id"]),
-            visitor=entry["visitor"],
-            amount=entry.get("amount"),
-            products_count=entry.get("products_count"),
-            transaction_id=entry.get("transaction_id"),
-            custom_dimensions=entry.get("custom_dimensions"),
+    The label is the rule's ``model`` (else the instance's concrete model), never a proxy's
+    or a child's: an order saved once through an admin proxy and once as itself is one
+    transaction, not two. Raises ConversionError for an instance without a primary key
+    (``bulk_create`` on a database that does not return them, or ``ignore_conflicts``).
+    """
+    if instance.pk is None:
+        raise ConversionError(
+            f"{instance._meta.label} has no primary key yet, so it has no default "
+            "transaction id (bulk_create without returned keys?). Name a transaction_id "
+            "path, or let convert_sweep record it."
         )
-        self.when = dict(when)
-
-    @property
-    def origin(self) -> str:
-        return f"CONVERSIONS[{self.index}] {self.model}"
-
-    def should_record(
-        self, instance: Any, *, created: bool, previous: Mapping[str, Any] | None
-    ) -> bool:
-        return all(resolve(instance, path) == value for path, value in self.when.items())
-
-
-def default_transaction_id(instance: Any) -> str:
-    """``"<app_label>.<model>:<pk>"``: one conversion per goal and instance."""
-    return f"{instance._meta.label_lower}:{instance.pk}"
-
-
-R = TypeVar("R", bound="ConversionRule | type[ConversionRule]")
-
-_registered: list[ConversionRule] = []
-_lock = threading.Lock()
-# (CONVERSIONS object, registry generation, {model class: rules}); rebuilt when either
-# changes, so override_settings and late registrations are honoured.
-_index: tuple[object, int, dict[type[models.Model], list[ConversionRule]]] | None = None
-_generation = 0
-
-
-def register_rule(rule: R) -> R:
-    """Register a code rule (a ConversionRule subclass or instance); usable as a decorator.
-
-    Register from your ``AppConfig.ready()`` (or a module it imports). A class is
-    instantiated once. Rules take effect on the next save; ``manage.py check`` validates
-    them (``django_convert.E104``-``E109``), and a rule whose model is not installed is
-    skipped with an ERROR on the ``django_convert`` logger.
-
-    :returns: ``rule`` unchanged, so the class stays usable under its name.
-    """
-    global _generation
-    instance = rule() if isinstance(rule, type) else rule
-    with _lock:
-        _registered.append(instance)
-        _generation += 1
-    return rule
-
-
-def unregister_rule(rule: ConversionRule | type[ConversionRule]) -> None:
-    """Remove a registered rule: that instance, or every registered instance of a class.
-
-    Removing a rule that is not registered does nothing. Useful in tests.
-    """
-    global _generation
-    with _lock:
-        _registered[:] = [
-            registered
-            for registered in _registered
-            if registered is not rule and type(registered) is not rule
-        ]
-        _generation += 1
-
-
-def registered_rules() -> list[ConversionRule]:
-    return list(_registered)
-
-
-def rules_for(model: type[models.Model]) -> list[ConversionRule]:
-    """The rules for saves of ``model`` (a proxy model gets its concrete model's rules).
-
-    Called on every save in the project, so the common case is one identity check and
-    one dict lookup.
-    """
-    global _index
-    conversions = get_setting("CONVERSIONS")
-    index = _index
-    if index is None or index[0] is not conversions or index[1] != _generation:
-        index = (conversions, _generation, build_index(conversions, registered_rules()))
-        _index = index
-    rules = index[2].get(model)
-    if rules is None and model._meta.proxy:
-        rules = index[2].get(model._meta.concrete_model)  # type: ignore[arg-type]
-    return rules or []
-
-
-def build_index(
-    conversions: object, code_rules: Sequence[ConversionRule]
-) -> dict[type[models.Model], list[ConversionRule]]:
-    """Map each model class to its rules, skipping (and logging) rules that cannot work.
-
-    ``manage.py check`` reports the same problems as django_convert.E1xx errors.
-    """
-    rules: list[ConversionRule] = []
-    if isinstance(conversions, list | tuple):
-        for position, entry in enumerate(conversions):
-            try:
-                if not isinstance(entry, Mapping):
-                    raise ConversionError(f"CONVERSIONS[{position}] is not a dict.")
-                rules.append(DeclarativeRule(position, entry))
-            except ConversionError as error:
-                logger.error("Conversion rule skipped: %s Run manage.py check.", error)
-    elif conversions:
-        logger.error("DJANGO_CONVERT['CONVERSIONS'] must be a list; no rules are active.")
-    rules.extend(code_rules)
-    index: dict[type[models.Model], list[ConversionRule]] = {}
-    for rule in rules:
-        try:
-            model = rule.model_class()
-        except (LookupError, ValueError, AttributeError) as error:
-            logger.error(
-                "Conversion rule %s skipped: no model %r (%s).",
-                rule.origin,
-                getattr(rule, "model", None),
-                error,
-            )
-            continue
-        index.setdefault(model, []).append(rule)
-    return index
+    label = (model or instance._meta.concrete_model)._meta.label_lower
+    return f"{label}:{instance.pk}"

@@ -6,6 +6,7 @@ names the field and the rule, so a caller never ends up with a half-written conv
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -25,6 +26,8 @@ AMOUNT_LIMIT = Decimal(10) ** 14
 # Conversion.products_count is a PositiveIntegerField, 32-bit on every backend.
 PRODUCTS_COUNT_LIMIT = 2**31 - 1
 ORIGIN_MAX_LENGTH = 255
+# A plain decimal number as webhook payloads write amounts: no exponent, NaN or grouping.
+_NUMERIC = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +88,30 @@ def clean_transaction_id(value: object) -> str:
 def clean_amount(value: object) -> Decimal | None:
     """Revenue as a Decimal with at most 4 decimal places (rounded half up), or None.
 
-    Floats are accepted through their shortest repr (``149.99`` stays ``149.99``); strings
-    are refused so that a mistyped path cannot turn a label into revenue.
+    Accepted: Decimal, int, float (through its shortest repr: ``149.99`` stays ``149.99``),
+    a numeric string such as ``"49.90"`` (webhook payloads), and an object with a numeric
+    ``.amount`` (django-money's ``Money``; its currency is not sent: Convert reports
+    revenue in the project's currency). Any other string, such as a label reached by a
+    mistyped path, is refused.
     """
     if value is None:
         return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not _NUMERIC.fullmatch(text):
+            raise ConversionError(f"amount {value[:40]!r} is not a number such as '49.90'.")
+        value = Decimal(text)
+    elif not isinstance(value, Decimal | int | float) and hasattr(value, "amount"):
+        inner = value.amount  # django-money's Money, or any object holding a number
+        if inner is None or isinstance(inner, str) or hasattr(inner, "amount"):
+            raise ConversionError(
+                f"amount {type(value).__name__}.amount must be a number, not {inner!r}."
+            )
+        return clean_amount(inner)
     if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
         raise ConversionError(
-            f"amount must be a Decimal, int or float, not {type(value).__name__}."
+            "amount must be a Decimal, int, float, numeric string or an object with a "
+            f"numeric .amount (Money), not {type(value).__name__}."
         )
     try:
         amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
@@ -109,9 +128,11 @@ def clean_amount(value: object) -> Decimal | None:
 
 
 def clean_products_count(value: object) -> int | None:
-    """A non-negative int, or None."""
+    """A non-negative int (a digit string such as ``"3"`` is accepted), or None."""
     if value is None:
         return None
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConversionError(f"products_count must be an int, not {type(value).__name__}.")
     if not 0 <= value <= PRODUCTS_COUNT_LIMIT:
@@ -120,7 +141,10 @@ def clean_products_count(value: object) -> int | None:
 
 
 def clean_custom_dimensions(value: object) -> dict[str, str | list[str]]:
-    """``{1..5: str | [str, ...]}`` as stored: keys become "1".."5", None values are dropped.
+    """``{1..5: str | [str, ...]}`` as stored: keys become "1".."5".
+
+    None and empty values (``""``, an empty list; empty items of a list) are left out:
+    Convert would otherwise report an empty string as a dimension value of its own.
 
     Each string (or each item of a list) must be at most 32 characters: Convert may
     truncate longer values, which would silently split one value into another.
@@ -134,13 +158,15 @@ def clean_custom_dimensions(value: object) -> dict[str, str | list[str]]:
     cleaned: dict[str, str | list[str]] = {}
     for key, item in value.items():
         index = _dimension_index(key)
-        if item is None:
+        if item is None or item == "":
             continue
         name = f"customDimension{index}"
         if isinstance(item, str):
             cleaned[str(index)] = _dimension_text(name, item)
         elif isinstance(item, list | tuple):
-            cleaned[str(index)] = [_dimension_text(name, part) for part in item]
+            parts = [_dimension_text(name, part) for part in item if part not in (None, "")]
+            if parts:
+                cleaned[str(index)] = parts
         else:
             raise ConversionError(
                 f"{name} must be a string or a list of strings, not {type(item).__name__}."

@@ -14,6 +14,7 @@ from typing import Any
 from celery import shared_task
 
 from django_convert.conf import get_setting
+from django_convert.conversions.sweep import sweep_counts
 from django_convert.delivery.deliver import deliver_due as _deliver_due
 from django_convert.delivery.jobs import report_counts, run_delivery_job
 from django_convert.delivery.periodic import run_due_jobs
@@ -44,6 +45,12 @@ def deliver_due() -> dict[str, int]:
 def sync_project_config() -> bool:
     """Fetch the project config now (e.g. from celery beat); True when it synced."""
     return _sync_project_config(trigger="celery").ok
+
+
+@shared_task(name="django_convert.sweep_conversions", ignore_result=True)  # type: ignore[untyped-decorator]
+def sweep_conversions(days: float | None = None) -> dict[str, int]:
+    """``convert_sweep`` as a task: schedule it with celery beat (e.g. hourly)."""
+    return sweep_counts(days)
 
 
 def enqueue_delivery(conversion_ids: list[int]) -> Any:

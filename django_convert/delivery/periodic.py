@@ -6,7 +6,7 @@ calls :func:`run_due_jobs` after its delivery round, and sleeps no longer than
 :func:`seconds_until_next_job`. A job's interval is read from settings at call time.
 
 To add one, append a line, e.g.
-``Job("sweep", "django_convert.conversions.sweep.sweep_recent", "SWEEP_SECONDS")``.
+``Job("purge", "myapp.jobs.purge", "PURGE_SECONDS")``; an interval of 0 turns a job off.
 A job must be idempotent and safe to run concurrently in several processes: every web
 process runs it. Its errors are logged, never raised into the loop.
 """
@@ -36,6 +36,9 @@ class Job:
     def interval(self) -> float:
         return float(get_setting(self.interval_setting))
 
+    def enabled(self) -> bool:
+        return self.interval() > 0  # an interval of 0 turns the job off
+
     def seconds_left(self, now: float) -> float:
         if self.last_run is None:
             return 0.0
@@ -46,6 +49,9 @@ JOBS: list[Job] = [
     # The project config (names, checks): asks the database every POLL_SECONDS whether the
     # last good copy is older than CONFIG_SYNC_INTERVAL, and fetches it only then.
     Job("config_sync", "django_convert.project.sync.sync_if_stale_in_worker", "POLL_SECONDS"),
+    # Conversions that bypassed post_save (QuerySet.update(), bulk writes, raw SQL): one
+    # anti-join query per rule when nothing is missing (conversions/sweep.py).
+    Job("sweep", "django_convert.conversions.sweep.sweep_counts", "SWEEP_INTERVAL"),
 ]
 
 _lock = threading.Lock()  # one run of the jobs at a time in a process
@@ -63,7 +69,7 @@ def run_due_jobs(*, force: bool = False) -> dict[str, Any]:
     try:
         for job in JOBS:
             now = time.monotonic()
-            if not force and job.seconds_left(now) > 0:
+            if not job.enabled() or (not force and job.seconds_left(now) > 0):
                 continue
             job.last_run = now
             try:
@@ -79,8 +85,7 @@ def run_due_jobs(*, force: bool = False) -> dict[str, Any]:
 
 
 def seconds_until_next_job() -> float | None:
-    """Seconds until a job is due in this process; None when there are no jobs."""
-    if not JOBS:
-        return None
+    """Seconds until a job is due in this process; None when no job is enabled."""
     now = time.monotonic()
-    return min(job.seconds_left(now) for job in JOBS)
+    waits = [job.seconds_left(now) for job in JOBS if job.enabled()]
+    return min(waits) if waits else None

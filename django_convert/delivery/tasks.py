@@ -16,6 +16,7 @@ import django
 from django.core.exceptions import ImproperlyConfigured
 
 from django_convert.conf import SETTINGS_NAME, get_setting
+from django_convert.conversions.sweep import sweep_counts
 from django_convert.delivery.jobs import run_delivery_job
 
 
@@ -40,6 +41,12 @@ def tasks_api() -> Any:
 def deliver_conversions_task(conversion_ids: list[int]) -> dict[str, int]:
     """Deliver these conversions, then (bounded) whatever else is due."""
     return run_delivery_job(conversion_ids)
+
+
+@tasks_api().task(queue_name=get_setting("TASK_QUEUE"))  # type: ignore[untyped-decorator]
+def sweep_conversions_task(days: float | None = None) -> dict[str, int]:
+    """``convert_sweep`` as a task: enqueue it periodically (cron, or your scheduler)."""
+    return sweep_counts(days)
 
 
 def enqueue_delivery(conversion_ids: list[int]) -> Any:

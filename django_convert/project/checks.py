@@ -14,7 +14,7 @@ from django.db import DatabaseError, connections, router
 from django.utils import timezone
 
 from django_convert.conf import SETTINGS_NAME, get_setting
-from django_convert.conversions.rules import registered_rules
+from django_convert.conversions.registry import registered_rules
 from django_convert.models import ConfigSync
 from django_convert.project.names import ProjectNames
 

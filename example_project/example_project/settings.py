@@ -9,6 +9,8 @@ CONVERT_SDK_KEY / CONVERT_SDK_SECRET) to talk to Convert for real.
 import os
 from pathlib import Path
 
+import django
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-only-not-secret")
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
@@ -57,12 +59,21 @@ TEMPLATES = [
     }
 ]
 
+# SQLite under concurrent checkouts (docs/conversions.rst, "SQLite"): WAL lets readers
+# run beside the writer, and "IMMEDIATE" transactions take the write lock when they
+# begin, so a checkout waits its turn (up to "timeout" seconds) instead of failing with
+# "database is locked" when it upgrades a read to a write. Both need Django 5.1+.
+SQLITE_OPTIONS: dict[str, object] = {"timeout": 20}
+if django.VERSION >= (5, 1):
+    SQLITE_OPTIONS |= {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DEMO_DATABASE", BASE_DIR / "db.sqlite3"),
-        # The background delivery thread writes while requests write: wait, don't fail.
-        "OPTIONS": {"timeout": 20},
+        "OPTIONS": SQLITE_OPTIONS,
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

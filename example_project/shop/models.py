@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from django_convert.conversions import RecordingQuerySet
+
 
 class Product(models.Model):
     name = models.CharField(max_length=100)
@@ -27,6 +29,10 @@ class Order(models.Model):
     # The Convert visitor who placed the order: the conversion rule reads it.
     visitor_id = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # update(), bulk_create() and bulk_update() record conversions too (the admin's
+    # "mark as paid" action is an update()); convert_sweep catches everything else.
+    objects = RecordingQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.number

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from django_convert import get_visitor_id
 from shop.models import Order, OrderItem, Product
 
 CART = "cart"
@@ -48,7 +49,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
         order = Order.objects.create(
             number=f"ORDER-{secrets.token_hex(4).upper()}",
             user=request.user if request.user.is_authenticated else None,
-            visitor_id=request.convert_visitor_id,
+            # Guests have no user: the order keeps the visitor id the page gave Convert,
+            # and the conversion rule reads it ("visitor": "visitor_id"). Logged-in users
+            # have the same stable id, so one rule covers both.
+            visitor_id=get_visitor_id(request) or "",
         )
         OrderItem.objects.bulk_create(
             OrderItem(

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from django_convert.conversions import RecordingQuerySet
+
 
 class Order(models.Model):
     number = models.CharField(max_length=32, unique=True)
@@ -17,6 +19,12 @@ class Order(models.Model):
     )
     visitor_id = models.CharField(max_length=128, blank=True)
     coupon = models.CharField(max_length=64, blank=True)
+    # The date convert_sweep's window applies to (found as the only auto_now_add field).
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = models.Manager()
+    # Bulk writes that record conversions (django_convert.conversions.RecordingQuerySet).
+    recording = RecordingQuerySet.as_manager()
 
     def items_count(self) -> int:
         return self.items.count()
@@ -53,3 +61,9 @@ class ShopOrder(Order):
 
     class Meta:
         proxy = True
+
+
+class GiftOrder(Order):
+    """Multi-table inheritance: saving one writes an Order row, and rules on Order apply."""
+
+    message = models.CharField(max_length=64, blank=True)

@@ -63,8 +63,9 @@ class Command(BaseCommand):
             if loop:
                 self.run_loop(interval)
             else:
-                self.report(deliver_due(), always=True)
+                # Jobs first: what the sweep records goes out in this same (cron) run.
                 run_due_jobs(force=True)
+                self.report(deliver_due(), always=True)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
 
