@@ -32,7 +32,7 @@ LOWEST = [
     "celery[redis]==5.5.0",
     "django-tasks==0.12.0",
     "django-tasks-db==0.13.0",
-    "psycopg[binary]==3.2.0",
+    "psycopg[binary]==3.2.1",  # 3.2.0 names a psycopg-binary that was never released
 ]
 
 PYTEST = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
