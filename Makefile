@@ -47,9 +47,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy django_convert
 
-## The documentation site, warnings as errors, into docs/_build/html.
+## Build the documentation site (warnings are errors) and check the reference is complete.
 docs: $(STAMP)
-	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+	test ! -f docs/check_reference.py || $(BIN)/python docs/check_reference.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -29,7 +29,8 @@ LOWEST = [
     "django==5.2",
     "djangorestframework==3.16.0",
     "requests==2.31.0",
-    "celery[redis]==5.5.0",
+    "celery[redis]==5.6.0",
+    "kombu==5.7.0",
     "django-tasks==0.12.0",
     "django-tasks-db==0.13.0",
     "psycopg[binary]==3.2.1",  # 3.2.0 names a psycopg-binary that was never released

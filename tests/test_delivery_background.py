@@ -181,7 +181,15 @@ def test_interpreter_exit_finishes_the_batch_in_flight(convert_server) -> None:
         django.setup()
         from django_convert.delivery.worker import get_worker
         get_worker().wake()
-        import time; time.sleep(0.3)  # the worker is now waiting for Convert
+        import time
+        from django_convert.models import Conversion
+        # Claimed (after the 0.2 s batching window, however loaded the machine), then sent:
+        # the worker is now waiting for Convert's answer.
+        deadline = time.monotonic() + 10
+        while not Conversion.objects.filter(status="sending").exists():
+            assert time.monotonic() < deadline, "the worker claimed nothing"
+            time.sleep(0.02)
+        time.sleep(0.3)
         print("exiting", flush=True)
         """
     )

@@ -473,13 +473,31 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     server = ConvertStandIn(latency=args.latency_ms / 1000, port=args.port).start()
     print(f"listening on {server.url}", flush=True)
+    logged = 0
     try:
-        while True:
-            time.sleep(3600)
+        while True:  # one line per answered request, so a shell or CI sees what arrived
+            time.sleep(0.1)
+            with server._lock:
+                answered = [r for r in server.received if r.answer is not None]
+            for record in answered[logged:]:
+                print(describe(record), flush=True)
+            logged = len(answered)
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+
+
+def describe(record: Received) -> str:
+    """One log line: ``accepted 200 /v1/track/1/2: 1 conversion(s), goals ['7']`` or
+    ``rejected 400 ...: {field: error}``."""
+    verdict = "accepted" if record.accepted else "rejected"
+    goals = [conversion.get("goalId") for conversion in record.conversions()]
+    if record.accepted:
+        detail: Any = f"{len(goals)} conversion(s), goals {goals}"
+    else:  # a 200 to a valid body is not counted without Convert's User-Agent prefix
+        detail = record.errors or "not counted: the User-Agent must start with ConvertAgent/"
+    return f"{verdict} {record.answer} {record.path}: {detail}"
 
 
 if __name__ == "__main__":
