@@ -8,9 +8,8 @@ STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.demo-installed
 # The example shop's port: `make demo PORT=8001`.
 PORT ?= 8000
-# The tests' own Redis database (Celery tests empty it first; see tests/settings.py).
-DJANGO_CONVERT_TEST_REDIS_URL ?= redis://127.0.0.1:6379/5
-export DJANGO_CONVERT_TEST_REDIS_URL
+# The tests' own Redis database, as tests/settings.py picks it (the Celery tests empty it).
+TEST_REDIS_URL = $(or $(DJANGO_CONVERT_TEST_REDIS_URL),$(CELERY_BROKER_URL),redis://127.0.0.1:6379/5)
 PYENV_BIN = $(shell pyenv root 2>/dev/null)/versions
 
 .PHONY: demo test lint docs bench matrix dist clean
@@ -38,7 +37,7 @@ demo: $(DEMO_STAMP)
 ## Run the tests: SQLite by default; DATABASE_URL=postgres://... or mysql://... for the others.
 ## The Celery tests empty the Redis database DJANGO_CONVERT_TEST_REDIS_URL (default db 5).
 test: $(STAMP)
-	@echo "==> Tests; the Celery tests empty the Redis database $(DJANGO_CONVERT_TEST_REDIS_URL)" \
+	@echo "==> Tests; the Celery tests empty the Redis database $(TEST_REDIS_URL)" \
 		"(set DJANGO_CONVERT_TEST_REDIS_URL to use another)"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -6,7 +6,8 @@ source document) and the User-Agent rule, records what it got, and can inject fa
 and 4xx rejections with Convert's ``{code, message, fields}`` body.
 
 Standalone: ``python -m django_convert.testing.tracking_server --port 0 --latency-ms 20`` prints
-``listening on http://127.0.0.1:PORT/v1/track`` and serves until interrupted.
+``listening on http://127.0.0.1:PORT/v1/track``, then one line per answered request
+(:func:`describe`), and serves until interrupted.
 """
 
 from __future__ import annotations
@@ -495,8 +496,12 @@ def describe(record: Received) -> str:
     goals = [conversion.get("goalId") for conversion in record.conversions()]
     if record.accepted:
         detail: Any = f"{len(goals)} conversion(s), goals {goals}"
+    elif record.errors:
+        detail = record.errors
+    elif record.answer != 200:
+        detail = "an injected fault"
     else:  # a 200 to a valid body is not counted without Convert's User-Agent prefix
-        detail = record.errors or "not counted: the User-Agent must start with ConvertAgent/"
+        detail = "not counted: the User-Agent must start with ConvertAgent/"
     return f"{verdict} {record.answer} {record.path}: {detail}"
 
 
