@@ -16,12 +16,12 @@ nox.options.reuse_existing_virtualenvs = True
 
 # (python, Django requirement, session id); the classifiers in pyproject.toml say the same.
 MATRIX = [
-    ("3.11", "django>=5.2,<5.3", "dj52-py311"),
-    ("3.12", "django>=5.2,<5.3", "dj52-py312"),
-    ("3.12", "django>=6.0,<6.1", "dj60-py312"),
-    ("3.13", "django>=6.0,<6.1", "dj60-py313"),
-    ("3.12", "django>=6.1,<6.2", "dj61-py312"),
-    ("3.13", "django>=6.1,<6.2", "dj61-py313"),
+    ("3.11", "django>=5.2,<5.3", "dj52_py311"),
+    ("3.12", "django>=5.2,<5.3", "dj52_py312"),
+    ("3.12", "django>=6.0,<6.1", "dj60_py312"),
+    ("3.13", "django>=6.0,<6.1", "dj60_py313"),
+    ("3.12", "django>=6.1,<6.2", "dj61_py312"),
+    ("3.13", "django>=6.1,<6.2", "dj61_py313"),
 ]
 
 # The lower end of every range in pyproject.toml, so each range is tested at both ends.
