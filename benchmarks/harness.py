@@ -42,10 +42,6 @@ def test_database() -> Iterator[None]:
         if connection.vendor == "sqlite":
             connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{folder}/bench.sqlite3"
             if os.environ.get("BENCH_SQLITE_WAL"):
-                import django
-
-                if django.VERSION < (5, 1):
-                    raise SystemExit("BENCH_SQLITE_WAL needs Django 5.1+ (OPTIONS init_command).")
                 # Django 5.1+'s advice for SQLite in production: WAL, no fsync per commit.
                 connection.settings_dict.setdefault("OPTIONS", {})["init_command"] = SQLITE_WAL_INIT
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)

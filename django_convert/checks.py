@@ -6,6 +6,7 @@ django_convert.E003  rest_framework not in INSTALLED_APPS
 django_convert.E004  ConvertVisitorMiddleware not in MIDDLEWARE
 django_convert.E005  ConvertVisitorMiddleware placed before AuthenticationMiddleware
 django_convert.E006  DELIVERY is not one of the known modes
+django_convert.E007  the app's URLs are not included (reverse("django_convert:context") fails)
 django_convert.W001  an unknown key in DJANGO_CONVERT (probably a typo)
 django_convert.E020  VISITOR_ID_RESOLVER cannot be imported, or is not callable
 django_convert.W020  VISITOR_ID_RESOLVER returned personal data in a self-test
@@ -46,8 +47,15 @@ from typing import Any
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import NoReverseMatch, reverse
 
-from django_convert.conf import SETTINGS_NAME, get_setting, unknown_settings
+from django_convert.conf import (
+    DEFAULTS,
+    SETTINGS_NAME,
+    closest_names,
+    get_setting,
+    unknown_settings,
+)
 
 MIDDLEWARE_PATH = "django_convert.middleware.ConvertVisitorMiddleware"
 AUTH_MIDDLEWARE_PATH = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -63,20 +71,23 @@ def is_convert_id(value: Any) -> bool:
 @register(Tags.compatibility)
 def check_ids(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
-    if not get_setting("SDK_KEY"):
-        for name in ("ACCOUNT_ID", "PROJECT_ID"):
-            if not get_setting(name):
-                messages.append(
-                    Error(
-                        f"{SETTINGS_NAME}[{name!r}] is not set.",
-                        hint=(
-                            f'Set {SETTINGS_NAME} = {{"ACCOUNT_ID": "...", "PROJECT_ID": "..."}} '
-                            "with the ids from your Convert project's tracking code, "
-                            'or set "SDK_KEY".'
-                        ),
-                        id="django_convert.E001",
-                    )
-                )
+    # ENABLED=False (CI, development) renders and records nothing, so it needs no ids.
+    missing = [name for name in ("ACCOUNT_ID", "PROJECT_ID") if not get_setting(name)]
+    if missing and get_setting("ENABLED") and not get_setting("SDK_KEY"):
+        messages.append(
+            Error(
+                f"{SETTINGS_NAME}[{missing[0]!r}]"
+                + "".join(f" and [{name!r}]" for name in missing[1:])
+                + (" is" if len(missing) == 1 else " are")
+                + " not set.",
+                hint=(
+                    f'Set {SETTINGS_NAME} = {{"ACCOUNT_ID": "...", "PROJECT_ID": "..."}} '
+                    "with the ids from your Convert project's tracking code, "
+                    'or set "SDK_KEY"; or "ENABLED": False where Convert is not used.'
+                ),
+                id="django_convert.E001",
+            )
+        )
     for name in ("ACCOUNT_ID", "PROJECT_ID"):
         value = get_setting(name)
         if value not in (None, "") and not is_convert_id(value):
@@ -141,14 +152,36 @@ def check_settings(
             )
         )
     for name in unknown_settings():
+        suggestion = closest_names(name, DEFAULTS) if isinstance(name, str) else []
         messages.append(
             Warning(
-                f"{SETTINGS_NAME}[{name!r}] is not a django-convert setting and is ignored.",
-                hint="Check the spelling against docs/reference/settings.rst.",
+                f"{SETTINGS_NAME}[{name!r}] is not a django-convert setting and is ignored."
+                + (f" Did you mean {suggestion[0]!r}?" if suggestion else ""),
+                hint="The settings are listed in the documentation's settings reference "
+                "(docs/reference/settings.rst).",
                 id="django_convert.W001",
             )
         )
     return messages
+
+
+@register(Tags.urls)
+def check_urls(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    if not getattr(settings, "ROOT_URLCONF", None):
+        return []  # no URLconf at all: Django's own checks and runserver say so
+    try:
+        reverse("django_convert:context")
+    except NoReverseMatch as error:
+        return [
+            Error(
+                "django-convert's URLs are not included, so {% convert_head %} fails on every "
+                f"page and the listener has nowhere to post ({error}).",
+                hint='Add path("convert/", include("django_convert.urls")) to the urlpatterns '
+                f"of {settings.ROOT_URLCONF}.",
+                id="django_convert.E007",
+            )
+        ]
+    return []
 
 
 # Identity (E020-W029).

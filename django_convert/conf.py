@@ -6,6 +6,8 @@ and nothing is frozen at import or template-compile time.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -101,12 +103,12 @@ def get_setting(name: str) -> Any:
     return configured.get(name, DEFAULTS[name])
 
 
-def unknown_settings() -> list[str]:
-    """Keys in DJANGO_CONVERT that are not settings (usually typos)."""
+def unknown_settings() -> list[Any]:
+    """Keys in DJANGO_CONVERT that are not settings (usually typos; any type a dict allows)."""
     configured = getattr(settings, SETTINGS_NAME, None) or {}
     if not isinstance(configured, dict):
         return []
-    return sorted(set(configured) - set(DEFAULTS))
+    return sorted(set(configured) - set(DEFAULTS), key=repr)
 
 
 def require_setting(name: str) -> Any:
@@ -114,7 +116,8 @@ def require_setting(name: str) -> Any:
     value = get_setting(name)
     if value in (None, ""):
         raise ImproperlyConfigured(
-            f"Set {SETTINGS_NAME}[{name!r}] in your settings (see docs/reference/settings.rst)."
+            f"Set {SETTINGS_NAME}[{name!r}] in your settings (see the django-convert "
+            "documentation's settings reference)."
         )
     return value
 
@@ -132,3 +135,11 @@ def static_url(url: str) -> str:
     path, query = url.removeprefix(STATIC_PREFIX).partition("?")[::2]
     resolved = static(path)
     return f"{resolved}{'&' if '?' in resolved else '?'}{query}" if query else resolved
+
+
+def closest_names(name: str, known: Iterable[str], n: int = 1) -> list[str]:
+    """The known names closest to a misspelt one (difflib, case-insensitive), best first;
+    for "did you mean" hints (W001, E104)."""
+    by_folded = {candidate.casefold(): candidate for candidate in known}
+    matches = difflib.get_close_matches(name.casefold(), by_folded, n=n, cutoff=0.75)
+    return [by_folded[match] for match in matches]

@@ -20,6 +20,14 @@ pytest_plugins: list[str] = [
 ]
 
 
+def pytest_report_header() -> str:
+    return (
+        f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}; "
+        f"Redis for the Celery tests (emptied before each): {settings.CELERY_BROKER_URL} "
+        "(DJANGO_CONVERT_TEST_REDIS_URL)"
+    )
+
+
 def _convert_settings(**changes: Any) -> dict[str, Any]:
     return {**settings.DJANGO_CONVERT, **changes}
 

@@ -44,11 +44,6 @@ def tasks_framework_missing() -> str | None:
 
 def db_backend_missing() -> str | None:
     """Why the django-tasks-db worker tests cannot run here, or None."""
-    if django.VERSION < (5, 2):
-        return (
-            "django-tasks-db (the Tasks backend these tests run a worker for) needs Django 5.2+; "
-            f"this is Django {django.get_version()}"
-        )
     if "django_tasks_db" not in settings.INSTALLED_APPS:
         return "django-tasks-db is not installed: pip install 'django-convert[tasks]'"
     return None
@@ -79,21 +74,48 @@ def db_worker() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run
 
 
+# What Celery/kombu keep in the broker database: queues (ours, Celery's default), their
+# bindings, and the acks_late bookkeeping. Anything else there belongs to someone else.
+CELERY_KEY_PREFIXES = ("_kombu.", "unacked", CELERY_QUEUE, "celery")
+
+
+def empty_test_redis(url: str) -> None:
+    """Empty the tests' Redis database, refusing when it holds keys the tests did not make
+    (a shared database: emptying it would destroy someone's data)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2)
+    try:
+        foreign = [
+            key
+            for key in client.scan_iter(count=1000)
+            if not key.decode(errors="replace").startswith(CELERY_KEY_PREFIXES)
+        ]
+        if foreign:
+            pytest.fail(
+                f"The tests' Redis database {url} holds keys the tests did not make "
+                f"(e.g. {sorted(foreign)[:3]!r}), and the Celery tests empty it before each "
+                "test. Point DJANGO_CONVERT_TEST_REDIS_URL at a database nothing else uses, "
+                "e.g. redis://127.0.0.1:6379/15."
+            )
+        client.flushdb()
+    except redis.exceptions.ConnectionError as exc:
+        pytest.fail(
+            f"Celery tests need Redis at {url} ({exc}). Start it with: "
+            'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
+            ", or set DJANGO_CONVERT_TEST_REDIS_URL."
+        )
+
+
 @pytest.fixture
 def celery_app() -> Any:
-    """The tests' Celery app, current in this process, on an empty Redis database 5."""
-    import redis
+    """The tests' Celery app, current in this process, on an empty tests' Redis database
+    (``DJANGO_CONVERT_TEST_REDIS_URL``)."""
     from celery import current_app
 
     from tests.celery_app import app
 
-    try:
-        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2).flushdb()
-    except redis.exceptions.ConnectionError as exc:
-        pytest.fail(
-            f"Celery tests need Redis at {settings.CELERY_BROKER_URL} ({exc}). Start it with: "
-            'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
-        )
+    empty_test_redis(settings.CELERY_BROKER_URL)
     previous = current_app._get_current_object()
     app.set_current()
     yield app

@@ -1,4 +1,5 @@
-"""Settings for the test suite: SQLite by default, PostgreSQL when DATABASE_URL says so."""
+"""Settings for the test suite: SQLite by default, PostgreSQL or MariaDB/MySQL when
+DATABASE_URL says so, and one Redis database (DJANGO_CONVERT_TEST_REDIS_URL) for Celery."""
 
 from __future__ import annotations
 
@@ -21,15 +22,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 def database_from_url(url: str | None) -> dict[str, Any]:
-    """Parse ``postgres://user:password@host:port/name``; no URL means a SQLite file."""
+    """Parse ``postgres://`` or ``mysql://user:password@host:port/name``; no URL means a
+    SQLite file."""
     if not url:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": "django_convert_tests.sqlite3"}
     parts = urlsplit(url)
     if parts.scheme == "sqlite":  # sqlite:////absolute/path.sqlite3 (worker subprocesses)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path)}
+    if parts.scheme in ("mysql", "mariadb"):
+        return {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": parts.path.lstrip("/") or "django_convert",
+            "USER": unquote(parts.username or "root"),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "127.0.0.1",
+            "PORT": str(parts.port or 3306),
+            "OPTIONS": {"charset": "utf8mb4"},
+        }
     if parts.scheme not in ("postgres", "postgresql"):
         raise ValueError(
-            f"DATABASE_URL must be postgres://... or sqlite:///...; got {parts.scheme!r}"
+            "DATABASE_URL must be postgres://..., mysql://... or sqlite:///...; "
+            f"got {parts.scheme!r}"
         )
     return {
         "ENGINE": "django.db.backends.postgresql",
@@ -107,10 +120,10 @@ DJANGO_CONVERT: dict[str, Any] = {
 
 DJANGO_VERSION = django.VERSION
 
-# DELIVERY="task": django-tasks-db (Django 5.2+) when installed, so the tests run a real
-# worker (`db_worker`); else the Tasks framework's ImmediateBackend (Django 6 built in, or
-# the django-tasks backport on 4.2). "convert" is the queue the tests set as TASK_QUEUE.
-if DJANGO_VERSION >= (5, 2) and find_spec("django_tasks_db") is not None:
+# DELIVERY="task": django-tasks-db when installed, so the tests run a real worker
+# (`db_worker`; on Django 5.2 with the django-tasks backport, on 6 with django.tasks); else
+# the Tasks framework's ImmediateBackend. "convert" is the queue the tests set as TASK_QUEUE.
+if find_spec("django_tasks_db") is not None:
     if DJANGO_VERSION < (6, 0):
         INSTALLED_APPS += ["django_tasks"]
     INSTALLED_APPS += ["django_tasks_db"]
@@ -128,8 +141,19 @@ elif DJANGO_VERSION >= (6, 0) or find_spec("django_tasks") is not None:
         }
     }
 
-# DELIVERY="celery": tests/celery_app.py; Redis database 5 is the tests' own.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
+# DELIVERY="celery": tests/celery_app.py. The tests' Redis database, ONE variable that
+# everything Redis in the tests derives from. The Celery tests empty it before each test, so
+# it must be a database nothing else uses. CELERY_BROKER_URL is still read (older setups),
+# then removed from the environment: Celery lets that variable override every app's broker,
+# including the one a test points at a closed port to simulate a broker outage.
+TEST_REDIS_URL = (
+    os.environ.get("DJANGO_CONVERT_TEST_REDIS_URL")
+    or os.environ.get("CELERY_BROKER_URL")
+    or "redis://127.0.0.1:6379/5"
+)
+os.environ.pop("CELERY_BROKER_URL", None)
+os.environ["DJANGO_CONVERT_TEST_REDIS_URL"] = TEST_REDIS_URL  # worker subprocesses agree
+CELERY_BROKER_URL = TEST_REDIS_URL
 # A test that kills a worker shortens Redis's visibility timeout (1 hour by default), after
 # which an unacknowledged (acks_late) message is delivered again.
 if "CELERY_BROKER_TRANSPORT_OPTIONS" in os.environ:

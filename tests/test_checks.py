@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from io import StringIO
+from types import ModuleType
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
+from django.urls import include, path
 
 from django_convert import checks
 
@@ -37,6 +39,27 @@ def test_missing_ids_fail_manage_py_check(convert_settings) -> None:
     with pytest.raises(SystemCheckError) as raised:
         call_command("check", stdout=StringIO(), stderr=StringIO())
     assert "django_convert.E001" in str(raised.value)
+
+
+def test_missing_ids_are_one_error_naming_both(convert_settings) -> None:
+    convert_settings(ACCOUNT_ID=None, PROJECT_ID="")
+    [error] = checks.check_ids()
+    assert error.id == "django_convert.E001"
+    assert error.msg == "DJANGO_CONVERT['ACCOUNT_ID'] and ['PROJECT_ID'] are not set."
+
+
+@pytest.mark.django_db
+def test_disabled_needs_no_ids(settings) -> None:
+    settings.DJANGO_CONVERT = {"ENABLED": False}
+    assert checks.check_ids() == []
+    # check and migrate (which refuses to run on check errors) both pass.
+    call_command("check", "--fail-level", "WARNING", stdout=StringIO(), stderr=StringIO())
+    call_command("migrate", verbosity=0, stdout=StringIO())
+
+
+def test_disabled_still_reports_malformed_ids(convert_settings) -> None:
+    convert_settings(ENABLED=False, ACCOUNT_ID="acme")
+    assert ids(checks.check_ids()) == ["django_convert.E002"]
 
 
 def test_sdk_key_replaces_account_and_project(convert_settings) -> None:
@@ -84,6 +107,63 @@ def test_unknown_setting_key_warns(convert_settings) -> None:
     [warning] = checks.check_settings()
     assert warning.id == "django_convert.W001"
     assert "TRACKNG_URL" in warning.msg
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [
+        ("ACOUNT_ID", "ACCOUNT_ID"),
+        ("account_id", "ACCOUNT_ID"),
+        ("TRACKNG_URL", "TRACKING_URL"),
+        ("DELIVER", "DELIVERY"),
+        ("COOKIE_MAXAGE", "COOKIE_MAX_AGE"),
+    ],
+)
+def test_unknown_setting_key_suggests_the_closest_setting(convert_settings, key, suggestion):
+    convert_settings(**{key: "x"})
+    [warning] = checks.check_settings()
+    assert warning.msg.endswith(f"is ignored. Did you mean {suggestion!r}?")
+
+
+@pytest.mark.parametrize("key", ["SHOP_NAME", 42, None])
+def test_unknown_setting_key_without_a_close_setting(settings, key) -> None:
+    settings.DJANGO_CONVERT = {**settings.DJANGO_CONVERT, key: "x"}
+    [warning] = checks.check_settings()
+    assert warning.id == "django_convert.W001"
+    assert "Did you mean" not in warning.msg
+    assert repr(key) in warning.msg
+
+
+def urlconf(*urlpatterns) -> ModuleType:
+    module = ModuleType("a_project_urls")
+    module.urlpatterns = list(urlpatterns)  # type: ignore[attr-defined]
+    return module
+
+
+def test_urls_included_pass() -> None:
+    assert checks.check_urls() == []
+
+
+def test_urls_included_under_an_instance_namespace_pass() -> None:
+    # reverse("django_convert:context") finds the app's namespace through any instance.
+    patterns = [path("c/", include("django_convert.urls", namespace="convert"))]
+    with override_settings(ROOT_URLCONF=urlconf(*patterns)):
+        assert checks.check_urls() == []
+
+
+def test_urls_not_included() -> None:
+    with override_settings(ROOT_URLCONF=urlconf(path("admin/", include([])))):
+        [error] = checks.check_urls()
+    assert error.id == "django_convert.E007"
+    assert 'path("convert/", include("django_convert.urls"))' in error.hint
+
+
+@pytest.mark.django_db  # Django 6's check command also runs database checks
+def test_urls_not_included_fail_manage_py_check(convert_settings) -> None:
+    convert_settings(ENABLED=False)  # the URLconf is the same in every environment
+    with override_settings(ROOT_URLCONF=urlconf()), pytest.raises(SystemCheckError) as raised:
+        call_command("check", stdout=StringIO(), stderr=StringIO())
+    assert "django_convert.E007" in str(raised.value)
 
 
 # Identity: the visitor-id resolver (E020, W020).

@@ -102,6 +102,33 @@ def test_unknown_model(convert_settings: Any, model: Any) -> None:
     assert repr(model) in error.msg
 
 
+@pytest.mark.parametrize(
+    ("model", "suggested"),
+    [
+        ("testapp.Ordr", '"testapp.Order"'),  # a typo in the model name
+        ("Order", '"testapp.Order"'),  # no app label
+        ("shop.Order", '"testapp.Order"'),  # the wrong app
+        ("testapp.Paymnet", '"testapp.Payment"'),
+        ("testap.OrderItems", '"testapp.OrderItem"'),
+    ],
+)
+def test_unknown_model_hint_names_the_close_installed_models(
+    convert_settings: Any, model: str, suggested: str
+) -> None:
+    [error] = check(convert_settings, {**ORDER_RULE, "model": model})
+    assert error.id == "django_convert.E104"
+    assert error.hint.startswith(f"Did you mean {suggested}")
+    assert repr(model) not in error.hint  # the message names the bad label, the hint does not
+
+
+@pytest.mark.parametrize("model", ["zzz.Qqqqq", 42])
+def test_unknown_model_with_nothing_close_gets_the_format_hint(
+    convert_settings: Any, model: Any
+) -> None:
+    [error] = check(convert_settings, {**ORDER_RULE, "model": model})
+    assert error.hint == 'Name it as "app_label.ModelName" of a model in INSTALLED_APPS.'
+
+
 @pytest.mark.parametrize("goal_id", ["goal", "12a", "1" * 33, 1.5])
 def test_goal_id_not_digits(convert_settings: Any, goal_id: Any) -> None:
     [error] = check(convert_settings, {**ORDER_RULE, "goal_id": goal_id})

@@ -4,6 +4,7 @@ local stand-in; publishing never breaks or slows the request."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -132,6 +133,9 @@ def test_deliver_due_task_for_celery_beat(convert_server, celery_worker) -> None
 def test_checkout_succeeds_while_convert_and_the_broker_are_unreachable(
     client, convert_settings, celery_app, caplog
 ) -> None:
+    # Celery would let a CELERY_BROKER_URL variable override this broker (tests/settings.py
+    # removes it); the closed port must be the one used.
+    assert "CELERY_BROKER_URL" not in os.environ
     down = Celery("down", broker="redis://127.0.0.1:9/5", set_as_current=False)
     down.set_current()
     try:
@@ -153,3 +157,22 @@ def test_without_celery_the_error_says_what_to_install(
     checkout(client)
     assert "pip install 'django-convert[celery]'" in caplog.text
     assert row().status == "pending"
+
+
+@pytest.mark.celery
+def test_the_tests_refuse_to_empty_a_redis_database_holding_foreign_keys() -> None:
+    import redis
+    from django.conf import settings
+
+    from tests.fixtures_dispatch import empty_test_redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
+    client.set("someone-elses-session", "keep me")
+    try:
+        with pytest.raises(pytest.fail.Exception, match="DJANGO_CONVERT_TEST_REDIS_URL"):
+            empty_test_redis(settings.CELERY_BROKER_URL)
+        assert client.get("someone-elses-session") == b"keep me"
+    finally:
+        client.delete("someone-elses-session")
+    empty_test_redis(settings.CELERY_BROKER_URL)  # only the tests' own keys: emptied
+    assert client.dbsize() == 0

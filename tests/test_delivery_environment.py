@@ -35,6 +35,7 @@ def ids(messages) -> list[str]:
     return [m.id for m in messages if m.id.startswith("django_convert.W03")]
 
 
+@pytest.mark.django_db  # run_checks() includes the checks that read the synced config
 def test_uwsgi_without_threads_is_a_warning_saying_what_to_do(fake_uwsgi, convert_settings) -> None:
     convert_settings(DELIVERY="background")
     fake_uwsgi(0)
@@ -152,3 +153,9 @@ def test_a_misconfigured_worker_says_so_once_not_every_round(
     assert errors[0].levelname == "ERROR"
     assert "account_id" in errors[0].getMessage()
     assert fresh_worker.alive
+
+
+def test_a_disabled_app_needs_no_thread(fake_uwsgi, convert_settings) -> None:
+    convert_settings(DELIVERY="background", ENABLED=False)
+    fake_uwsgi(0)
+    assert check_threads() == []

@@ -114,7 +114,6 @@ def test_checkout_succeeds_while_convert_is_unreachable(
     buyer, order_rule, convert_settings, fresh_worker, mode, request
 ) -> None:
     unreachable = {"TRACKING_URL": UNREACHABLE, "TIMEOUT": 1.0, "RETRY_BASE_DELAY": 60.0}
-    # "task" on Django 4.2: the backport's ImmediateBackend runs the task in the request.
     convert_settings(DELIVERY=mode, TASK_QUEUE=TASK_QUEUE, CELERY_QUEUE=CELERY_QUEUE, **unreachable)
     if mode == "celery":  # a real worker, as unable to reach Convert as the web process
         request.getfixturevalue("celery_worker")(SimpleNamespace(url=UNREACHABLE), **unreachable)

@@ -230,7 +230,7 @@ def test_page_through_the_stack(client) -> None:
     assert not response.has_header("Vary")
 
 
-@pytest.mark.skipif(django.VERSION < (6, 0), reason="Django 6 has built-in CSP; 4.2/5.2 do not")
+@pytest.mark.skipif(django.VERSION < (6, 0), reason="Django 6 has built-in CSP; 5.2 does not")
 def test_django_6_builtin_csp_nonce_end_to_end(client, settings) -> None:
     from django.utils.csp import CSP
 

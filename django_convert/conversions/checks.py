@@ -12,7 +12,7 @@ from django.apps import apps
 from django.core.checks import CheckMessage, Error
 from django.db import models
 
-from django_convert.conf import SETTINGS_NAME, get_setting
+from django_convert.conf import SETTINGS_NAME, closest_names, get_setting
 from django_convert.conversions.paths import path_problem, visitor_path_problem
 from django_convert.conversions.registry import registered_rules
 from django_convert.conversions.rules import (
@@ -155,14 +155,38 @@ def _model(name: str, label: object, errors: list[CheckMessage]) -> type[models.
             raise ValueError(label)
         return apps.get_model(label)
     except (LookupError, ValueError):
+        near = close_models(label) if isinstance(label, str) else []
         errors.append(
             Error(
                 f"{name}: model {label!r} is not an installed model.",
-                hint='Name it as "app_label.ModelName", e.g. "shop.Order".',
+                hint=(
+                    "Did you mean " + " or ".join(f'"{model}"' for model in near) + "? "
+                    if near
+                    else ""
+                )
+                + 'Name it as "app_label.ModelName" of a model in INSTALLED_APPS.',
                 id="django_convert.E104",
             )
         )
         return None
+
+
+def close_models(label: str, n: int = 3) -> list[str]:
+    """Installed model labels close to a bad one, best first: the same model name in any
+    app ("Order" -> "shop.Order"), then labels and model names that difflib finds close."""
+    labels = [model._meta.label for model in apps.get_models()]
+    model_name = label.rpartition(".")[2].casefold()
+    same_name = [known for known in labels if known.rpartition(".")[2].casefold() == model_name]
+    by_model_name: dict[str, list[str]] = {}
+    for known in labels:
+        by_model_name.setdefault(known.rpartition(".")[2], []).append(known)
+    near_name = [
+        known
+        for match in closest_names(label.rpartition(".")[2], by_model_name, n=n)
+        for known in by_model_name[match]
+    ]
+    found = dict.fromkeys([*same_name, *closest_names(label, labels, n=n), *near_name])
+    return list(found)[:n]
 
 
 def _check_path(name: str, model: type[models.Model], key: str, path: Any) -> list[CheckMessage]:

@@ -78,9 +78,9 @@ def installed_uwsgi_without_default_threads() -> str | None:
 
 def check_threads() -> list[CheckMessage]:
     """W030: a background thread cannot run here; W031: uWSGI is installed with threads
-    off by default."""
+    off by default. Nothing when the app is disabled: then no thread delivers anything."""
     mode = get_setting("DELIVERY")
-    if mode not in THREAD_MODES:
+    if mode not in THREAD_MODES or not get_setting("ENABLED"):
         return []
     problem = thread_problem()
     if problem:

@@ -10,7 +10,8 @@ and 4xx rejections with Convert's ``{code, message, fields}`` body; scripted (``
 ``reset()``...) or at random (``random_faults()``, for soak tests).
 
 Standalone: ``python -m django_convert.testing.tracking_server --port 0 --latency-ms 20`` prints
-``listening on http://127.0.0.1:PORT/v1/track`` and serves until interrupted.
+``listening on http://127.0.0.1:PORT/v1/track``, then one line per answered request
+(:func:`describe`), and serves until interrupted.
 """
 
 from __future__ import annotations
@@ -541,13 +542,35 @@ def main(argv: list[str] | None = None) -> None:
     if args.fault_rate:
         server.random_faults(args.fault_rate)
     print(f"listening on {server.url}", flush=True)
+    logged = 0
     try:
-        while True:
-            time.sleep(3600)
+        while True:  # one line per answered request, so a shell or CI sees what arrived
+            time.sleep(0.1)
+            with server._lock:
+                answered = [r for r in server.received if r.answer is not None]
+            for record in answered[logged:]:
+                print(describe(record), flush=True)
+            logged = len(answered)
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+
+
+def describe(record: Received) -> str:
+    """One log line: ``accepted 200 /v1/track/1/2: 1 conversion(s), goals ['7']`` or
+    ``rejected 400 ...: {field: error}``."""
+    verdict = "accepted" if record.accepted else "rejected"
+    goals = [conversion.get("goalId") for conversion in record.conversions()]
+    if record.accepted:
+        detail: Any = f"{len(goals)} conversion(s), goals {goals}"
+    elif record.errors:
+        detail = record.errors
+    elif record.answer != 200:
+        detail = "an injected fault"
+    else:  # a 200 to a valid body is not counted without Convert's User-Agent prefix
+        detail = "not counted: the User-Agent must start with ConvertAgent/"
+    return f"{verdict} {record.answer} {record.path}: {detail}"
 
 
 if __name__ == "__main__":
