@@ -1,0 +1,1 @@
+"""Read-only reports over Bucketing and Conversion: the experiment report and its statistics."""
