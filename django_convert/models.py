@@ -9,8 +9,28 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from django_convert.project_models import (
+    CONVERT_ID_MAX_LENGTH,
+    ConfigSync,
+    Experience,
+    Goal,
+    Variation,
+)
 from django_convert.querysets import ConversionQuerySet
 from django_convert.segments import Browser, Source, VisitorType
+
+__all__ = [
+    "CONVERT_ID_MAX_LENGTH",
+    "SEGMENT_FIELDS",
+    "VISITOR_ID_MAX_LENGTH",
+    "Bucketing",
+    "ConfigSync",
+    "Conversion",
+    "Experience",
+    "Goal",
+    "Variation",
+    "Visitor",
+]
 
 VISITOR_ID_MAX_LENGTH = 128
 #: The tracking API's segment keys -> Visitor fields, in the API's order. Ingest, the
@@ -24,7 +44,6 @@ SEGMENT_FIELDS = {
     "campaign": "campaign",
     "customSegments": "custom_segments",
 }
-CONVERT_ID_MAX_LENGTH = 32
 
 
 def _empty_list() -> list[Any]:
