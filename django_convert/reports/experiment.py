@@ -1,0 +1,282 @@
+"""The experiment report: one experience, one goal, one date range, from the app's own rows.
+
+Read-only: :func:`build_report` runs two aggregate queries (see
+:mod:`django_convert.reports.queries`) and a few small lookups of the synced project config,
+then computes the statistics in :mod:`django_convert.reports.stats`. Convert's own report
+stays the reference; docs/report.rst says why the two can differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from django_convert.project_models import Experience, Goal, Variation
+from django_convert.reports import queries, stats
+from django_convert.reports.stats import Comparison, Interval, Sample
+
+INSTALL_HINT = "pip install django-convert[stats]"
+
+
+@dataclass(frozen=True)
+class VariationResult:
+    """One variation's figures. Money is in the site's currency, as ``amount`` was sent."""
+
+    variation_id: str
+    name: str
+    #: Configured share out of 10,000 (Convert's unit); None when not in the synced config.
+    traffic_allocation: int | None
+    is_baseline: bool
+    visitors: int
+    converting_visitors: int
+    conversions: int
+    revenue: Decimal
+    #: converting_visitors / visitors, and its Wilson interval (None without scipy).
+    rate: float | None
+    rate_interval: Interval | None
+    revenue_per_visitor: Decimal | None
+    #: revenue / conversions that carried an amount.
+    average_order_value: Decimal | None
+    #: Against the baseline; None on the baseline's own row.
+    rate_comparison: Comparison | None = None
+    revenue_comparison: Comparison | None = None
+
+
+@dataclass(frozen=True)
+class SampleRatio:
+    """The sample-ratio-mismatch check. ``p_value`` is None when it could not run (see
+    ``reason``); ``mismatch`` is True when ``p_value < stats.SRM_ALPHA``."""
+
+    p_value: float | None
+    reason: str = ""
+
+    @property
+    def mismatch(self) -> bool:
+        return self.p_value is not None and self.p_value < stats.SRM_ALPHA
+
+
+@dataclass(frozen=True)
+class ExperimentReport:
+    experience_id: str
+    experience_name: str
+    goal_id: str
+    goal_name: str
+    start: datetime
+    end: datetime
+    variations: list[VariationResult]
+    sample_ratio: SampleRatio
+    #: False when scipy is missing: counts and rates only, see ``notes``.
+    significance: bool
+    confidence: float = stats.CONFIDENCE
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def visitors(self) -> int:
+        return sum(v.visitors for v in self.variations)
+
+    @property
+    def has_revenue(self) -> bool:
+        return any(v.revenue for v in self.variations)
+
+
+def _id_order(variation_id: str) -> tuple[int, int | str]:
+    # Convert's ids are increasing digit strings: the original is created first.
+    return (0, int(variation_id)) if variation_id.isdigit() else (1, variation_id)
+
+
+def default_baseline(variation_ids: list[str]) -> str | None:
+    """The baseline when none is chosen: the lowest id (the first variation created).
+
+    The synced config keeps no order of variations; Convert creates an experience with its
+    original variation, so the original has the lowest id.
+    """
+    return min(variation_ids, key=_id_order) if variation_ids else None
+
+
+def _ratio(numerator: Decimal, denominator: int) -> Decimal | None:
+    return numerator / denominator if denominator else None
+
+
+def build_report(
+    experience_id: str,
+    goal_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    baseline_id: str | None = None,
+    using: str = "default",
+) -> ExperimentReport:
+    """The report for visitors bucketed and conversions recorded in ``[start, end)``.
+
+    ``start``/``end`` are aware datetimes. ``baseline_id`` defaults to
+    :func:`default_baseline`. Raises ValueError when ``end`` is not after ``start``.
+    """
+    if end <= start:
+        raise ValueError("the end of the range must be after its start")
+    experience = Experience.objects.using(using).filter(pk=experience_id).first()
+    configured = {
+        v.id: v
+        for v in Variation.objects.using(using).filter(experience_id=experience_id).order_by()
+    }
+    goal = Goal.objects.using(using).filter(pk=goal_id).first()
+    visitors = queries.visitors_by_variation(experience_id, start, end, using=using)
+    conversions = queries.conversions_by_variation(experience_id, goal_id, start, end, using=using)
+
+    ids = sorted(set(configured) | set(visitors), key=_id_order)
+    if baseline_id not in ids:
+        baseline_id = default_baseline(list(configured) or ids)
+    ids.sort(key=lambda vid: vid != baseline_id)  # baseline first, stable otherwise
+
+    rows = [_variation_row(vid, configured.get(vid), visitors, conversions) for vid in ids]
+    baseline = next((row for row in rows if row.variation_id == baseline_id), None)
+    results = [_finish(row, baseline) for row in rows]
+
+    notes = _notes(experience, conversions, len(results))
+    return ExperimentReport(
+        experience_id=experience_id,
+        experience_name=experience.name if experience and experience.name else experience_id,
+        goal_id=goal_id,
+        goal_name=goal.name if goal and goal.name else goal_id,
+        start=start,
+        end=end,
+        variations=results,
+        sample_ratio=_sample_ratio(experience, configured, visitors),
+        significance=stats.have_scipy(),
+        notes=notes,
+    )
+
+
+@dataclass(frozen=True)
+class _Row:
+    variation_id: str
+    name: str
+    traffic_allocation: int | None
+    visitors: int
+    counts: queries.VariationConversions
+
+    @property
+    def revenue_sample(self) -> Sample:
+        return Sample(self.visitors, float(self.counts.revenue), float(self.counts.revenue_squares))
+
+
+_NO_CONVERSIONS = queries.VariationConversions(0, 0, 0, Decimal(0), Decimal(0))
+
+
+def _variation_row(
+    variation_id: str,
+    configured: Variation | None,
+    visitors: dict[str, int],
+    conversions: queries.ConversionTotals,
+) -> _Row:
+    return _Row(
+        variation_id=variation_id,
+        name=configured.name if configured and configured.name else variation_id,
+        traffic_allocation=configured.traffic_allocation if configured else None,
+        visitors=visitors.get(variation_id, 0),
+        counts=conversions.by_variation.get(variation_id, _NO_CONVERSIONS),
+    )
+
+
+def _finish(row: _Row, baseline: _Row | None) -> VariationResult:
+    counts = row.counts
+    is_baseline = baseline is row
+    rate_comparison = revenue_comparison = None
+    if baseline is not None and not is_baseline:
+        rate_comparison = stats.compare_rates(
+            baseline.counts.converting_visitors,
+            baseline.visitors,
+            counts.converting_visitors,
+            row.visitors,
+        )
+        revenue_comparison = stats.compare_means(baseline.revenue_sample, row.revenue_sample)
+    return VariationResult(
+        variation_id=row.variation_id,
+        name=row.name,
+        traffic_allocation=row.traffic_allocation,
+        is_baseline=is_baseline,
+        visitors=row.visitors,
+        converting_visitors=counts.converting_visitors,
+        conversions=counts.conversions,
+        revenue=counts.revenue,
+        rate=counts.converting_visitors / row.visitors if row.visitors else None,
+        rate_interval=stats.rate_interval(counts.converting_visitors, row.visitors),
+        revenue_per_visitor=_ratio(counts.revenue, row.visitors),
+        average_order_value=_ratio(counts.revenue, counts.conversions_with_amount),
+        rate_comparison=rate_comparison,
+        revenue_comparison=revenue_comparison,
+    )
+
+
+def _sample_ratio(
+    experience: Experience | None, configured: dict[str, Variation], visitors: dict[str, int]
+) -> SampleRatio:
+    # Without the configured split there is nothing to compare with: an equal split would
+    # flag every experience that allocates traffic unequally.
+    if experience is None or not configured:
+        return SampleRatio(None, _("no synced configuration for this experience (convert_sync)"))
+    unknown = sorted(set(visitors) - set(configured), key=_id_order)
+    if unknown:
+        return SampleRatio(
+            None,
+            _("variation(s) %(ids)s are not in the synced configuration")
+            % {"ids": ", ".join(unknown)},
+        )
+    ids = sorted(configured, key=_id_order)
+    weights = [configured[vid].traffic_allocation for vid in ids]
+    if not any(weights):
+        return SampleRatio(None, _("the synced configuration allocates no traffic"))
+    if not any(visitors.values()):
+        return SampleRatio(None, _("no visitors in this range"))
+    p_value = stats.sample_ratio_p_value([visitors.get(vid, 0) for vid in ids], weights)
+    if p_value is None:
+        reason = _("needs scipy: %(hint)s") % {"hint": INSTALL_HINT}
+        if stats.have_scipy():
+            reason = _("fewer than two variations receive traffic")
+        return SampleRatio(None, reason)
+    return SampleRatio(p_value)
+
+
+def _notes(
+    experience: Experience | None, conversions: queries.ConversionTotals, variations: int
+) -> list[str]:
+    notes = []
+    if not stats.have_scipy():
+        notes.append(
+            _(
+                "Counts and rates only: intervals, p-values and the sample-ratio check need "
+                "scipy. Install it with: %(hint)s"
+            )
+            % {"hint": INSTALL_HINT}
+        )
+    if experience is None:
+        notes.append(
+            _(
+                "This experience is not in the synced project configuration: names, the "
+                "baseline and the traffic split are unknown. Run manage.py convert_sync."
+            )
+        )
+    if conversions.left_out_visitors:
+        notes.append(
+            _(
+                "%(conversions)d conversion(s) by %(visitors)d visitor(s) name this "
+                "experience but are left out: the visitor was bucketed before the start "
+                "date, is now in another variation, or their bucketing was deleted."
+            )
+            % {
+                "conversions": conversions.left_out_conversions,
+                "visitors": conversions.left_out_visitors,
+            }
+        )
+    if variations > 2:
+        notes.append(
+            _(
+                "Each variation is compared with the baseline on its own, with no correction "
+                "for multiple comparisons: with %(count)d comparisons, expect a false "
+                "positive more often than 1 in 20."
+            )
+            % {"count": variations - 1}
+        )
+    return notes
