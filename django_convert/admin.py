@@ -10,12 +10,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from django_convert.admin_report import report_urls
 from django_convert.models import Bucketing, Conversion, Visitor
 from django_convert.segments import Device
 
@@ -93,6 +95,10 @@ class BucketingAdmin(BucketingAdminBase):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_urls(self) -> list[URLPattern]:
+        # The experiment report lives in its own module (admin_report.py).
+        return report_urls(self) + super().get_urls()
 
 
 @admin.register(Conversion)

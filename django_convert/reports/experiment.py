@@ -123,7 +123,14 @@ def build_report(
     }
     goal = Goal.objects.using(using).filter(pk=goal_id).first()
     visitors = queries.visitors_by_variation(experience_id, start, end, using=using)
-    conversions = queries.conversions_by_variation(experience_id, goal_id, start, end, using=using)
+    conversions = queries.conversions_by_variation(
+        experience_id,
+        goal_id,
+        start,
+        end,
+        leave_out_earlier_visitors=queries.bucketed_before(experience_id, start, using=using),
+        using=using,
+    )
 
     ids = sorted(set(configured) | set(visitors), key=_id_order)
     if baseline_id not in ids:
@@ -261,9 +268,8 @@ def _notes(
     if conversions.left_out_visitors:
         notes.append(
             _(
-                "%(conversions)d conversion(s) by %(visitors)d visitor(s) name this "
-                "experience but are left out: the visitor was bucketed before the start "
-                "date, is now in another variation, or their bucketing was deleted."
+                "%(conversions)d conversion(s) by %(visitors)d visitor(s) bucketed before "
+                "the start date are left out: those visitors are not counted either."
             )
             % {
                 "conversions": conversions.left_out_conversions,

@@ -1,28 +1,31 @@
-"""The experiment report's two aggregate queries over Bucketing and Conversion.
+"""The experiment report's aggregate queries over Bucketing and Conversion.
 
 Read-only. Each returns one row per variation however many visitors there are: with
 1,000,000 bucketed visitors the database counts, Python never sees the rows.
 
 Attribution (see docs/report.rst): a visitor is in the report when their Bucketing row for
-the experience was first seen in the range. A conversion counts for a variation when
+the experience was first seen in ``[start, end)``. A conversion counts for a variation when
 
-- it is for the goal and was recorded in the range;
+- it is for the goal and was recorded in ``[start, end)``;
 - its own ``bucketing`` snapshot (what was sent to Convert as ``bucketingData``) puts the
-  visitor in that variation of the experience, so conversions made before the visitor was
-  bucketed never count;
-- that visitor is one of the report's visitors, in the same variation.
+  visitor in that variation, so a conversion made before the visitor was bucketed never
+  counts, and one made after is attributed as Convert attributes it;
+- when some visitors were bucketed before ``start``: the visitor is not one of them (they
+  are not among the report's visitors). Those conversions are counted as left out.
 
-Conversions that pass the first two tests but not the third are counted as left out, so
-the report can say how many and why instead of dropping them silently.
+A conversion is always made after its visitor's bucketing, so nobody bucketed after ``end``
+can convert in the range. Checking visitors one by one costs an index probe per converting
+visitor, so it only runs for a range that starts after the experience's first visitor.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Count
 
 from django_convert.models import Bucketing, Conversion, Visitor
@@ -48,9 +51,8 @@ class VariationConversions:
 @dataclass(frozen=True)
 class ConversionTotals:
     by_variation: dict[str, VariationConversions]
-    #: Converting visitors whose snapshot names the experience but who are not among the
-    #: report's visitors in that variation (bucketed before the range, re-bucketed since,
-    #: or their bucketing was deleted).
+    #: Converting visitors whose snapshot names the experience but who were bucketed
+    #: before the range (so they are not among the report's visitors).
     left_out_visitors: int
     left_out_conversions: int
 
@@ -67,6 +69,16 @@ def visitors_by_variation(
         .annotate(visitors=Count("*"))
     )
     return {variation_id: visitors for variation_id, visitors in rows}
+
+
+def bucketed_before(experience_id: str, start: datetime, *, using: str = "default") -> bool:
+    """Whether any visitor was bucketed into the experience before ``start`` (one query)."""
+    return (
+        Bucketing.objects.using(using)
+        .filter(experience_id=experience_id, first_seen__lt=start)
+        .order_by()
+        .exists()
+    )
 
 
 def _json_key_text(vendor: str, column: str, key: str) -> tuple[str, str]:
@@ -86,49 +98,58 @@ def _json_key_text(vendor: str, column: str, key: str) -> tuple[str, str]:
 
 
 def conversions_by_variation(
-    experience_id: str, goal_id: str, start: datetime, end: datetime, *, using: str = "default"
+    experience_id: str,
+    goal_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    leave_out_earlier_visitors: bool,
+    using: str = "default",
 ) -> ConversionTotals:
-    """Conversions of ``goal_id`` recorded in ``[start, end)`` per variation (one query)."""
+    """Conversions of ``goal_id`` recorded in ``[start, end)`` per variation (one query).
+
+    ``leave_out_earlier_visitors``: check each converting visitor's bucketing and leave out
+    those bucketed before ``start`` (pass :func:`bucketed_before`'s answer).
+    """
     connection = connections[using]
     quote = connection.ops.quote_name
-    conversion = quote(Conversion._meta.db_table)
-    visitor = quote(Visitor._meta.db_table)
-    bucketing = quote(Bucketing._meta.db_table)
     variation_sql, key = _json_key_text(connection.vendor, "c.bucketing", experience_id)
     to_db = connection.ops.adapt_datetimefield_value
-    # Per visitor first (revenue per visitor is the Welch sample), then per variation. The
-    # LEFT JOIN keeps the left-out visitors as the NULL group.
+    attributed, attributed_params = "per.variation_id", []
+    if leave_out_earlier_visitors:
+        # NULL (left out) when the visitor's bucketing predates the range.
+        attributed = f"""CASE WHEN EXISTS (
+            SELECT 1 FROM {quote(Visitor._meta.db_table)} v
+            JOIN {quote(Bucketing._meta.db_table)} b ON b.visitor_id = v.id
+            WHERE v.visitor_id = per.visitor_id AND b.experience_id = %s AND b.first_seen < %s
+        ) THEN NULL ELSE per.variation_id END"""  # noqa: S608 - identifiers from model metadata
+        attributed_params = [experience_id, to_db(start)]
+    # Per visitor first (revenue per visitor is the Welch sample), then per variation.
     sql = f"""
-        SELECT b.variation_id, COUNT(*), SUM(per.conversions), SUM(per.with_amount),
+        SELECT {attributed}, COUNT(*), SUM(per.conversions), SUM(per.with_amount),
                SUM(per.revenue), SUM(per.revenue * per.revenue)
         FROM (
             SELECT c.visitor_id AS visitor_id, {variation_sql} AS variation_id,
                    COUNT(*) AS conversions, COUNT(c.amount) AS with_amount,
                    COALESCE(SUM(c.amount), 0) AS revenue
-            FROM {conversion} c
+            FROM {quote(Conversion._meta.db_table)} c
             WHERE c.goal_id = %s AND c.created_at >= %s AND c.created_at < %s
               AND {variation_sql} IS NOT NULL
             GROUP BY 1, 2
         ) per
-        LEFT JOIN {visitor} v ON v.visitor_id = per.visitor_id
-        LEFT JOIN {bucketing} b ON b.visitor_id = v.id AND b.experience_id = %s
-            AND b.variation_id = per.variation_id
-            AND b.first_seen >= %s AND b.first_seen < %s
-        GROUP BY b.variation_id
+        GROUP BY 1
     """  # noqa: S608 - identifiers come from model metadata, values are parameters
-    params = [
-        key,
-        goal_id,
-        to_db(start),
-        to_db(end),
-        key,
-        experience_id,
-        to_db(start),
-        to_db(end),
-    ]
+    params = [*attributed_params, key, goal_id, to_db(start), to_db(end), key]
     by_variation: dict[str, VariationConversions] = {}
     left_out_visitors = left_out_conversions = 0
-    with connection.cursor() as cursor:
+    on_postgresql = connection.vendor == "postgresql"
+    # On PostgreSQL the per-visitor check's estimated cost passes the JIT threshold, and
+    # compiling costs more than it saves for a query run once (measured: ~1 s of 2 s in
+    # benchmarks/bench_report.py). SET LOCAL ends with the transaction.
+    scope = transaction.atomic(using=using) if on_postgresql else nullcontext()
+    with scope, connection.cursor() as cursor:
+        if on_postgresql:
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         for variation_id, visitors, conversions, with_amount, revenue, squares in cursor:
             if variation_id is None:
