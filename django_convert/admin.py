@@ -1,4 +1,5 @@
-"""Admin: browse visitors, their bucketing, and the conversion outbox."""
+"""Admin: browse visitors, their bucketing, and the conversion outbox, with the names of
+experiences, variations and goals from the synced project config."""
 
 from __future__ import annotations
 
@@ -17,8 +18,20 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from django_convert.admin_doctor import DiagnoseMixin
+from django_convert.admin_names import (
+    ExperienceFilter,
+    GoalFilter,
+    ProjectNamesMixin,
+    VariationFilter,
+    VisitorExperienceFilter,
+    VisitorVariationFilter,
+    bucketing_html,
+    verdict_html,
+)
 from django_convert.admin_report import report_urls
 from django_convert.models import Bucketing, Conversion, Visitor
+from django_convert.project.names import current_names
 from django_convert.segments import Device
 
 if TYPE_CHECKING:  # Django's admin classes are generic only in django-stubs.
@@ -49,25 +62,43 @@ class BucketingInline(BucketingInlineBase):
     model = Bucketing
     extra = 0
     can_delete = False
-    fields = ("experience_id", "variation_id", "first_seen", "last_seen")
+    fields = ("experience", "variation", "first_seen", "last_seen")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @admin.display(description=_("experience"))
+    def experience(self, obj: Bucketing) -> str:
+        return verdict_html(current_names().experience(obj.experience_id))
+
+    @admin.display(description=_("variation"))
+    def variation(self, obj: Bucketing) -> str:
+        return verdict_html(current_names().variation(obj.variation_id, obj.experience_id))
+
 
 @admin.register(Visitor)
-class VisitorAdmin(VisitorAdminBase):
+class VisitorAdmin(ProjectNamesMixin, VisitorAdminBase):
     list_display = (
         "visitor_id",
         "user",
+        "experiences",
         "browser",
         "source",
         "visitor_type",
         "country",
         "last_seen",
     )
-    list_filter = ("browser", DeviceFilter, "source", "visitor_type", "country", "last_seen")
+    list_filter = (
+        VisitorExperienceFilter,
+        VisitorVariationFilter,
+        "browser",
+        DeviceFilter,
+        "source",
+        "visitor_type",
+        "country",
+        "last_seen",
+    )
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     readonly_fields = ("first_seen",)
@@ -78,15 +109,23 @@ class VisitorAdmin(VisitorAdminBase):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Visitor]:
+        return super().get_queryset(request).prefetch_related("bucketings")
+
+    @admin.display(description=_("experiences"))
+    def experiences(self, obj: Visitor) -> str:
+        pairs = sorted((b.experience_id, b.variation_id) for b in obj.bucketings.all())
+        return bucketing_html(pairs)
+
     def get_search_fields(self, request: HttpRequest) -> list[str]:
         # Decided per request, so a custom user model's USERNAME_FIELD is always current.
         return ["=visitor_id", f"user__{get_user_model().USERNAME_FIELD}"]
 
 
 @admin.register(Bucketing)
-class BucketingAdmin(BucketingAdminBase):
-    list_display = ("visitor", "experience_id", "variation_id", "first_seen", "last_seen")
-    list_filter = ("experience_id", "variation_id")
+class BucketingAdmin(ProjectNamesMixin, BucketingAdminBase):
+    list_display = ("visitor", "experience", "variation", "first_seen", "last_seen")
+    list_filter = (ExperienceFilter, VariationFilter)
     list_select_related = ("visitor",)
     search_fields = ("=visitor__visitor_id", "=experience_id", "=variation_id")
     raw_id_fields = ("visitor",)
@@ -100,29 +139,47 @@ class BucketingAdmin(BucketingAdminBase):
         # The experiment report lives in its own module (admin_report.py).
         return report_urls(self) + super().get_urls()
 
+    @admin.display(description=_("experience"), ordering="experience_id")
+    def experience(self, obj: Bucketing) -> str:
+        return verdict_html(current_names().experience(obj.experience_id))
+
+    @admin.display(description=_("variation"), ordering="variation_id")
+    def variation(self, obj: Bucketing) -> str:
+        return verdict_html(current_names().variation(obj.variation_id, obj.experience_id))
+
 
 @admin.register(Conversion)
-class ConversionAdmin(ConversionAdminBase):
+class ConversionAdmin(DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
     # Status first: visitor ids are long and push later columns off narrow screens.
     list_display = (
         "transaction_id",
         "status",
-        "goal_id",
+        "goal",
+        "experiences",
         "attempts",
         "short_error",
         "created_at",
         "sent_at",
         "visitor_id",
     )
-    list_filter = ("status", "goal_id", "created_at")
+    list_filter = ("status", GoalFilter, "created_at")
     search_fields = ("=visitor_id", "transaction_id", "=goal_id")
     date_hierarchy = "created_at"
     actions = ("retry_conversions",)
     fieldsets = (
-        (None, {"fields": ("goal_id", "transaction_id", "visitor_id", "origin")}),
+        (None, {"fields": ("goal", "transaction_id", "visitor_id", "origin")}),
         (
             _("Snapshot"),
-            {"fields": ("bucketing", "segments", "amount", "products_count", "custom_dimensions")},
+            {
+                "fields": (
+                    "experiences",
+                    "bucketing",
+                    "segments",
+                    "amount",
+                    "products_count",
+                    "custom_dimensions",
+                )
+            },
         ),
         (
             _("Delivery"),
@@ -163,6 +220,15 @@ class ConversionAdmin(ConversionAdminBase):
             expiry = date_format(localtime(obj.next_attempt_at), "DATETIME_FORMAT")
             return str(_("in flight; due again at %(time)s if its worker died") % {"time": expiry})
         return "—"
+
+    @admin.display(description=_("goal"), ordering="goal_id")
+    def goal(self, obj: Conversion) -> str:
+        return verdict_html(current_names().goal(obj.goal_id))
+
+    @admin.display(description=_("experiences"))
+    def experiences(self, obj: Conversion) -> str:
+        bucketing = obj.bucketing if isinstance(obj.bucketing, dict) else {}
+        return bucketing_html(sorted((str(k), str(v)) for k, v in bucketing.items()))
 
     @admin.display(description=_("last error"))
     def short_error(self, obj: Conversion) -> str:
@@ -215,3 +281,7 @@ class ConversionAdmin(ConversionAdminBase):
         else:
             pks = failed + waiting
             transaction.on_commit(lambda: dispatch(pks), robust=True)
+
+
+# Experiences, goals and config syncs (and the "Sync now" button) register themselves.
+from django_convert import admin_project  # noqa: E402, F401

@@ -21,6 +21,11 @@ django_convert.E106  a conversion rule's path does not resolve (or the visitor p
 django_convert.E107  a conversion rule's "when" is not a dict or names a path that does not resolve
 django_convert.E108  a conversion rule's custom_dimensions is not a {1..5: path} dict
 django_convert.E109  a code rule's previous_fields names something that is not a concrete field
+django_convert.W200  a rule's goal_id is not a goal of the synced project
+django_convert.W201  a rule's goal is attached to no active experience
+django_convert.I202  no project config synced yet
+django_convert.W203  the last project config sync failed
+django_convert.W204  the project config is older than twice CONFIG_SYNC_INTERVAL
 """
 
 from __future__ import annotations
@@ -199,5 +204,15 @@ def check_delivery(
 ) -> list[CheckMessage]:
     # DELIVERY="task"/"celery" (E030-E039) live beside the dispatchers.
     from django_convert.delivery.checks import check_delivery as check
+
+    return check()
+
+
+@register(Tags.compatibility)
+def check_project_config(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    # Rules' goal ids against the last synced project config (W200-W204, I202).
+    from django_convert.project.checks import check_project_config as check
 
     return check()

@@ -50,6 +50,12 @@ DEFAULTS: dict[str, Any] = {
     "LEASE_SECONDS": 120,  # a "sending" row whose worker died is due again after this
     "TASK_QUEUE": "default",  # Django Tasks queue for DELIVERY="task"
     "CELERY_QUEUE": None,  # Celery queue for DELIVERY="celery" (None: Celery's default)
+    # Project config (experience, variation and goal names), synced from Convert's CDN.
+    "CONFIG_URL": "https://cdn-4.convertexperiments.com",
+    # Seconds between syncs by convert_deliver --loop and the periodic tasks; 0 turns that off.
+    "CONFIG_SYNC_INTERVAL": 3600,
+    # Seconds before a failed sync is tried again by the same callers.
+    "CONFIG_SYNC_RETRY_DELAY": 300,
     # Retention for convert_purge.
     "RETENTION_DAYS": 395,
 }

@@ -53,3 +53,12 @@ class ConvertTransientError(ConvertAPIError):
 
 class ConvertRejectedError(ConvertAPIError):
     """Any other 4xx: the request itself is wrong and will never succeed as is."""
+
+
+class ConvertConfigError(ConvertAPIError):
+    """Convert's project-config answer is not JSON, or not the shape its published types give.
+
+    The shape is ``ConfigResponseData`` in ``@convertcom/js-sdk`` 4.4.3
+    (``lib/types/src/config/types.gen.d.ts``) and ``convert-python-sdk`` 2.1.0
+    (``_generated/serving_config``).
+    """

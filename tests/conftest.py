@@ -16,6 +16,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures_conversions",
     "tests.fixtures_convert",
     "tests.fixtures_dispatch",
+    "tests.fixtures_project",
 ]
 
 

@@ -87,6 +87,7 @@ DJANGO_CONVERT: dict[str, Any] = {
     "PROJECT_ID": "10056789",
     # Tests never reach the internet; integration tests point this at a local stand-in.
     "TRACKING_URL": "http://127.0.0.1:9/v1/track",
+    "CONFIG_URL": "http://127.0.0.1:9",
     "DELIVERY": "manual",
 }
 

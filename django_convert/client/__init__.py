@@ -8,16 +8,31 @@ from __future__ import annotations
 
 from django_convert.client.body import ConversionEvent, build_body, encode_json, split_body
 from django_convert.client.config import USER_AGENT_PREFIX, ClientConfig
+from django_convert.client.config_fetch import ConfigClient, ConfigSource
+from django_convert.client.project_config import (
+    ExperienceConfig,
+    GoalConfig,
+    ProjectConfig,
+    VariationConfig,
+    parse_project_config,
+)
 from django_convert.client.transport import ConvertClient, TrackResult, parse_retry_after
 
 __all__ = [
     "USER_AGENT_PREFIX",
     "ClientConfig",
+    "ConfigClient",
+    "ConfigSource",
     "ConversionEvent",
     "ConvertClient",
+    "ExperienceConfig",
+    "GoalConfig",
+    "ProjectConfig",
     "TrackResult",
+    "VariationConfig",
     "build_body",
     "encode_json",
+    "parse_project_config",
     "parse_retry_after",
     "split_body",
 ]

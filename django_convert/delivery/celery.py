@@ -16,6 +16,8 @@ from celery import shared_task
 from django_convert.conf import get_setting
 from django_convert.delivery.deliver import deliver_due as _deliver_due
 from django_convert.delivery.jobs import report_counts, run_delivery_job
+from django_convert.project.sync import sync_if_stale_in_worker
+from django_convert.project.sync import sync_project_config as _sync_project_config
 
 # How long publishing may wait for the broker: a checkout must not hang on a broker that
 # is down. What is not published stays in the outbox for the next task or convert_deliver.
@@ -30,8 +32,17 @@ def deliver_conversions(conversion_ids: list[int]) -> dict[str, int]:
 
 @shared_task(name="django_convert.deliver_due", acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
 def deliver_due() -> dict[str, int]:
-    """Everything due now; schedule it with celery beat so retries go out without traffic."""
+    """Everything due now; schedule it with celery beat so retries go out without traffic.
+
+    It also refreshes the project config when it is older than CONFIG_SYNC_INTERVAL."""
+    sync_if_stale_in_worker(trigger="celery")
     return report_counts(_deliver_due())
+
+
+@shared_task(name="django_convert.sync_project_config", ignore_result=True)  # type: ignore[untyped-decorator]
+def sync_project_config() -> bool:
+    """Fetch the project config now (e.g. from celery beat); True when it synced."""
+    return _sync_project_config(trigger="celery").ok
 
 
 def enqueue_delivery(conversion_ids: list[int]) -> Any:

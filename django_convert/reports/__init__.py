@@ -1,1 +1,2 @@
-"""Read-only reports over Bucketing and Conversion: the experiment report and its statistics."""
+"""Reports: read-only views over the app's own data (experiment figures, the doctor's
+checklist). They never write and never send."""

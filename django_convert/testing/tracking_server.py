@@ -3,7 +3,8 @@
 It validates every request against the documented body schema (CONVERT_FACTS.md and the
 source document) and the User-Agent rule, records what it got, and can inject faults:
 5xx, 429 with Retry-After, answers slower than the client's timeout, connection resets,
-and 4xx rejections with Convert's ``{code, message, fields}`` body.
+and 4xx rejections with Convert's ``{code, message, fields}`` body. It also serves the
+project's configuration at ``GET /api/v1/config/...`` (:mod:`.project_config`).
 
 Standalone: ``python -m django_convert.testing.tracking_server --port 0 --latency-ms 20`` prints
 ``listening on http://127.0.0.1:PORT/v1/track`` and serves until interrupted.
@@ -22,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from django_convert.testing.project_config import ConfigServing
 
 BROWSERS = {"IE", "CH", "FF", "OP", "SF", "OTH", "EDG", "MO", "NS"}
 DEVICES = {"ALLPH", "IPH", "OTHPH", "ALLTAB", "IPAD", "OTHTAB", "DESK", "OTHDEV"}
@@ -215,6 +218,8 @@ class ConvertStandIn:
         self.account_id, self.project_id = account_id, project_id
         self.sdk_key, self.sdk_secret = sdk_key, sdk_secret
         self.received: list[Received] = []
+        # GET /api/v1/config/...: the project's configuration (experiences, goals, names).
+        self.config = ConfigServing(account_id, project_id, sdk_key, sdk_secret)
         self.faults: list[Fault] = []
         self.connections = 0
         self.in_flight = 0  # requests being answered right now
@@ -232,6 +237,11 @@ class ConvertStandIn:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1/track"
+
+    @property
+    def config_url(self) -> str:
+        """The CONFIG_URL to use: the config routes are ``/api/v1/config/...`` under it."""
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ConvertStandIn:
         self._thread = threading.Thread(
@@ -361,6 +371,18 @@ class ConvertStandIn:
                 finally:
                     with stand_in._lock:
                         stand_in.in_flight -= 1
+
+            def do_GET(self) -> None:
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, data = stand_in.config.answer(self.path, headers)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client gave up (timeout)
+                    self.close_connection = True
 
             def _handle_post(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

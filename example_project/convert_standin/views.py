@@ -1,4 +1,5 @@
-"""A local stand-in for POST https://metrics.convertexperiments.com/v1/track/...
+"""A local stand-in for POST https://metrics.convertexperiments.com/v1/track/... and for
+GET https://cdn-4.convertexperiments.com/api/v1/config/... (the project's configuration).
 
 It answers like Convert ({code, message}; 400 with {code, message, fields} for a body that
 is not a tracking request) and stores what it received, so the demo admin can show the
@@ -7,11 +8,12 @@ exact payload django-convert sent.
 
 import json
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from convert_standin.models import ReceivedRequest
+from django_convert.testing.project_config import ConfigServing
 
 
 @csrf_exempt
@@ -34,3 +36,16 @@ def track(request: HttpRequest, target: str) -> JsonResponse:
         events=events,
     )
     return JsonResponse({"code": 200, "message": "OK"})
+
+
+# The same configuration the package's own stand-in serves (built from Convert's published
+# types): experience 100127238 "Checkout button colour" (A: blue / B: green) and goal
+# 100037225 "Purchase", so the demo admin shows names.
+_config = ConfigServing()
+
+
+@require_GET
+def config(request: HttpRequest, target: str) -> HttpResponse:
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    status, body = _config.answer(f"/api/v1/config/{target}", headers)
+    return HttpResponse(body, status=status, content_type="application/json")

@@ -92,6 +92,7 @@ if DEMO_MODE:
         # The demo command sets DEMO_BASE_URL to the address runserver listens on.
         "TRACKING_URL": os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000")
         + "/demo-convert/v1/track",
+        "CONFIG_URL": os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000") + "/demo-convert",
     }
 
 LOGGING = {

@@ -9,6 +9,7 @@ urlpatterns = [
 ]
 
 if settings.DEMO_MODE:
-    from convert_standin.views import track
+    from convert_standin.views import config, track
 
     urlpatterns.append(path("demo-convert/v1/track/<path:target>", track, name="demo_track"))
+    urlpatterns.append(path("demo-convert/api/v1/config/<path:target>", config, name="demo_config"))

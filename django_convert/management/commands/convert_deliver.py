@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections
 
 from django_convert.delivery.deliver import DeliveryReport, deliver_due
+from django_convert.project.sync import sync_if_stale_in_worker
 
 logger = logging.getLogger("django_convert")
 
@@ -74,6 +75,8 @@ class Command(BaseCommand):
         try:
             while not stopping:
                 close_old_connections()
+                # The project config (names, checks), every CONFIG_SYNC_INTERVAL.
+                sync_if_stale_in_worker(trigger="convert_deliver")
                 try:
                     report = deliver_due(should_stop=should_stop)
                 except DatabaseError as exc:  # e.g. the database restarting: keep the worker up

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from django_convert.project.demo import seed_project_config
 from shop.models import Product
 
 ADMIN_USERNAME = "admin"
@@ -41,10 +42,12 @@ class Command(BaseCommand):
             os.environ["DEMO_BASE_URL"] = base
             if settings.DEMO_MODE:  # this process too (--noreload): settings are loaded already
                 settings.DJANGO_CONVERT["TRACKING_URL"] = f"{base}/demo-convert/v1/track"
+                settings.DJANGO_CONVERT["CONFIG_URL"] = f"{base}/demo-convert"
             call_command("runserver", addrport, use_reloader=not noreload)
 
     def set_up(self, addrport: str) -> None:
         call_command("migrate", verbosity=0)
+        seed_project_config()  # names in the admin from the first page view
         for name, price in PRODUCTS:
             Product.objects.get_or_create(name=name, defaults={"price": price})
         User = get_user_model()

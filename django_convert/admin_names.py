@@ -1,0 +1,175 @@
+"""Admin helpers: experience, variation and goal names beside ids, and filters by name.
+
+Every page shares one :class:`~django_convert.project.names.ProjectNames` snapshot (at
+most four queries, whatever the number of rows), so the changelists' query counts do not
+grow with their rows. Ids the synced config does not know are marked, never hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.templatetags.static import static
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from django_convert.models import Bucketing
+from django_convert.project.names import Verdict, current_names, names_scope
+
+UNKNOWN = "unknown"
+
+if TYPE_CHECKING:
+    MixinBase = admin.ModelAdmin[Any]
+else:
+    MixinBase = object
+
+
+def verdict_html(verdict: Verdict) -> SafeString:
+    """The label, and a warning icon with the problem when there is one."""
+    if not verdict.problem:
+        return format_html("{}", verdict.label)
+    return format_html(
+        '{} <img src="{}" alt="!" title="{}"> <em title="{}">{}</em>',
+        verdict.label,
+        static("admin/img/icon-alert.svg"),
+        verdict.problem,
+        verdict.problem,
+        verdict.short or verdict.problem,
+    )
+
+
+def bucketing_html(pairs: Iterable[tuple[str, str]]) -> SafeString:
+    """``experience → variation`` per line, with names, for a visitor or a conversion."""
+    names = current_names()
+    lines = [
+        (
+            verdict_html(names.experience(experience_id)),
+            verdict_html(names.variation(variation_id, experience_id)),
+        )
+        for experience_id, variation_id in pairs
+    ]
+    if not lines:
+        return format_html("{}", "—")
+    return format_html_join(SafeString("<br>"), "{} → {}", lines)
+
+
+class ProjectNamesMixin(MixinBase):
+    """Render each changelist and change form inside one names snapshot.
+
+    The response is rendered here, not later by the handler, so the list columns (called
+    while the template renders) still see the snapshot.
+    """
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        with names_scope():
+            return _rendered(super().changelist_view(request, extra_context))
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        with names_scope():
+            return _rendered(super().changeform_view(request, object_id, form_url, extra_context))
+
+
+def _rendered(response: HttpResponse) -> HttpResponse:
+    if isinstance(response, TemplateResponse):
+        response.render()
+    return response
+
+
+class _NameFilter(admin.SimpleListFilter):
+    """Filter by a synced name, or by "not in the synced config"."""
+
+    #: The Bucketing field compared; Visitor changelists go through their bucketing.
+    bucketing_field = ""
+    via_visitor = False
+
+    def entries(self, request: HttpRequest) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def known_ids(self) -> list[str]:
+        raise NotImplementedError
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [*self.entries(request), (UNKNOWN, str(_("not in the synced config")))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        if value == UNKNOWN:
+            condition = ~Q(**{f"{self.bucketing_field}__in": self.known_ids()})
+        else:
+            condition = Q(**{self.bucketing_field: value})
+        if not self.via_visitor:
+            return queryset.filter(condition)
+        inner = Bucketing.objects.filter(condition, visitor=OuterRef("pk"))
+        return queryset.filter(Exists(inner))
+
+
+class ExperienceFilter(_NameFilter):
+    title = _("experience")
+    parameter_name = "experience"
+    bucketing_field = "experience_id"
+
+    def entries(self, request: HttpRequest) -> list[tuple[str, str]]:
+        experiences = current_names().experiences.values()
+        return [(e.id, e.label()) for e in sorted(experiences, key=_by_name) if e.in_config]
+
+    def known_ids(self) -> list[str]:
+        return [e.id for e in current_names().experiences.values() if e.in_config]
+
+
+class VariationFilter(_NameFilter):
+    title = _("variation")
+    parameter_name = "variation"
+    bucketing_field = "variation_id"
+
+    def entries(self, request: HttpRequest) -> list[tuple[str, str]]:
+        names = current_names()
+        chosen = request.GET.get("experience")
+        return [
+            (v.id, f"{names.experiences[v.experience_id].name or v.experience_id}: {v.label()}")
+            for v in sorted(names.variations.values(), key=lambda v: (v.experience_id, v.id))
+            if v.in_config and (not chosen or chosen == v.experience_id)
+        ]
+
+    def known_ids(self) -> list[str]:
+        return [v.id for v in current_names().variations.values() if v.in_config]
+
+
+class VisitorExperienceFilter(ExperienceFilter):
+    via_visitor = True
+
+
+class VisitorVariationFilter(VariationFilter):
+    via_visitor = True
+
+
+class GoalFilter(_NameFilter):
+    title = _("goal")
+    parameter_name = "goal"
+    bucketing_field = "goal_id"  # on Conversion itself
+
+    def entries(self, request: HttpRequest) -> list[tuple[str, str]]:
+        goals = current_names().goals.values()
+        return [(g.id, g.label()) for g in sorted(goals, key=_by_name) if g.in_config]
+
+    def known_ids(self) -> list[str]:
+        return [g.id for g in current_names().goals.values() if g.in_config]
+
+
+def _by_name(entry: Any) -> tuple[str, str]:
+    return (entry.name.casefold(), entry.id)

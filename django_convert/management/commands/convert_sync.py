@@ -1,0 +1,40 @@
+"""Fetch the Convert project's configuration (experience, variation and goal names) now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from django_convert.project.sync import sync_if_stale, sync_project_config
+
+
+class Command(BaseCommand):
+    help = (
+        "Fetch the project's configuration from Convert and store its experiences, "
+        "variations and goals. A failure keeps the last good copy and exits non-zero."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-stale",
+            action="store_true",
+            help="Only when the last good copy is older than CONFIG_SYNC_INTERVAL (for cron).",
+        )
+
+    def handle(self, *args: Any, if_stale: bool, **options: Any) -> None:
+        attempt = sync_if_stale(trigger="command") if if_stale else sync_project_config()
+        if attempt is None:
+            self.stdout.write("The project config is fresh; nothing to do.")
+            return
+        if not attempt.ok:
+            raise CommandError(
+                f"Could not sync the project config from {attempt.url or 'Convert'}: "
+                f"{attempt.error} (the last good copy is kept)."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Synced {attempt.experiences} experiences, {attempt.variations} variations "
+                f"and {attempt.goals} goals from {attempt.url}."
+            )
+        )

@@ -1,0 +1,237 @@
+"""Fetch the project's configuration from Convert and store it, keeping the last good copy.
+
+Callers: ``manage.py convert_sync``, the "Sync now" button on the Experience admin, and
+:func:`sync_if_stale` from workers (``convert_deliver --loop``, the periodic tasks) every
+``CONFIG_SYNC_INTERVAL`` seconds. Never from a visitor's request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from datetime import timedelta
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models, transaction
+from django.utils import timezone
+
+from django_convert.client import ConfigClient, ConfigSource, ProjectConfig
+from django_convert.conf import SETTINGS_NAME, get_setting
+from django_convert.exceptions import ConvertAPIError
+from django_convert.models import ConfigSync, Experience, Goal, Variation
+
+logger = logging.getLogger("django_convert")
+
+KEEP_ATTEMPTS = 100  # ConfigSync rows kept; the last good one is always kept too
+_clients: dict[ConfigSource, ConfigClient] = {}
+_lock = threading.Lock()
+
+
+def config_source() -> ConfigSource:
+    """A ConfigSource from DJANGO_CONVERT, or ImproperlyConfigured saying what to fix."""
+
+    def text(name: str) -> str | None:
+        value = get_setting(name)
+        return None if value in (None, "") else str(value)
+
+    try:
+        return ConfigSource(
+            config_url=str(get_setting("CONFIG_URL")),
+            account_id=text("ACCOUNT_ID"),
+            project_id=text("PROJECT_ID"),
+            sdk_key=text("SDK_KEY"),
+            sdk_secret=text("SDK_SECRET"),
+            user_agent=str(get_setting("USER_AGENT")),
+            timeout=float(get_setting("TIMEOUT")),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(f"{SETTINGS_NAME}: {exc}") from exc
+
+
+def get_config_client() -> ConfigClient:
+    """The client for the current settings, its session reused across calls."""
+    source = config_source()
+    with _lock:
+        client = _clients.get(source)
+        if client is None:
+            client = _clients[source] = ConfigClient(source)
+        return client
+
+
+def last_good_sync() -> ConfigSync | None:
+    return ConfigSync.objects.filter(ok=True).first()
+
+
+def sync_project_config(*, trigger: str = "command") -> ConfigSync:
+    """Fetch and store the configuration; returns the attempt's ConfigSync row.
+
+    A failure (settings, network, Convert's answer) is recorded on the row and logged as
+    a WARNING, and the stored copy is left as it was. Never raises for those.
+    """
+    attempt = ConfigSync.objects.create(trigger=trigger[:32])
+    try:
+        client = get_config_client()
+        attempt.url = client.source.endpoint[:500]
+        config = client.fetch()
+    except (ConvertAPIError, ImproperlyConfigured) as exc:
+        attempt.error = str(exc)
+        attempt.finished_at = timezone.now()
+        attempt.save(update_fields=["url", "error", "finished_at"])
+        logger.warning("Convert project config not synced (the last good copy is kept): %s", exc)
+        return attempt
+    store_config(config, attempt)
+    _prune()
+    logger.info(
+        "Convert project config synced: %d experiences, %d variations, %d goals.",
+        attempt.experiences,
+        attempt.variations,
+        attempt.goals,
+    )
+    return attempt
+
+
+def sync_if_stale(*, trigger: str = "interval") -> ConfigSync | None:
+    """Sync when the last good copy is older than CONFIG_SYNC_INTERVAL; else do nothing.
+
+    A failed attempt is retried after CONFIG_SYNC_RETRY_DELAY, and an attempt still
+    running (another worker) is left alone. ``CONFIG_SYNC_INTERVAL = 0`` turns this off.
+    Returns the new attempt, or None when none was due. Costs two small queries.
+    """
+    interval = float(get_setting("CONFIG_SYNC_INTERVAL") or 0)
+    if interval <= 0:
+        return None
+    now = timezone.now()
+    last = ConfigSync.objects.first()
+    if last is not None:
+        age = (now - last.started_at).total_seconds()
+        if last.finished_at is None and age < 2 * float(get_setting("TIMEOUT")) + 5:
+            return None  # someone is syncing right now
+        if not last.ok and age < float(get_setting("CONFIG_SYNC_RETRY_DELAY")):
+            return None
+    good = last if last is not None and last.ok else last_good_sync()
+    if good is not None and now - good.started_at < timedelta(seconds=interval):
+        return None
+    return sync_project_config(trigger=trigger)
+
+
+def sync_if_stale_in_worker(trigger: str = "interval") -> None:
+    """:func:`sync_if_stale` for worker loops: any error is logged, never raised, so a
+    config problem never stops conversions from being delivered."""
+    try:
+        sync_if_stale(trigger=trigger)
+    except Exception:
+        logger.exception("Convert project config sync failed; delivery goes on.")
+
+
+@transaction.atomic
+def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
+    """Replace the local copy with ``config`` in one transaction, and mark ``attempt`` ok.
+
+    Rows that the new config no longer lists are kept with ``in_config=False``, so old
+    bucketing and conversions keep their names. Ids in ``archived_experiences`` are
+    stored with the status "archived".
+    """
+    now = timezone.now()
+    goals = {
+        g.id: Goal(id=g.id, key=g.key, name=g.name, type=g.type, in_config=True, synced_at=now)
+        for g in config.goals
+    }
+    for experience in config.experiences:  # a goal id an experience names but not listed
+        for goal_id in experience.goal_ids:
+            goals.setdefault(goal_id, Goal(id=goal_id, in_config=True, synced_at=now))
+    _upsert(Goal, goals, ["key", "name", "type", "in_config", "synced_at"])
+    Goal.objects.exclude(pk__in=list(goals)).update(in_config=False)
+
+    experiences = {
+        e.id: Experience(
+            id=e.id, key=e.key, name=e.name, status=e.status, type=e.type, synced_at=now
+        )
+        for e in config.experiences
+    }
+    archived = config.archived_experience_ids
+    known = set(Experience.objects.filter(pk__in=archived).values_list("pk", flat=True))
+    for archived_id in config.archived_experience_ids:
+        if archived_id in experiences:
+            continue
+        if archived_id in known:
+            Experience.objects.filter(pk=archived_id).update(
+                status=Experience.Status.ARCHIVED, in_config=True, synced_at=now
+            )
+        else:
+            experiences[archived_id] = Experience(
+                id=archived_id, status=Experience.Status.ARCHIVED, synced_at=now
+            )
+    _upsert(Experience, experiences, ["key", "name", "status", "type", "in_config", "synced_at"])
+    Experience.objects.exclude(pk__in=[*experiences, *config.archived_experience_ids]).update(
+        in_config=False
+    )
+
+    through = Experience.goals.through
+    synced_ids = [e.id for e in config.experiences]
+    through.objects.filter(experience_id__in=synced_ids).delete()
+    through.objects.bulk_create(
+        [
+            through(experience_id=e.id, goal_id=goal_id)
+            for e in config.experiences
+            for goal_id in dict.fromkeys(e.goal_ids)
+        ]
+    )
+
+    variations = {
+        v.id: Variation(
+            id=v.id,
+            experience_id=e.id,
+            key=v.key,
+            name=v.name,
+            status=v.status,
+            traffic_allocation=v.traffic_allocation,
+            synced_at=now,
+        )
+        for e in config.experiences
+        for v in e.variations
+    }
+    _upsert(
+        Variation,
+        variations,
+        ["experience", "key", "name", "status", "traffic_allocation", "in_config", "synced_at"],
+    )
+    # Variations of archived experiences stay "in config": the experience is still known.
+    Variation.objects.exclude(pk__in=list(variations)).exclude(
+        experience_id__in=config.archived_experience_ids
+    ).update(in_config=False)
+
+    attempt.ok = True
+    attempt.error = ""
+    attempt.finished_at = timezone.now()
+    attempt.experiences = len(config.experiences)
+    attempt.variations = config.variation_count
+    attempt.goals = len(config.goals)
+    attempt.save()
+    return attempt
+
+
+def _upsert(model: type[models.Model], rows: Mapping[str, models.Model], fields: list[str]) -> None:
+    """Update the rows that exist and create the others: portable across backends (MySQL's
+    upsert takes no ``unique_fields``), and a project's config is small."""
+    manager = model._default_manager
+    existing = set(manager.filter(pk__in=list(rows)).values_list("pk", flat=True))
+    manager.bulk_update([row for pk, row in rows.items() if pk in existing], fields)
+    manager.bulk_create([row for pk, row in rows.items() if pk not in existing])
+
+
+def _prune() -> None:
+    keep = list(ConfigSync.objects.values_list("pk", flat=True)[:KEEP_ATTEMPTS])
+    good = last_good_sync()
+    if good is not None:
+        keep.append(good.pk)
+    ConfigSync.objects.exclude(pk__in=keep).delete()
+
+
+def reset_config_clients() -> None:
+    """Forget (and close) every config client, e.g. after settings change in tests."""
+    with _lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    for client in clients:
+        client.close()
