@@ -76,7 +76,10 @@ def _goal_choices(experience: Experience | None) -> list[tuple[str, str]]:
     names = dict(Goal.objects.values_list("id", "name"))
     ids: list[str] = []
     if experience is not None:
-        ids += [goal.id for goal in experience.goals.order_by("name", "id")]
+        # Revenue goals first: the report's revenue figures need one, and it is usually
+        # the goal an experiment is judged on.
+        goals = sorted(experience.goals.all(), key=lambda g: (g.type != "revenue", g.name, g.id))
+        ids += [goal.id for goal in goals]
     ids += [str(rule.get("goal_id")) for rule in get_setting("CONVERSIONS") or []]
     ids += list(Conversion.objects.order_by("goal_id").values_list("goal_id", flat=True).distinct())
     unique = list(dict.fromkeys(goal_id for goal_id in ids if goal_id and goal_id != "None"))

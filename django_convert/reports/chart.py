@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from django_convert.reports.experiment import VariationResult
 
-WIDTH = 720
+WIDTH = 780
 LABEL_WIDTH = 190  # variation names, right-aligned against the plot
-VALUE_WIDTH = 150  # "5.12 % (4.81-5.45)" after the plot
+VALUE_WIDTH = 200  # "12.79 % (11.65-14.02 %)" after the plot
 ROW_HEIGHT = 40
 TOP, BOTTOM = 12, 34  # room for the axis labels below
 BAR_HEIGHT = 18
