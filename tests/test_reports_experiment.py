@@ -238,6 +238,19 @@ def test_a_bucketed_variation_missing_from_the_config_makes_srm_unavailable() ->
     assert GREEN in report.sample_ratio.reason
 
 
+def test_notes_for_a_goal_the_experience_does_not_track_or_that_never_converted() -> None:
+    configure({ORIGINAL: 5000, GREEN: 5000})
+    seed({ORIGINAL: 100, GREEN: 100}, {ORIGINAL: 0.1, GREEN: 0.1}, early=False)
+
+    report = build_report(EXPERIENCE, "424242", START, END)
+
+    assert [v.conversions for v in report.variations] == [0, 0]
+    assert any("not one of this experience's goals" in note for note in report.notes)
+    assert any("No conversion of goal 424242" in note for note in report.notes)
+    tracked = build_report(EXPERIENCE, GOAL, START, END)
+    assert not [n for n in tracked.notes if "not one of" in n or "No conversion" in n]
+
+
 def test_chosen_baseline() -> None:
     configure({ORIGINAL: 5000, GREEN: 5000})
     seed({ORIGINAL: 300, GREEN: 300}, {ORIGINAL: 0.05, GREEN: 0.08})

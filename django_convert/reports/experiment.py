@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from django_convert.project_models import Experience, Goal, Variation
@@ -121,7 +122,11 @@ def build_report(
         v.id: v
         for v in Variation.objects.using(using).filter(experience_id=experience_id).order_by()
     }
-    goal = Goal.objects.using(using).filter(pk=goal_id).first()
+    # The goal with, in the same query, whether the experience tracks it in Convert.
+    attached = Experience.goals.through.objects.filter(
+        goal_id=OuterRef("pk"), experience_id=experience_id
+    )
+    goal = Goal.objects.using(using).filter(pk=goal_id).annotate(attached=Exists(attached)).first()
     visitors = queries.visitors_by_variation(experience_id, start, end, using=using)
     conversions = queries.conversions_by_variation(
         experience_id,
@@ -142,6 +147,22 @@ def build_report(
     results = [_finish(row, baseline) for row in rows]
 
     notes = _notes(experience, conversions, len(results))
+    if experience is not None and not (goal is not None and goal.attached):
+        notes.append(
+            _(
+                "Goal %(goal)s is not one of this experience's goals in the synced "
+                "configuration: Convert's report for the experience will not show it."
+            )
+            % {"goal": goal_id}
+        )
+    if results and not any(v.conversions for v in results) and not conversions.left_out_visitors:
+        notes.append(
+            _(
+                "No conversion of goal %(goal)s was recorded in this range by a visitor "
+                "bucketed into this experience. Check the goal id of your conversion rules."
+            )
+            % {"goal": goal_id}
+        )
     return ExperimentReport(
         experience_id=experience_id,
         experience_name=experience.name if experience and experience.name else experience_id,
