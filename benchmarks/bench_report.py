@@ -136,11 +136,42 @@ def _explain() -> None:
         queries.conversions_by_variation(
             EXPERIENCE, GOAL, later, END, leave_out_earlier_visitors=True
         )
+    selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().startswith("SELECT")]
     with connection.cursor() as cursor:
-        for query in captured.captured_queries:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + query["sql"])
+        cursor.execute("SET jit = off")  # as the report runs its conversions query
+        for sql in selects:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             print(f"\n--- EXPLAIN ---\n{plan}", file=sys.stderr)
+        cursor.execute("RESET jit")
+
+
+def _page_time() -> tuple[float, int]:
+    """The admin page (form choices, report, chart, template), median of REPEAT."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    user = get_user_model().objects.create_superuser("bench-admin", password="unused")
+    client = Client()
+    client.force_login(user)
+    url = reverse("admin:django_convert_bucketing_report", args=[EXPERIENCE])
+    params = {"goal": GOAL, "start": START.date().isoformat(), "end": "2026-10-30"}
+
+    def view() -> None:
+        response = client.get(url, params)
+        assert response.status_code == 200, response.status_code
+        assert response.context["report"].visitors == VISITORS
+
+    view()
+    times = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        view()
+        times.append(time.perf_counter() - started)
+    with CaptureQueriesContext(connection) as queries:
+        view()
+    return statistics.median(times), len(queries)
 
 
 def _index_sql() -> list[str]:
@@ -160,6 +191,7 @@ def run() -> list[Result]:
     note = f"{VISITORS:,} bucketed, {CONVERSIONS:,} conversions of the goal"
     with_indexes, query_count = _measure()
     later_start, _count = _measure(_report_later_start)
+    page, page_queries = _page_time()
     _explain()
     definitions = _index_sql()
     with connection.cursor() as cursor:
@@ -179,7 +211,10 @@ def run() -> list[Result]:
         Result("report", "report time", with_indexes, "s",
                f"median of {REPEAT}; {note}; target <= {TARGET_SECONDS} s: {verdict}"),
         Result("report", "queries per report", query_count, "queries",
-               "experience, variations, goal, earlier visitors?, 2 aggregates"),
+               "experience, variations, goal, earlier visitors?, 2 aggregates; "
+               "BEGIN, SET LOCAL jit = off, COMMIT"),
+        Result("report", "admin report page", page, "s",
+               f"median of {REPEAT}; {page_queries} queries with session, auth, form choices"),
         Result("report", "report time, range from day 10", later_start, "s",
                "~2/3 of the rows; each converting visitor's bucketing checked"),
         Result("report", "report time without its indexes", without_indexes, "s",

@@ -83,10 +83,11 @@ def _goal_choices(experience: Experience | None) -> list[tuple[str, str]]:
     ids += [str(rule.get("goal_id")) for rule in get_setting("CONVERSIONS") or []]
     ids += list(Conversion.objects.order_by("goal_id").values_list("goal_id", flat=True).distinct())
     unique = list(dict.fromkeys(goal_id for goal_id in ids if goal_id and goal_id != "None"))
-    return [
-        (goal_id, f"{names[goal_id]} ({goal_id})" if names.get(goal_id) else goal_id)
-        for goal_id in unique
-    ]
+    return [(goal_id, _named(names, goal_id)) for goal_id in unique]
+
+
+def _named(names: dict[str, str], convert_id: str) -> str:
+    return f"{names[convert_id]} ({convert_id})" if names.get(convert_id) else convert_id
 
 
 def _check_permission(request: HttpRequest) -> None:
@@ -124,19 +125,12 @@ def report_view(
 ) -> HttpResponse:
     _check_permission(request)
     experience = Experience.objects.filter(pk=experience_id).first()
-    variation_ids = sorted(
-        set(Variation.objects.filter(experience_id=experience_id).values_list("id", flat=True))
-        | set(
-            Bucketing.objects.filter(experience_id=experience_id)
-            .order_by()
-            .values_list("variation_id", flat=True)
-            .distinct()
-        )
-    )
     names = dict(Variation.objects.filter(experience_id=experience_id).values_list("id", "name"))
-    variations = [
-        (vid, f"{names[vid]} ({vid})" if names.get(vid) else vid) for vid in variation_ids
-    ]
+    if not names:  # no synced config: the variations visitors were bucketed into
+        bucketed = Bucketing.objects.filter(experience_id=experience_id).order_by()
+        names = dict.fromkeys(bucketed.values_list("variation_id", flat=True).distinct(), "")
+    variation_ids = sorted(names)
+    variations = [(vid, _named(names, vid)) for vid in variation_ids]
     goals = _goal_choices(experience)
     data = request.GET if "goal" in request.GET else _defaults(experience_id, goals)
     form = ReportForm(data, goals=goals, variations=variations)

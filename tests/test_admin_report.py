@@ -121,3 +121,14 @@ def test_report_page_queries_do_not_grow_with_rows(admin_client, experiment) -> 
     with CaptureQueriesContext(connection) as large:
         admin_client.get(URL, RANGE)
     assert len(small) == len(large)
+
+
+def test_without_synced_config_the_page_still_reports(admin_client) -> None:
+    seed({ORIGINAL: 120, GREEN: 80}, {ORIGINAL: 0.1, GREEN: 0.1})
+    response = admin_client.get(URL, RANGE)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert [value for value, _label in form.fields["baseline"].choices] == ["", ORIGINAL, GREEN]
+    html = response.content.decode()
+    assert "Not checked: no synced configuration for this experience" in html
+    assert "convert_sync" in html
