@@ -136,7 +136,8 @@ def _explain() -> None:
         queries.conversions_by_variation(
             EXPERIENCE, GOAL, later, END, leave_out_earlier_visitors=True
         )
-    selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    statements = [query["sql"] for query in captured.captured_queries]
+    selects = [sql for sql in statements if sql.lstrip().startswith("SELECT")]
     with connection.cursor() as cursor:
         cursor.execute("SET jit = off")  # as the report runs its conversions query
         for sql in selects:
