@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 
 from django_convert.project_models import Experience, Goal, Variation
 from django_convert.reports import queries, stats
+from django_convert.reports.srm import INSTALL_HINT, SampleRatio, id_order, sample_ratio
 from django_convert.reports.stats import Comparison, Interval, Sample
-
-INSTALL_HINT = "pip install django-convert[stats]"
 
 
 @dataclass(frozen=True)
@@ -47,19 +46,6 @@ class VariationResult:
 
 
 @dataclass(frozen=True)
-class SampleRatio:
-    """The sample-ratio-mismatch check. ``p_value`` is None when it could not run (see
-    ``reason``); ``mismatch`` is True when ``p_value < stats.SRM_ALPHA``."""
-
-    p_value: float | None
-    reason: str = ""
-
-    @property
-    def mismatch(self) -> bool:
-        return self.p_value is not None and self.p_value < stats.SRM_ALPHA
-
-
-@dataclass(frozen=True)
 class ExperimentReport:
     experience_id: str
     experience_name: str
@@ -83,18 +69,13 @@ class ExperimentReport:
         return any(v.revenue for v in self.variations)
 
 
-def _id_order(variation_id: str) -> tuple[int, int | str]:
-    # Convert's ids are increasing digit strings: the original is created first.
-    return (0, int(variation_id)) if variation_id.isdigit() else (1, variation_id)
-
-
 def default_baseline(variation_ids: list[str]) -> str | None:
     """The baseline when none is chosen: the lowest id (the first variation created).
 
     The synced config keeps no order of variations; Convert creates an experience with its
     original variation, so the original has the lowest id.
     """
-    return min(variation_ids, key=_id_order) if variation_ids else None
+    return min(variation_ids, key=id_order) if variation_ids else None
 
 
 def _ratio(numerator: Decimal, denominator: int) -> Decimal | None:
@@ -137,7 +118,7 @@ def build_report(
         using=using,
     )
 
-    ids = sorted(set(configured) | set(visitors), key=_id_order)
+    ids = sorted(set(configured) | set(visitors), key=id_order)
     if baseline_id not in ids:
         baseline_id = default_baseline(list(configured) or ids)
     ids.sort(key=lambda vid: vid != baseline_id)  # baseline first, stable otherwise
@@ -171,7 +152,7 @@ def build_report(
         start=start,
         end=end,
         variations=results,
-        sample_ratio=_sample_ratio(experience, configured, visitors),
+        sample_ratio=sample_ratio(experience, configured, visitors),
         significance=stats.have_scipy(),
         notes=notes,
     )
@@ -236,35 +217,6 @@ def _finish(row: _Row, baseline: _Row | None) -> VariationResult:
         rate_comparison=rate_comparison,
         revenue_comparison=revenue_comparison,
     )
-
-
-def _sample_ratio(
-    experience: Experience | None, configured: dict[str, Variation], visitors: dict[str, int]
-) -> SampleRatio:
-    # Without the configured split there is nothing to compare with: an equal split would
-    # flag every experience that allocates traffic unequally.
-    if experience is None or not configured:
-        return SampleRatio(None, _("no synced configuration for this experience (convert_sync)"))
-    unknown = sorted(set(visitors) - set(configured), key=_id_order)
-    if unknown:
-        return SampleRatio(
-            None,
-            _("variation(s) %(ids)s are not in the synced configuration")
-            % {"ids": ", ".join(unknown)},
-        )
-    ids = sorted(configured, key=_id_order)
-    weights = [configured[vid].traffic_allocation for vid in ids]
-    if not any(weights):
-        return SampleRatio(None, _("the synced configuration allocates no traffic"))
-    if not any(visitors.values()):
-        return SampleRatio(None, _("no visitors in this range"))
-    p_value = stats.sample_ratio_p_value([visitors.get(vid, 0) for vid in ids], weights)
-    if p_value is None:
-        reason = _("needs scipy: %(hint)s") % {"hint": INSTALL_HINT}
-        if stats.have_scipy():
-            reason = _("fewer than two variations receive traffic")
-        return SampleRatio(None, reason)
-    return SampleRatio(p_value)
 
 
 def _notes(
