@@ -213,7 +213,7 @@ def run() -> list[Result]:
                f"median of {REPEAT}; {note}; target <= {TARGET_SECONDS} s: {verdict}"),
         Result("report", "queries per report", query_count, "queries",
                "experience, variations, goal, earlier visitors?, 2 aggregates; "
-               "BEGIN, SET LOCAL jit = off, COMMIT"),
+               "BEGIN, set_config(jit, work_mem), COMMIT"),
         Result("report", "admin report page", page, "s",
                f"median of {REPEAT}; {page_queries} queries with session, auth, form choices"),
         Result("report", "report time, range from day 10", later_start, "s",

@@ -294,7 +294,7 @@ def test_query_count_does_not_grow_with_rows() -> None:
     with CaptureQueriesContext(connection) as large:
         build_report(EXPERIENCE, GOAL, START, END)
 
-    # PostgreSQL: plus SET LOCAL jit = off (see queries.py), in a transaction (a savepoint
+    # PostgreSQL: plus set_config(jit, work_mem) (see queries.py), in a transaction (a savepoint
     # here, inside the test's own transaction).
     def statements(captured: CaptureQueriesContext) -> list[str]:
         return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
