@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks.harness import Result
@@ -137,14 +137,15 @@ def _explain() -> None:
             EXPERIENCE, GOAL, later, END, leave_out_earlier_visitors=True
         )
     statements = [query["sql"] for query in captured.captured_queries]
-    selects = [sql for sql in statements if sql.lstrip().startswith("SELECT")]
-    with connection.cursor() as cursor:
-        cursor.execute("SET jit = off")  # as the report runs its conversions query
-        for sql in selects:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            print(f"\n--- EXPLAIN ---\n{plan}", file=sys.stderr)
-        cursor.execute("RESET jit")
+    # In one transaction, so the report's own set_config(jit, work_mem, is_local) applies.
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in statements:
+            if "set_config" in sql:
+                cursor.execute(sql, [queries.POSTGRESQL_WORK_MEM])
+            elif sql.lstrip().startswith("SELECT"):
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                print(f"\n--- EXPLAIN ---\n{plan}", file=sys.stderr)
 
 
 def _page_time() -> tuple[float, int]:
