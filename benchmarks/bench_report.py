@@ -140,8 +140,8 @@ def _explain() -> None:
     # In one transaction, so the report's own set_config(jit, work_mem, is_local) applies.
     with transaction.atomic(), connection.cursor() as cursor:
         for sql in statements:
-            if "set_config" in sql:
-                cursor.execute(sql, [queries.POSTGRESQL_WORK_MEM])
+            if "set_config" in sql:  # logged with its parameter inlined
+                cursor.execute(sql.replace("%s", f"'{queries.POSTGRESQL_WORK_MEM}'"))
             elif sql.lstrip().startswith("SELECT"):
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
