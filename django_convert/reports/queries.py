@@ -120,12 +120,15 @@ def conversions_by_variation(
     to_db = connection.ops.adapt_datetimefield_value
     attributed, attributed_params = "per.variation_id", []
     if leave_out_earlier_visitors:
-        # NULL (left out) when the visitor's bucketing predates the range.
-        attributed = f"""CASE WHEN EXISTS (
-            SELECT 1 FROM {quote(Visitor._meta.db_table)} v
+        # NULL (left out) when the visitor's bucketing predates the range. A scalar
+        # subquery, not EXISTS: PostgreSQL may turn EXISTS into a hash of every earlier
+        # visitor (a scan of all visitors, 1.98 s in bench_report) instead of two index
+        # lookups per converting visitor (1.12 s).
+        attributed = f"""CASE WHEN (
+            SELECT b.first_seen FROM {quote(Visitor._meta.db_table)} v
             JOIN {quote(Bucketing._meta.db_table)} b ON b.visitor_id = v.id
-            WHERE v.visitor_id = per.visitor_id AND b.experience_id = %s AND b.first_seen < %s
-        ) THEN NULL ELSE per.variation_id END"""  # noqa: S608 - identifiers from model metadata
+            WHERE v.visitor_id = per.visitor_id AND b.experience_id = %s
+        ) < %s THEN NULL ELSE per.variation_id END"""  # noqa: S608 - identifiers from model metadata
         attributed_params = [experience_id, to_db(start)]
     # Per visitor first (revenue per visitor is the Welch sample), then per variation.
     sql = f"""
