@@ -23,6 +23,8 @@ from django_convert.models import Bucketing
 from django_convert.project.names import Verdict, current_names, names_scope
 
 UNKNOWN = "unknown"
+#: Above this many variations, the variation filter lists the chosen experience's only.
+LIST_ALL_VARIATIONS_UP_TO = 50
 
 if TYPE_CHECKING:
     MixinBase = admin.ModelAdmin[Any]
@@ -140,6 +142,8 @@ class VariationFilter(_NameFilter):
     def entries(self, request: HttpRequest) -> list[tuple[str, str]]:
         names = current_names()
         chosen = request.GET.get("experience")
+        if not chosen and len(names.variations) > LIST_ALL_VARIATIONS_UP_TO:
+            return []  # a long list helps nobody: choose an experience first
         return [
             (v.id, f"{names.experiences[v.experience_id].name or v.experience_id}: {v.label()}")
             for v in sorted(names.variations.values(), key=lambda v: (v.experience_id, v.id))

@@ -190,3 +190,49 @@ def test_sync_now_needs_permission(config_server, client) -> None:
 def test_project_config_rows_are_read_only(synced, admin_client) -> None:
     assert admin_client.get(reverse("admin:django_convert_experience_add")).status_code == 403
     assert admin_client.get(reverse("admin:django_convert_goal_add")).status_code == 403
+
+
+def many_experiences(count: int) -> dict:
+    from django_convert.testing.project_config import sample_config
+
+    data = sample_config()
+    for n in range(count):
+        data["experiences"].append(
+            {
+                "id": str(200000000 + n),
+                "name": f"Experiment {n}",
+                "status": "active",
+                "goals": ["100037225"],
+                "variations": [{"id": str(300000000 + n), "name": "Original"}],
+            }
+        )
+    return data
+
+
+@pytest.mark.parametrize("name", ["experience", "goal", "configsync"])
+def test_project_config_changelists_queries_stay_constant(config_server, admin_client, name):
+    from django_convert.project.sync import sync_project_config
+
+    assert sync_project_config().ok
+    admin_client.get(changelist(name))
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(changelist(name))
+    config_server.config.serve(many_experiences(40))
+    for _ in range(3):
+        assert sync_project_config().ok
+    with CaptureQueriesContext(connection) as many:
+        response = admin_client.get(changelist(name))
+    assert response.status_code == 200
+    assert len(many) == len(few)
+
+
+def test_long_variation_lists_wait_for_an_experience(config_server, admin_client) -> None:
+    from django_convert.project.sync import sync_project_config
+
+    config_server.config.serve(many_experiences(60))
+    assert sync_project_config().ok
+    filters = text(admin_client.get(changelist("bucketing"))).split('id="changelist-filter"')[1]
+    assert "Experiment 59 (200000059)" in filters  # experiences are all listed
+    assert "(300000059)" not in filters  # 60+ variations are not
+    chosen = admin_client.get(changelist("bucketing"), {"experience": "200000059"})
+    assert "Experiment 59: Original (300000059)" in text(chosen)

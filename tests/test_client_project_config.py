@@ -162,3 +162,14 @@ def test_source_validation() -> None:
         ConfigSource(config_url="https://x", account_id="1")
     source = ConfigSource(config_url="https://cdn-4.convertexperiments.com/", sdk_key="a/b")
     assert source.endpoint == "https://cdn-4.convertexperiments.com/api/v1/config/a%2Fb"
+
+
+def test_refusals_say_which_setting_to_check(server) -> None:
+    server.config.fail(403, body='{"code": 403, "message": "Forbidden"}')
+    with pytest.raises(ConvertRejectedError, match=r"Forbidden.*set SDK_KEY"):
+        client(server).fetch()
+    with pytest.raises(ConvertRejectedError, match="check ACCOUNT_ID and PROJECT_ID"):
+        client(server, project_id="999").fetch()
+    server.config.sdk_key, server.config.sdk_secret = "key-1", "s3cret"
+    with pytest.raises(ConvertRejectedError, match="check SDK_SECRET"):
+        client(server, sdk_key="key-1").fetch()

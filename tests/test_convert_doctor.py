@@ -95,6 +95,17 @@ def test_visitor_never_seen_or_never_bucketed(synced) -> None:
     assert status(row)["bucketing_shape"] == "fail"  # sent without bucketingData
 
 
+def test_conversion_recorded_before_the_bucketing_arrived(synced) -> None:
+    Visitor.objects.create(visitor_id="early")
+    row = convert("early")  # no bucketing yet: bucketingData is empty
+    late = Visitor.objects.get(visitor_id="early")
+    Bucketing.objects.create(visitor=late, experience_id="100127238", variation_id="1001186427")
+    assert status(row)["visitor"] == "pass"  # bucketed now
+    assert status(row)["bucketing_shape"] == "fail"
+    assert "arrived at" in items(row)["bucketing_shape"][1]
+    assert "before the browser reported the bucketing" in items(row)["bucketing_shape"][1]
+
+
 def test_bucketing_data_that_is_not_id_to_id(synced) -> None:
     visitor()
     row = convert(deliver=False)
@@ -202,6 +213,16 @@ def test_request_not_sent_yet_and_bad_user_agent(synced, convert_settings) -> No
     convert_settings(USER_AGENT="python-requests/2.32")
     assert status(row)["request"] == "fail"
     assert "drops the events" in items(row)["request"][1]
+
+
+def test_user_agent_recorded_with_the_request_wins(synced) -> None:
+    visitor()
+    row = convert()
+    request = {**row.last_request, "headers": {"User-Agent": "python-requests/2.32"}}
+    Conversion.objects.filter(pk=row.pk).update(last_request=request)
+    row.refresh_from_db()
+    assert status(row)["request"] == "fail"
+    assert "was sent with 'python-requests/2.32'" in items(row)["request"][1]
 
 
 def test_convert_rejected_the_request(synced) -> None:

@@ -220,6 +220,62 @@ def test_worker_sync_never_raises(monkeypatch, caplog) -> None:
         raise RuntimeError("bug")
 
     monkeypatch.setattr(sync, "sync_if_stale", broken)
+    monkeypatch.setattr(sync, "_next_worker_check", 0.0)
     with caplog.at_level(logging.ERROR, logger="django_convert"):
         sync.sync_if_stale_in_worker()
     assert "delivery goes on" in caplog.text
+
+
+def test_worker_asks_the_database_at_most_every_30_seconds(monkeypatch) -> None:
+    from django_convert.project import sync
+
+    calls = []
+    monkeypatch.setattr(sync, "sync_if_stale", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(sync, "_next_worker_check", 0.0)
+    for _ in range(5):
+        sync.sync_if_stale_in_worker(trigger="loop")
+    assert calls == [{"trigger": "loop"}]
+    monkeypatch.setattr(sync, "_next_worker_check", 0.0)
+    sync.sync_if_stale_in_worker(trigger="loop")
+    assert len(calls) == 2
+
+
+def test_celery_sync_task(config_server) -> None:
+    pytest.importorskip("celery")
+    from django_convert.delivery.celery import sync_project_config as task
+
+    assert task() is True  # run in this process: the task body, not a broker round trip
+    assert ConfigSync.objects.get().trigger == "celery"
+    config_server.config.fail(503)
+    assert task() is False
+
+
+def test_names_with_markup_nul_and_length_are_stored_safely(config_server, admin_client) -> None:
+    data = sample_config()
+    data["experiences"][0]["name"] = "<script>alert(1)</script>\x00" + "x" * 300
+    config_server.config.serve(data)
+    assert sync_project_config().ok
+    name = Experience.objects.get(pk="100127238").name
+    assert "\x00" not in name and len(name) == 255  # noqa: PT018
+    page = admin_client.get("/admin/django_convert/experience/").content.decode()
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_database_error_while_storing_is_recorded(config_server, monkeypatch) -> None:
+    from django.db import DatabaseError
+
+    from django_convert.project import sync
+
+    assert sync_project_config().ok
+    before = snapshot()
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("incorrect string value")
+
+    monkeypatch.setattr(sync, "store_config", refuse)
+    attempt = sync_project_config()
+    assert not attempt.ok
+    assert "incorrect string value" in attempt.error
+    assert attempt.finished_at is not None
+    assert snapshot() == before

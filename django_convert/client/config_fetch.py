@@ -98,7 +98,7 @@ class ConfigClient:
                 else ConvertRejectedError
             )
             raise error(
-                f"Convert did not serve the project config{said}",
+                f"Convert did not serve the project config{said}{self._hint(status)}",
                 status_code=status,
                 response_body=text,
             )
@@ -115,6 +115,18 @@ class ConfigClient:
         config = parse_project_config(data)
         self._check_project(config)
         return config
+
+    def _hint(self, status: int) -> str:
+        if status in (401, 403):
+            if self.source.sdk_key:
+                return " (check SDK_SECRET: the key's secret, sent as a Bearer token)"
+            return (
+                " (the project may have turned its default config off: set SDK_KEY, and "
+                "SDK_SECRET if the key has one)"
+            )
+        if status == 404:
+            return " (check ACCOUNT_ID and PROJECT_ID, or SDK_KEY)"
+        return ""
 
     def _check_project(self, config: ProjectConfig) -> None:
         source = self.source

@@ -171,7 +171,8 @@ def _text(value: Any, where: str) -> str:
         return ""
     if not isinstance(value, str):
         raise ConvertConfigError(f"{where}: must be a string, got {_kind(value)}.")
-    return value[:255]
+    # NUL cannot be stored in PostgreSQL text; 255 is the models' length.
+    return value.replace("\x00", "")[:255]
 
 
 def _allocation(value: Any, where: str) -> int:

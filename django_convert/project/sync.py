@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models, transaction
+from django.db import DatabaseError, connections, models, transaction
 from django.utils import timezone
 
 from django_convert.client import ConfigClient, ConfigSource, ProjectConfig
@@ -23,7 +24,10 @@ from django_convert.models import ConfigSync, Experience, Goal, Variation
 
 logger = logging.getLogger("django_convert")
 
+UPSERT_BATCH = 500  # rows per INSERT ... ON CONFLICT statement
 KEEP_ATTEMPTS = 100  # ConfigSync rows kept; the last good one is always kept too
+WORKER_CHECK_SECONDS = 30.0  # a busy delivery loop asks "is the copy stale?" this often
+_next_worker_check = 0.0  # time.monotonic() of the next check in this process
 _clients: dict[ConfigSource, ConfigClient] = {}
 _lock = threading.Lock()
 
@@ -80,7 +84,14 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
         attempt.save(update_fields=["url", "error", "finished_at"])
         logger.warning("Convert project config not synced (the last good copy is kept): %s", exc)
         return attempt
-    store_config(config, attempt)
+    try:
+        store_config(config, attempt)
+    except DatabaseError as exc:  # e.g. a name the database's charset cannot store
+        attempt.error = f"Could not store the config: {exc}"
+        attempt.finished_at = timezone.now()
+        attempt.save(update_fields=["url", "error", "finished_at"])
+        logger.error("Convert project config not stored (the last good copy is kept): %s", exc)
+        return attempt
     _prune()
     logger.info(
         "Convert project config synced: %d experiences, %d variations, %d goals.",
@@ -116,8 +127,14 @@ def sync_if_stale(*, trigger: str = "interval") -> ConfigSync | None:
 
 
 def sync_if_stale_in_worker(trigger: str = "interval") -> None:
-    """:func:`sync_if_stale` for worker loops: any error is logged, never raised, so a
-    config problem never stops conversions from being delivered."""
+    """:func:`sync_if_stale` for worker loops, asking the database at most every
+    WORKER_CHECK_SECONDS. Any error is logged, never raised, so a config problem never
+    stops conversions from being delivered."""
+    global _next_worker_check
+    now = time.monotonic()
+    if now < _next_worker_check:
+        return
+    _next_worker_check = now + WORKER_CHECK_SECONDS
     try:
         sync_if_stale(trigger=trigger)
     except Exception:
@@ -212,12 +229,20 @@ def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
 
 
 def _upsert(model: type[models.Model], rows: Mapping[str, models.Model], fields: list[str]) -> None:
-    """Update the rows that exist and create the others: portable across backends (MySQL's
-    upsert takes no ``unique_fields``), and a project's config is small."""
+    """Insert or update by primary key, in one statement per batch (INSERT ... ON CONFLICT
+    on PostgreSQL and SQLite, ON DUPLICATE KEY UPDATE on MySQL/MariaDB, which takes no
+    conflict target)."""
     manager = model._default_manager
-    existing = set(manager.filter(pk__in=list(rows)).values_list("pk", flat=True))
-    manager.bulk_update([row for pk, row in rows.items() if pk in existing], fields)
-    manager.bulk_create([row for pk, row in rows.items() if pk not in existing])
+    target = (
+        ["pk"] if connections[manager.db].features.supports_update_conflicts_with_target else None
+    )
+    manager.bulk_create(
+        list(rows.values()),
+        batch_size=UPSERT_BATCH,
+        update_conflicts=True,
+        unique_fields=target,
+        update_fields=fields,
+    )
 
 
 def _prune() -> None:

@@ -80,7 +80,7 @@ def diagnose_conversion(conversion: Conversion, names: ProjectNames | None = Non
 def _items(conversion: Conversion, names: ProjectNames) -> Iterator[CheckItem]:
     yield _visitor(conversion, names)
     bucketing = conversion.bucketing
-    yield _bucketing_shape(bucketing)
+    yield _bucketing_shape(conversion, bucketing)
     pairs = _pairs(bucketing)
     yield _goal(conversion, names, pairs)
     yield from _experiences(names, pairs)
@@ -126,7 +126,7 @@ def _visitor(conversion: Conversion, names: ProjectNames) -> CheckItem:
     return CheckItem("visitor", title, OK, f"Visitor {visitor.visitor_id!r}: {bucketed}.")
 
 
-def _bucketing_shape(bucketing: Any) -> CheckItem:
+def _bucketing_shape(conversion: Conversion, bucketing: Any) -> CheckItem:
     title = "bucketingData maps experience id to variation id"
     if not isinstance(bucketing, dict):
         return CheckItem(
@@ -137,12 +137,32 @@ def _bucketing_shape(bucketing: Any) -> CheckItem:
             "It must be an object {experienceId: variationId}.",
         )
     if not bucketing:
+        empty = (
+            "bucketingData is empty: Convert attributes this conversion to no experience "
+            "(unless enrichData finds stored bucketing, on plans that have it)."
+        )
+        first = (
+            Bucketing.objects.filter(visitor__visitor_id=conversion.visitor_id)
+            .order_by("first_seen")
+            .values_list("first_seen", flat=True)
+            .first()
+        )
+        if first is not None and first > conversion.created_at:
+            return CheckItem(
+                "bucketing_shape",
+                title,
+                FAIL,
+                f"{empty} The visitor's bucketing arrived at {first:%Y-%m-%d %H:%M:%S}, after "
+                f"the conversion was recorded ({conversion.created_at:%Y-%m-%d %H:%M:%S}).",
+                "The conversion came before the browser reported the bucketing (e.g. an "
+                "order placed before Convert's script ran): keep {% convert_head %} in the "
+                "head of every page, before the checkout, so bucketing is stored first.",
+            )
         return CheckItem(
             "bucketing_shape",
             title,
             FAIL,
-            "bucketingData is empty: Convert attributes this conversion to no experience "
-            "(unless enrichData finds stored bucketing, on plans that have it).",
+            empty,
             "The visitor had no stored bucketing when the conversion was recorded: see the "
             "visitorId item.",
         )

@@ -136,16 +136,23 @@ def _segment_problem(name: str, value: Any) -> str:
 
 
 def check_request(conversion: Conversion, user_agent: str) -> Item:
+    """The user agent recorded with the request when delivery records one (``headers`` in
+    ``last_request``), else the USER_AGENT setting the next attempt will use."""
     title = "The request is a POST with Content-Type: application/json and a ConvertAgent/ UA"
-    if not user_agent.startswith(USER_AGENT_PREFIX):
+    request = conversion.last_request if isinstance(conversion.last_request, dict) else None
+    headers = request.get("headers") if request else None
+    recorded = headers.get("User-Agent") if isinstance(headers, dict) else None
+    agent = str(recorded) if recorded else user_agent
+    which = "was sent with" if recorded else "is"
+    if not agent.startswith(USER_AGENT_PREFIX):
         return (
             "request",
             title,
             "fail",
-            f"USER_AGENT is {user_agent!r}: Convert answers 200 but drops the events.",
+            f"The User-Agent {which} {agent!r}: Convert answers 200 but drops the events.",
             f"Set USER_AGENT to start with {USER_AGENT_PREFIX!r} (the default does).",
         )
-    if conversion.last_request is None:
+    if request is None:
         return (
             "request",
             title,
@@ -153,14 +160,13 @@ def check_request(conversion: Conversion, user_agent: str) -> Item:
             "Not sent yet.",
             "Wait for the worker, or run manage.py convert_deliver.",
         )
-    request = conversion.last_request
-    url = request.get("url") if isinstance(request, dict) else None
+    url = request.get("url")
     to = f" to {url}" if url else ""
     return (
         "request",
         title,
         "pass",
-        f"Sent as POST{to}, application/json, User-Agent {user_agent!r}; the body sent for "
+        f"Sent as POST{to}, application/json, User-Agent {agent!r}; the body sent for "
         "this conversion is on its admin page.",
         "",
     )

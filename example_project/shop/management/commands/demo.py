@@ -4,13 +4,13 @@ import os
 from decimal import Decimal
 from typing import Any
 
+from convert_standin.seed import seed_project_config
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from django_convert.models import Bucketing
-from django_convert.project.demo import seed_project_config
 from shop.models import Product
 
 ADMIN_USERNAME = "admin"
@@ -49,7 +49,9 @@ class Command(BaseCommand):
     def set_up(self, addrport: str) -> None:
         call_command("migrate", verbosity=0)
         seed_project_config()  # names in the admin from the first page view
-        if not Bucketing.objects.exists():  # a fresh database: traffic for the report
+        # A fresh demo database gets made-up traffic for the experiment report; a live
+        # Convert account never does.
+        if settings.DEMO_MODE and not Bucketing.objects.exists():
             call_command("seed_demo", stdout=self.stdout)
         for name, price in PRODUCTS:
             Product.objects.get_or_create(name=name, defaults={"price": price})

@@ -1,4 +1,4 @@
-"""Seed the local copy with the stand-in's sample config, for demos (no HTTP needed).
+"""Seed django-convert's copy of the project config with the stand-in's sample config.
 
 ``manage.py demo`` calls this before its server starts, so the admin shows names on the
 first page; the next sync (``convert_sync``, "Sync now", a worker) fetches over HTTP.
