@@ -132,3 +132,9 @@ def test_without_synced_config_the_page_still_reports(admin_client) -> None:
     html = response.content.decode()
     assert "Not checked: no synced configuration for this experience" in html
     assert "convert_sync" in html
+
+
+def test_the_experience_page_links_to_its_report(admin_client, experiment) -> None:
+    page = admin_client.get(reverse("admin:django_convert_experience_change", args=[EXPERIENCE]))
+    assert page.status_code == 200
+    assert f'href="{URL}"' in page.content.decode()
