@@ -251,6 +251,22 @@ def test_notes_for_a_goal_the_experience_does_not_track_or_that_never_converted(
     assert not [n for n in tracked.notes if "not one of" in n or "No conversion" in n]
 
 
+def test_conversions_whose_bucketing_was_deleted_are_reported_not_a_crash() -> None:
+    configure({ORIGINAL: 5000, GREEN: 5000})
+    seed({ORIGINAL: 200, GREEN: 200}, {ORIGINAL: 0.2, GREEN: 0.2}, early=False)
+    # As convert_purge would leave it: the green visitors' bucketing gone, the (pending)
+    # conversions kept.
+    Bucketing.objects.filter(variation_id=GREEN).delete()
+
+    report = build_report(EXPERIENCE, GOAL, START, END)
+
+    green = report.variations[1]
+    assert (green.variation_id, green.visitors) == (GREEN, 0)
+    assert green.converting_visitors > 0
+    assert (green.rate, green.rate_interval, green.rate_comparison) == (None, None, None)
+    assert any("Their bucketing was deleted" in note for note in report.notes)
+
+
 def test_chosen_baseline() -> None:
     configure({ORIGINAL: 5000, GREEN: 5000})
     seed({ORIGINAL: 300, GREEN: 300}, {ORIGINAL: 0.05, GREEN: 0.08})

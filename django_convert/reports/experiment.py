@@ -118,7 +118,7 @@ def build_report(
         using=using,
     )
 
-    ids = sorted(set(configured) | set(visitors), key=id_order)
+    ids = sorted(set(configured) | set(visitors) | set(conversions.by_variation), key=id_order)
     if baseline_id not in ids:
         baseline_id = default_baseline(list(configured) or ids)
     ids.sort(key=lambda vid: vid != baseline_id)  # baseline first, stable otherwise
@@ -128,6 +128,21 @@ def build_report(
     results = [_finish(row, baseline) for row in rows]
 
     notes = _notes(experience, conversions, len(results))
+    for row in rows:
+        if not row.consistent:
+            notes.append(
+                _(
+                    "%(name)s: %(converting)d converting visitor(s) but only %(visitors)d "
+                    "bucketed visitor(s) in this range. Their bucketing was deleted (for "
+                    "example by convert_purge) while their conversions were kept; this "
+                    "variation's rate and comparisons are left out."
+                )
+                % {
+                    "name": row.name,
+                    "converting": row.counts.converting_visitors,
+                    "visitors": row.visitors,
+                }
+            )
     if experience is not None and not (goal is not None and goal.attached):
         notes.append(
             _(
@@ -167,6 +182,11 @@ class _Row:
     counts: queries.VariationConversions
 
     @property
+    def consistent(self) -> bool:
+        """Every converting visitor is among the bucketed ones (the rate is a proportion)."""
+        return self.counts.converting_visitors <= self.visitors
+
+    @property
     def revenue_sample(self) -> Sample:
         return Sample(self.visitors, float(self.counts.revenue), float(self.counts.revenue_squares))
 
@@ -193,7 +213,8 @@ def _finish(row: _Row, baseline: _Row | None) -> VariationResult:
     counts = row.counts
     is_baseline = baseline is row
     rate_comparison = revenue_comparison = None
-    if baseline is not None and not is_baseline:
+    consistent = row.consistent
+    if baseline is not None and not is_baseline and consistent and baseline.consistent:
         rate_comparison = stats.compare_rates(
             baseline.counts.converting_visitors,
             baseline.visitors,
@@ -210,8 +231,10 @@ def _finish(row: _Row, baseline: _Row | None) -> VariationResult:
         converting_visitors=counts.converting_visitors,
         conversions=counts.conversions,
         revenue=counts.revenue,
-        rate=counts.converting_visitors / row.visitors if row.visitors else None,
-        rate_interval=stats.rate_interval(counts.converting_visitors, row.visitors),
+        rate=counts.converting_visitors / row.visitors if row.visitors and consistent else None,
+        rate_interval=(
+            stats.rate_interval(counts.converting_visitors, row.visitors) if consistent else None
+        ),
         revenue_per_visitor=_ratio(counts.revenue, row.visitors),
         average_order_value=_ratio(counts.revenue, counts.conversions_with_amount),
         rate_comparison=rate_comparison,
