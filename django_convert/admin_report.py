@@ -9,13 +9,14 @@ report stays out of the admin module's way.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Min
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 #: The path converter for experience ids: Convert's are digits; no slash ever.
 EXPERIENCE_PATH = "report/<str:experience_id>/"
+#: What an id may look like here (Convert's are digits; the column holds 32 characters).
+EXPERIENCE_ID = re.compile(r"[\w.-]{1,32}")
 
 
 class DateInput(forms.DateInput):
@@ -124,6 +127,8 @@ def report_view(
     model_admin: ModelAdmin[Any], request: HttpRequest, experience_id: str
 ) -> HttpResponse:
     _check_permission(request)
+    if not EXPERIENCE_ID.fullmatch(experience_id):
+        raise Http404("not an experience id")
     experience = Experience.objects.filter(pk=experience_id).first()
     names = dict(Variation.objects.filter(experience_id=experience_id).values_list("id", "name"))
     if not names:  # no synced config: the variations visitors were bucketed into

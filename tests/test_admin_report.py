@@ -138,3 +138,9 @@ def test_the_experience_page_links_to_its_report(admin_client, experiment) -> No
     page = admin_client.get(reverse("admin:django_convert_experience_change", args=[EXPERIENCE]))
     assert page.status_code == 200
     assert f'href="{URL}"' in page.content.decode()
+
+
+@pytest.mark.parametrize("bad", ['1"2', "x" * 33, "a b"])
+def test_an_impossible_experience_id_is_a_404(admin_client, bad) -> None:
+    url = reverse("admin:django_convert_bucketing_report", args=[bad])
+    assert admin_client.get(url, RANGE).status_code == 404
