@@ -117,6 +117,12 @@ def test_report_in_the_demo_shop(demo_server, tmp_path) -> None:
         assert "B: green button" in text
         assert "The split matches the configured traffic allocation" in text
         shot(page, tmp_path, "experiment-report.png")
+        # The admin's dark theme: the chart's text and axes follow it (currentColor).
+        page.emulate_media(color_scheme="dark")
+        fill = page.eval_on_selector("svg.convert-report-chart", "s => getComputedStyle(s).color")
+        assert fill != "rgb(0, 0, 0)"
+        page.screenshot(path=str(tmp_path / "report-dark.png"))
+        page.emulate_media(color_scheme="light")
         page.goto(base + "/admin/django_convert/bucketing/report/100127239/")
         assert page.locator("svg.convert-report-chart rect").count() == 3
         shot(page, tmp_path, "experiment-report-three-way.png")
