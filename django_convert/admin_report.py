@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django_convert.conf import get_setting
 from django_convert.models import Bucketing, Conversion, Experience, Goal, Variation
 from django_convert.reports.chart import rate_chart
-from django_convert.reports.experiment import ExperimentReport, build_report, default_baseline
+from django_convert.reports.experiment import ExperimentReport, build_report
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -156,7 +156,6 @@ def report_view(
         form=form,
         report=report,
         chart=rate_chart(report.variations) if report else "",
-        default_baseline=default_baseline(variation_ids),
     )
     return TemplateResponse(request, "admin/django_convert/report/experience.html", context)
 
