@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -28,6 +29,7 @@ from django_convert.admin_names import (
     bucketing_html,
     verdict_html,
 )
+from django_convert.admin_report import report_urls
 from django_convert.models import Bucketing, Conversion, Visitor
 from django_convert.project.names import current_names
 from django_convert.segments import Device
@@ -132,6 +134,10 @@ class BucketingAdmin(ProjectNamesMixin, BucketingAdminBase):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_urls(self) -> list[URLPattern]:
+        # The experiment report lives in its own module (admin_report.py).
+        return report_urls(self) + super().get_urls()
 
     @admin.display(description=_("experience"), ordering="experience_id")
     def experience(self, obj: Bucketing) -> str:

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from django_convert.models import Bucketing
 from shop.models import Product
 
 ADMIN_USERNAME = "admin"
@@ -48,6 +49,10 @@ class Command(BaseCommand):
     def set_up(self, addrport: str) -> None:
         call_command("migrate", verbosity=0)
         seed_project_config()  # names in the admin from the first page view
+        # A fresh demo database gets made-up traffic for the experiment report; a live
+        # Convert account never does.
+        if settings.DEMO_MODE and not Bucketing.objects.exists():
+            call_command("seed_demo", stdout=self.stdout)
         for name, price in PRODUCTS:
             Product.objects.get_or_create(name=name, defaults={"price": price})
         User = get_user_model()
@@ -59,5 +64,6 @@ class Command(BaseCommand):
             f"django-convert demo shop, {mode}\n"
             f"  shop:  {base}/\n"
             f"  admin: {base}/admin/  user {ADMIN_USERNAME!r}, password {ADMIN_PASSWORD!r}\n"
+            f"  experiment reports: {base}/admin/django_convert/bucketing/report/\n"
             "Visit the shop, buy something, then look at Convert > Conversions in the admin."
         )

@@ -1,0 +1,284 @@
+"""The experiment report: one experience, one goal, one date range, from the app's own rows.
+
+Read-only: :func:`build_report` runs two aggregate queries (see
+:mod:`django_convert.reports.queries`) and a few small lookups of the synced project config,
+then computes the statistics in :mod:`django_convert.reports.stats`. Convert's own report
+stays the reference; docs/report.rst says why the two can differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+
+from django_convert.project_models import Experience, Goal, Variation
+from django_convert.reports import queries, stats
+from django_convert.reports.srm import INSTALL_HINT, SampleRatio, id_order, sample_ratio
+from django_convert.reports.stats import Comparison, Interval, Sample
+
+
+@dataclass(frozen=True)
+class VariationResult:
+    """One variation's figures. Money is in the site's currency, as ``amount`` was sent."""
+
+    variation_id: str
+    name: str
+    #: Configured share out of 10,000 (Convert's unit); None when not in the synced config.
+    traffic_allocation: int | None
+    is_baseline: bool
+    visitors: int
+    converting_visitors: int
+    conversions: int
+    revenue: Decimal
+    #: converting_visitors / visitors, and its Wilson interval (None without scipy).
+    rate: float | None
+    rate_interval: Interval | None
+    revenue_per_visitor: Decimal | None
+    #: revenue / conversions that carried an amount.
+    average_order_value: Decimal | None
+    #: Against the baseline; None on the baseline's own row.
+    rate_comparison: Comparison | None = None
+    revenue_comparison: Comparison | None = None
+
+
+@dataclass(frozen=True)
+class ExperimentReport:
+    experience_id: str
+    experience_name: str
+    goal_id: str
+    goal_name: str
+    start: datetime
+    end: datetime
+    variations: list[VariationResult]
+    sample_ratio: SampleRatio
+    #: False when scipy is missing: counts and rates only, see ``notes``.
+    significance: bool
+    confidence: float = stats.CONFIDENCE
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def visitors(self) -> int:
+        return sum(v.visitors for v in self.variations)
+
+    @property
+    def has_revenue(self) -> bool:
+        return any(v.revenue for v in self.variations)
+
+
+def default_baseline(variation_ids: list[str]) -> str | None:
+    """The baseline when none is chosen: the lowest id (the first variation created).
+
+    The synced config keeps no order of variations; Convert creates an experience with its
+    original variation, so the original has the lowest id.
+    """
+    return min(variation_ids, key=id_order) if variation_ids else None
+
+
+def _ratio(numerator: Decimal, denominator: int) -> Decimal | None:
+    return numerator / denominator if denominator else None
+
+
+def build_report(
+    experience_id: str,
+    goal_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    baseline_id: str | None = None,
+    using: str = "default",
+) -> ExperimentReport:
+    """The report for visitors bucketed and conversions recorded in ``[start, end)``.
+
+    ``start``/``end`` are aware datetimes. ``baseline_id`` defaults to
+    :func:`default_baseline`. Raises ValueError when ``end`` is not after ``start``.
+    """
+    if end <= start:
+        raise ValueError("the end of the range must be after its start")
+    experience = Experience.objects.using(using).filter(pk=experience_id).first()
+    configured = {
+        v.id: v
+        for v in Variation.objects.using(using).filter(experience_id=experience_id).order_by()
+    }
+    # The goal with, in the same query, whether the experience tracks it in Convert.
+    attached = Experience.goals.through.objects.filter(
+        goal_id=OuterRef("pk"), experience_id=experience_id
+    )
+    goal = Goal.objects.using(using).filter(pk=goal_id).annotate(attached=Exists(attached)).first()
+    visitors = queries.visitors_by_variation(experience_id, start, end, using=using)
+    conversions = queries.conversions_by_variation(
+        experience_id,
+        goal_id,
+        start,
+        end,
+        leave_out_earlier_visitors=queries.bucketed_before(experience_id, start, using=using),
+        using=using,
+    )
+
+    ids = sorted(set(configured) | set(visitors) | set(conversions.by_variation), key=id_order)
+    if baseline_id not in ids:
+        baseline_id = default_baseline(list(configured) or ids)
+    ids.sort(key=lambda vid: vid != baseline_id)  # baseline first, stable otherwise
+
+    rows = [_variation_row(vid, configured.get(vid), visitors, conversions) for vid in ids]
+    baseline = next((row for row in rows if row.variation_id == baseline_id), None)
+    results = [_finish(row, baseline) for row in rows]
+
+    notes = _notes(experience, conversions, len(results))
+    for row in rows:
+        if not row.consistent:
+            notes.append(
+                _(
+                    "%(name)s: %(converting)d converting visitor(s) but only %(visitors)d "
+                    "bucketed visitor(s) in this range. Their bucketing was deleted (for "
+                    "example by convert_purge) while their conversions were kept; this "
+                    "variation's rate and comparisons are left out."
+                )
+                % {
+                    "name": row.name,
+                    "converting": row.counts.converting_visitors,
+                    "visitors": row.visitors,
+                }
+            )
+    if experience is not None and not (goal is not None and goal.attached):
+        notes.append(
+            _(
+                "Goal %(goal)s is not one of this experience's goals in the synced "
+                "configuration: Convert's report for the experience will not show it."
+            )
+            % {"goal": goal_id}
+        )
+    if results and not any(v.conversions for v in results) and not conversions.left_out_visitors:
+        notes.append(
+            _(
+                "No conversion of goal %(goal)s was recorded in this range by a visitor "
+                "bucketed into this experience. Check the goal id of your conversion rules."
+            )
+            % {"goal": goal_id}
+        )
+    return ExperimentReport(
+        experience_id=experience_id,
+        experience_name=experience.name if experience and experience.name else experience_id,
+        goal_id=goal_id,
+        goal_name=goal.name if goal and goal.name else goal_id,
+        start=start,
+        end=end,
+        variations=results,
+        sample_ratio=sample_ratio(experience, configured, visitors),
+        significance=stats.have_scipy(),
+        notes=notes,
+    )
+
+
+@dataclass(frozen=True)
+class _Row:
+    variation_id: str
+    name: str
+    traffic_allocation: int | None
+    visitors: int
+    counts: queries.VariationConversions
+
+    @property
+    def consistent(self) -> bool:
+        """Every converting visitor is among the bucketed ones (the rate is a proportion)."""
+        return self.counts.converting_visitors <= self.visitors
+
+    @property
+    def revenue_sample(self) -> Sample:
+        return Sample(self.visitors, float(self.counts.revenue), float(self.counts.revenue_squares))
+
+
+_NO_CONVERSIONS = queries.VariationConversions(0, 0, 0, Decimal(0), Decimal(0))
+
+
+def _variation_row(
+    variation_id: str,
+    configured: Variation | None,
+    visitors: dict[str, int],
+    conversions: queries.ConversionTotals,
+) -> _Row:
+    return _Row(
+        variation_id=variation_id,
+        name=configured.name if configured and configured.name else variation_id,
+        traffic_allocation=configured.traffic_allocation if configured else None,
+        visitors=visitors.get(variation_id, 0),
+        counts=conversions.by_variation.get(variation_id, _NO_CONVERSIONS),
+    )
+
+
+def _finish(row: _Row, baseline: _Row | None) -> VariationResult:
+    counts = row.counts
+    is_baseline = baseline is row
+    rate_comparison = revenue_comparison = None
+    consistent = row.consistent
+    if baseline is not None and not is_baseline and consistent and baseline.consistent:
+        rate_comparison = stats.compare_rates(
+            baseline.counts.converting_visitors,
+            baseline.visitors,
+            counts.converting_visitors,
+            row.visitors,
+        )
+        revenue_comparison = stats.compare_means(baseline.revenue_sample, row.revenue_sample)
+    return VariationResult(
+        variation_id=row.variation_id,
+        name=row.name,
+        traffic_allocation=row.traffic_allocation,
+        is_baseline=is_baseline,
+        visitors=row.visitors,
+        converting_visitors=counts.converting_visitors,
+        conversions=counts.conversions,
+        revenue=counts.revenue,
+        rate=counts.converting_visitors / row.visitors if row.visitors and consistent else None,
+        rate_interval=(
+            stats.rate_interval(counts.converting_visitors, row.visitors) if consistent else None
+        ),
+        revenue_per_visitor=_ratio(counts.revenue, row.visitors),
+        average_order_value=_ratio(counts.revenue, counts.conversions_with_amount),
+        rate_comparison=rate_comparison,
+        revenue_comparison=revenue_comparison,
+    )
+
+
+def _notes(
+    experience: Experience | None, conversions: queries.ConversionTotals, variations: int
+) -> list[str]:
+    notes = []
+    if not stats.have_scipy():
+        notes.append(
+            _(
+                "Counts and rates only: intervals, p-values and the sample-ratio check need "
+                "scipy. Install it with: %(hint)s"
+            )
+            % {"hint": INSTALL_HINT}
+        )
+    if experience is None:
+        notes.append(
+            _(
+                "This experience is not in the synced project configuration: names, the "
+                "baseline and the traffic split are unknown. Run manage.py convert_sync."
+            )
+        )
+    if conversions.left_out_visitors:
+        notes.append(
+            _(
+                "%(conversions)d conversion(s) by %(visitors)d visitor(s) bucketed before "
+                "the start date are left out: those visitors are not counted either."
+            )
+            % {
+                "conversions": conversions.left_out_conversions,
+                "visitors": conversions.left_out_visitors,
+            }
+        )
+    if variations > 2:
+        notes.append(
+            _(
+                "Each variation is compared with the baseline on its own, with no correction "
+                "for multiple comparisons: with %(count)d comparisons, expect a false "
+                "positive more often than 1 in 20."
+            )
+            % {"count": variations - 1}
+        )
+    return notes

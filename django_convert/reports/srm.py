@@ -1,0 +1,64 @@
+"""The experiment report's sample-ratio-mismatch (SRM) check against the synced config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from django_convert.project_models import Experience, Variation
+from django_convert.reports import stats
+
+INSTALL_HINT = "pip install django-convert[stats]"
+
+
+def id_order(variation_id: str) -> tuple[int, int | str]:
+    """Sort key for Convert ids: increasing digit strings, so the original comes first."""
+    return (0, int(variation_id)) if variation_id.isdigit() else (1, variation_id)
+
+
+@dataclass(frozen=True)
+class SampleRatio:
+    """The sample-ratio-mismatch check. ``p_value`` is None when it could not run (see
+    ``reason``); ``mismatch`` is True when ``p_value < stats.SRM_ALPHA``."""
+
+    p_value: float | None
+    reason: str = ""
+
+    @property
+    def mismatch(self) -> bool:
+        return self.p_value is not None and self.p_value < stats.SRM_ALPHA
+
+
+def sample_ratio(
+    experience: Experience | None, configured: dict[str, Variation], visitors: dict[str, int]
+) -> SampleRatio:
+    """Bucketed visitors per variation against the configured ``traffic_allocation``.
+
+    Unavailable (``p_value`` None, with a reason) without a synced configuration for the
+    experience, with a bucketed variation missing from it, or without scipy.
+    """
+    # Without the configured split there is nothing to compare with: an equal split would
+    # flag every experience that allocates traffic unequally.
+    if experience is None or not configured:
+        return SampleRatio(None, _("no synced configuration for this experience (convert_sync)"))
+    unknown = sorted(set(visitors) - set(configured), key=id_order)
+    if unknown:
+        return SampleRatio(
+            None,
+            _("variation(s) %(ids)s are not in the synced configuration")
+            % {"ids": ", ".join(unknown)},
+        )
+    ids = sorted(configured, key=id_order)
+    weights = [configured[vid].traffic_allocation for vid in ids]
+    if not any(weights):
+        return SampleRatio(None, _("the synced configuration allocates no traffic"))
+    if not any(visitors.values()):
+        return SampleRatio(None, _("no visitors in this range"))
+    p_value = stats.sample_ratio_p_value([visitors.get(vid, 0) for vid in ids], weights)
+    if p_value is None:
+        reason = _("needs scipy: %(hint)s") % {"hint": INSTALL_HINT}
+        if stats.have_scipy():
+            reason = _("fewer than two variations receive traffic")
+        return SampleRatio(None, reason)
+    return SampleRatio(p_value)

@@ -1,0 +1,71 @@
+"""The report's SVG chart: one bar and whisker per variation, escaped names, no styles."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from xml.etree import ElementTree
+
+from django_convert.reports.chart import rate_chart
+from django_convert.reports.experiment import VariationResult
+from django_convert.reports.stats import Interval
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def variation(name: str, rate: float | None, interval: Interval | None, baseline=False):
+    return VariationResult(
+        variation_id=name.lower()[:8] or "x",
+        name=name,
+        traffic_allocation=5000,
+        is_baseline=baseline,
+        visitors=1000,
+        converting_visitors=round((rate or 0) * 1000),
+        conversions=0,
+        revenue=Decimal(0),
+        rate=rate,
+        rate_interval=interval,
+        revenue_per_visitor=None,
+        average_order_value=None,
+    )
+
+
+def parse(svg: str) -> ElementTree.Element:
+    return ElementTree.fromstring(svg)
+
+
+def test_bars_whiskers_labels_and_axis() -> None:
+    svg = rate_chart(
+        [
+            variation("Original", 0.043, Interval(0.038, 0.049), baseline=True),
+            variation("Green button", 0.0535, Interval(0.0476, 0.0601)),
+        ]
+    )
+    root = parse(svg)
+    bars = root.findall(f"{SVG}rect")
+    assert len(bars) == 2
+    assert float(bars[1].get("width")) > float(bars[0].get("width"))
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    assert any("Green button" in t for t in texts)
+    assert "5.35 % (4.76-6.01 %)" in texts
+    assert {"0 %", "2 %", "4 %", "6 %"} <= set(texts)
+    # 2 whiskers x 3 lines, plus the grid and the dashed baseline line.
+    assert len([line for line in root.iter(f"{SVG}line") if line.get("stroke-width")]) == 6
+    assert len([line for line in root.iter(f"{SVG}line") if line.get("stroke-dasharray")]) == 1
+    assert "Original: 4.30 % (3.80-4.90 %)" in root.find(f"{SVG}desc").text
+
+
+def test_names_are_escaped_and_there_is_no_style_or_script() -> None:
+    svg = rate_chart([variation('<script>alert("x")</script>', 0.05, Interval(0.04, 0.06))])
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert not re.search(r"\sstyle=|<style", svg)
+    parse(svg)  # well-formed
+
+
+def test_without_intervals_bars_only_and_nothing_without_visitors() -> None:
+    root = parse(rate_chart([variation("A", 0.05, None), variation("B", 0.0, None)]))
+    assert len(root.findall(f"{SVG}rect")) == 2
+    assert not [line for line in root.iter(f"{SVG}line") if line.get("stroke-width")]
+    assert rate_chart([variation("A", None, None)]) == ""
+    assert rate_chart([]) == ""
