@@ -12,7 +12,7 @@ PORT ?= 8000
 TEST_REDIS_URL = $(or $(DJANGO_CONVERT_TEST_REDIS_URL),$(CELERY_BROKER_URL),redis://127.0.0.1:6379/5)
 PYENV_BIN = $(shell pyenv root 2>/dev/null)/versions
 
-.PHONY: demo test lint docs bench matrix dist clean
+.PHONY: demo test lint docs js bench matrix dist clean
 
 $(BIN)/python:
 	@echo "==> Creating a virtualenv in $(VENV) with $(PYTHON)"
@@ -50,6 +50,14 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 	$(BIN)/python docs/check_reference.py
+
+## The browser code (django_convert/js/): the committed terser output is current, tsc
+## type-checks it against Convert's own types, and Node's test runner runs its tests.
+js:
+	npm ci --prefix js --no-audit --no-fund
+	npm run --prefix js check
+	npm run --prefix js typecheck
+	npm test --prefix js
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
