@@ -84,9 +84,14 @@ def test_track_conversion_example(caplog) -> None:
 
 @pytest.mark.django_db
 def test_code_rule_example_records_only_the_pending_to_paid_change() -> None:
-    # The example's model label is swapped for the test app's Order, nothing else.
+    # The example's model label is swapped for the test app's Order, and its visitor path
+    # for the test app's user field (the test app's orders have no convert_visitor_id).
     [block] = examples_containing("class OrderPaid")
-    code = block.code.replace('"shop.Order"', '"testapp.Order"')
+    code = block.code.replace('"shop.Order"', '"testapp.Order"').replace(
+        '"convert_visitor_id"', '"user"'
+    )
+    assert '"testapp.Order"' in code
+    assert 'visitor = "user"' in code
     namespace: dict[str, Any] = {"__name__": "readme_code_rule"}
     exec(compile(code, block.name, "exec"), namespace)
     try:
@@ -116,7 +121,9 @@ def test_troubleshooting_claim_devices_must_be_an_array() -> None:
 @pytest.mark.django_db  # pytest-django guards every connection, this one included
 @pytest.mark.skipif(django.VERSION < (5, 1), reason="OPTIONS init_command is Django 5.1+")
 def test_sqlite_wal_settings_example(tmp_path: Path) -> None:
-    namespace: dict[str, Any] = {"BASE_DIR": tmp_path}
+    # The example derives BASE_DIR from the settings module's __file__, as Django's
+    # startproject does: a settings.py in tmp_path.
+    namespace: dict[str, Any] = {"BASE_DIR": tmp_path, "__file__": str(tmp_path / "settings.py")}
     [block] = examples_containing("journal_mode=WAL")
     exec(compile(block.code, block.name, "exec"), namespace)
     wrapper = ConnectionHandler(namespace["DATABASES"])["default"]  # fills in defaults
