@@ -26,9 +26,12 @@ def get_visitor_id(request: HttpRequest) -> str | None:
 
     :param request: a Django ``HttpRequest`` that went through the middleware.
     :returns: ``request.convert_visitor_id``: an opaque string of at most 128 characters
-        (letters, digits and ``_ . : -``; 32 hex characters for an anonymous visitor), or
-        ``None`` when the middleware did not run (``manage.py check`` reports that as
-        ``django_convert.E004``). Never raises.
+        (letters, digits and ``_ . : -``; 32 hex characters for an id the page's snippet
+        created), or ``None``: when ``ENABLED`` is False, before cookie consent
+        (``CONSENT["REQUIRED"]``), for a browser that has no id yet (its first page,
+        before the snippet created one; crawlers), and when the middleware did not run
+        (``manage.py check`` reports that as ``django_convert.E004``). Record nothing
+        for ``None``. Never raises.
     """
     return getattr(request, "convert_visitor_id", None)
 

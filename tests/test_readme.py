@@ -84,9 +84,14 @@ def test_track_conversion_example(caplog) -> None:
 
 @pytest.mark.django_db
 def test_code_rule_example_records_only_the_pending_to_paid_change() -> None:
-    # The example's model label is swapped for the test app's Order, nothing else.
+    # The example's model label is swapped for the test app's Order, and its visitor path
+    # for the test app's user field (the test app's orders have no convert_visitor_id).
     [block] = examples_containing("class OrderPaid")
-    code = block.code.replace('"shop.Order"', '"testapp.Order"')
+    code = block.code.replace('"shop.Order"', '"testapp.Order"').replace(
+        '"convert_visitor_id"', '"user"'
+    )
+    assert '"testapp.Order"' in code
+    assert 'visitor = "user"' in code
     namespace: dict[str, Any] = {"__name__": "readme_code_rule"}
     exec(compile(code, block.name, "exec"), namespace)
     try:
