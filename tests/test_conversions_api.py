@@ -332,13 +332,18 @@ def test_duplicate_does_not_break_the_callers_transaction(visitor: Visitor) -> N
     assert Visitor.objects.filter(visitor_id="v-after").exists()
 
 
+def skips_duplicates_in_sql(sql: str) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING (PostgreSQL, SQLite) or INSERT IGNORE (MariaDB)."""
+    return "ON CONFLICT" in sql or sql.startswith("INSERT IGNORE")
+
+
 def test_queries_inside_a_transaction(visitor: Visitor) -> None:
     # INSERT ... ON CONFLICT DO NOTHING: no savepoint is needed, since a duplicate is
     # not an error.
     with CaptureQueriesContext(connection) as queries:
         track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
     assert [query["sql"].split()[0].upper() for query in queries] == ["INSERT"]
-    assert "ON CONFLICT" in queries[-1]["sql"]
+    assert skips_duplicates_in_sql(queries[-1]["sql"])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -376,9 +381,12 @@ def test_fallback_catches_the_duplicate_in_a_savepoint(
     assert first is not None
     assert second is not None
     assert second.pk == first.pk
-    verbs = [query["sql"].split()[0].upper() for query in queries]
-    assert verbs == ["SELECT", "SAVEPOINT", "INSERT", "ROLLBACK", "RELEASE", "SELECT"]
-    assert "ON CONFLICT" not in queries[2]["sql"]
+    verbs = [str(query["sql"]).split()[0].upper() for query in queries]
+    # mysqlclient leaves the text of a statement that raised unknown: Django logs "None".
+    assert verbs[:2] + verbs[3:] == ["SELECT", "SAVEPOINT", "ROLLBACK", "RELEASE", "SELECT"]
+    if connection.vendor != "mysql":
+        assert verbs[2] == "INSERT"
+        assert not skips_duplicates_in_sql(queries[2]["sql"])
     assert Conversion.objects.count() == 1
 
 
@@ -393,10 +401,11 @@ def test_fallback_under_autocommit(without_on_conflict: None) -> None:
     assert Conversion.objects.count() == 1
 
 
+@pytest.mark.concurrent_db
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("fallback", [False, True], ids=["on-conflict", "savepoint"])
 def test_concurrent_calls_record_one_conversion(
-    on_postgres: None, fallback: bool, request: pytest.FixtureRequest
+    concurrent_db: None, fallback: bool, request: pytest.FixtureRequest
 ) -> None:
     if fallback:
         request.getfixturevalue("without_on_conflict")

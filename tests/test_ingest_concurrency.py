@@ -1,4 +1,4 @@
-"""Concurrent first posts for one new visitor, on PostgreSQL, through the real view."""
+"""Concurrent first posts for one new visitor, through the real view, on every database."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.db import connection
 from django_convert.models import Bucketing, Visitor
 from tests.fixtures_ingest import VISITOR_ID, IngestClient, example_payload
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.concurrent_db, pytest.mark.django_db(transaction=True)]
 
 THREADS = 16
 
@@ -47,7 +47,7 @@ def _payload(variation: str, experiences: int = 5) -> dict[str, Any]:
 
 
 def test_same_first_payload_from_many_threads(
-    on_postgres: None, clear_throttle: None, convert_settings: Any, upsert_path: str
+    clear_throttle: None, convert_settings: Any, upsert_path: str
 ) -> None:
     convert_settings(INGEST_THROTTLE_RATE=None)
     results = _post_all_at_once([_payload("7") for _ in range(THREADS)])
@@ -61,7 +61,7 @@ def test_same_first_payload_from_many_threads(
 
 
 def test_differing_first_payloads_leave_one_row_per_experience(
-    on_postgres: None, clear_throttle: None, convert_settings: Any, upsert_path: str
+    clear_throttle: None, convert_settings: Any, upsert_path: str
 ) -> None:
     convert_settings(INGEST_THROTTLE_RATE=None)
     # Different variations and overlapping experience sets, in different orders.
@@ -85,7 +85,7 @@ def test_differing_first_payloads_leave_one_row_per_experience(
 
 
 def test_concurrent_first_posts_of_a_logged_in_user_link_once(
-    on_postgres: None, clear_throttle: None, convert_settings: Any, django_user_model: Any
+    clear_throttle: None, convert_settings: Any, django_user_model: Any
 ) -> None:
     convert_settings(INGEST_THROTTLE_RATE=None)
     user = django_user_model.objects.create_user("jane")
