@@ -11,14 +11,16 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from django_convert import track_conversion
+from django_convert import deadlocks, track_conversion
 from django_convert.conversions import api as api_module
 from django_convert.conversions import record as record_module
 from django_convert.conversions import sql as sql_module
+from django_convert.deadlocks import is_deadlock
 from django_convert.exceptions import ConversionError, InvalidVisitorId
 from django_convert.models import Bucketing, Conversion, Visitor
 from django_convert.signals import conversion_recorded
 from tests.fixtures_conversions import BUCKETING, GOAL, SEGMENTS, make_visitor
+from tests.races import after_a_rollback
 
 pytestmark = pytest.mark.django_db
 
@@ -437,4 +439,58 @@ def test_concurrent_calls_record_one_conversion(
     assert errors == []
     assert len(results) == threads_count
     assert len(set(results)) == 1
+    assert Conversion.objects.count() == 1
+
+
+@pytest.fixture(params=["one statement", "snapshot then insert"])
+def recording_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both recording paths: INSERT ... SELECT, and a snapshot SELECT then INSERT ... VALUES."""
+    if request.param == "snapshot then insert":
+        monkeypatch.setattr(api_module, "snapshots_in_sql", lambda using: False)
+    return str(request.param)
+
+
+@pytest.mark.concurrent_db
+@pytest.mark.django_db(transaction=True)
+def test_waiting_recorders_survive_the_first_one_rolling_back(recording_path: str) -> None:
+    # Three recorders (autocommit) wait for a transaction that inserted the same goal and
+    # transaction and then rolls back: on InnoDB, INSERT ... VALUES waiters then deadlock,
+    # and the statement is run again (django_convert.deadlocks). One row, no error.
+    make_visitor()
+
+    def record(_index: int = 0) -> int:
+        conversion = track_conversion(visitor_id="v-7f3a9c", goal_id=GOAL, transaction_id="RB-1")
+        assert conversion is not None
+        return int(conversion.pk)
+
+    results = after_a_rollback(record, record)
+
+    assert not [result for result in results if isinstance(result, BaseException)], results
+    assert len(set(results)) == 1
+    assert list(Conversion.objects.values_list("pk", flat=True)) == results[:1]
+
+
+@pytest.mark.concurrent_db
+@pytest.mark.django_db(transaction=True)
+def test_the_innodb_deadlock_is_real_without_running_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The test above with one attempt, on the path InnoDB deadlocks: it tests that path."""
+    if connection.vendor != "mysql":
+        pytest.skip(
+            f"{connection.vendor} has no such deadlock: a waiting inserter waits for the "
+            "first transaction itself, then inserts or finds the row"
+        )
+    monkeypatch.setattr(api_module, "snapshots_in_sql", lambda using: False)
+    monkeypatch.setattr(deadlocks, "DEADLOCK_ATTEMPTS", 1)
+    make_visitor()
+
+    def record(_index: int = 0) -> Any:
+        return track_conversion(visitor_id="v-7f3a9c", goal_id=GOAL, transaction_id="RB-1")
+
+    results = after_a_rollback(record, record)
+
+    lost = [result for result in results if isinstance(result, BaseException)]
+    assert lost
+    assert all(is_deadlock(error) for error in lost), lost
     assert Conversion.objects.count() == 1

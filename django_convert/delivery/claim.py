@@ -73,9 +73,14 @@ def _claim_due(limit: int, due_at: datetime | None, ids: Collection[int] | None)
         # MariaDB 10.6+ / MySQL 8 (no LIMIT in an IN subquery): lock the candidates with
         # SKIP LOCKED, then update them, in one short transaction. A row another worker is
         # claiming is skipped, not waited for, and the locks keep the rows due until the
-        # UPDATE, so concurrent workers claim disjoint batches and never block each other.
+        # UPDATE. Ordered as the (status, next_attempt_at) index is: InnoDB keeps a lock on
+        # every matching row it reads, and ORDER BY next_attempt_at alone would read (and
+        # lock) all due rows to sort them; in index order it stops at the limit.
         with transaction.atomic():
-            pks = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+            locked = due.order_by("status", "next_attempt_at", "pk").select_for_update(
+                skip_locked=True
+            )
+            pks = list(locked.values_list("pk", flat=True)[:limit])
             count = Conversion.objects.filter(pk__in=pks).update(**changes) if pks else 0
     else:
         # Neither: pick candidates, then one conditional UPDATE that re-checks "still due",
