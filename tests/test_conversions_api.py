@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from django_convert import deadlocks, track_conversion
@@ -494,3 +494,58 @@ def test_the_innodb_deadlock_is_real_without_running_again(
     assert lost
     assert all(is_deadlock(error) for error in lost), lost
     assert Conversion.objects.count() == 1
+
+
+@pytest.mark.concurrent_db
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_calls_at_innodb_repeatable_read(recording_path: str) -> None:
+    # REPEATABLE READ reads the snapshot taken at a transaction's first read, from before
+    # the row that made its INSERT a duplicate: the row is read with a locking read.
+    if connection.vendor != "mysql":
+        pytest.skip(
+            f"{connection.vendor}: PostgreSQL at REPEATABLE READ fails such a transaction with "
+            "a serialization error by design (the caller runs it again); SQLite has no levels"
+        )
+    make_visitor()
+    threads_count = 6
+    barrier = threading.Barrier(threads_count)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            with transaction.atomic():
+                assert not Conversion.objects.exists()  # the snapshot: no conversion yet
+                barrier.wait(timeout=10)
+                conversion = track_conversion(
+                    visitor_id="v-7f3a9c", goal_id=GOAL, transaction_id="RR-1"
+                )
+                assert conversion is not None
+                results.append(conversion.pk)
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+        finally:
+            connection.close()  # the session's isolation level goes with it
+
+    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(results) == threads_count
+    assert len(set(results)) == 1
+    assert Conversion.objects.count() == 1
+
+
+def test_a_value_too_long_for_its_column_is_an_error_not_a_changed_row() -> None:
+    # Values are validated first; straight to the statement, MariaDB's INSERT IGNORE would
+    # truncate with a warning where PostgreSQL fails: the warning is raised as DataError.
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite does not enforce VARCHAR lengths: it stores the value unchanged")
+    conversion = Conversion(goal_id=GOAL, transaction_id="T" * 300, visitor_id="v-7f3a9c")
+    with pytest.raises(DataError), transaction.atomic():
+        sql_module.insert_conversion(conversion, "default")
+    assert not Conversion.objects.exists()
