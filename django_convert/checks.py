@@ -21,6 +21,8 @@ django_convert.E106  a conversion rule's path does not resolve (or the visitor p
 django_convert.E107  a conversion rule's "when" is not a dict or names a path that does not resolve
 django_convert.E108  a conversion rule's custom_dimensions is not a {1..5: path} dict
 django_convert.E109  a code rule's previous_fields names something that is not a concrete field
+django_convert.W050  MySQL/MariaDB not at READ COMMITTED (more locks, waits and deadlocks)
+django_convert.W051  MySQL/MariaDB connection charset is not utf8mb4
 """
 
 from __future__ import annotations
@@ -201,3 +203,14 @@ def check_delivery(
     from django_convert.delivery.checks import check_delivery as check
 
     return check()
+
+
+@register(Tags.compatibility)
+def check_database_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    # W050-W059: the settings of the database holding django-convert's tables (read from
+    # DATABASES, without connecting: not a Tags.database check, so `check` reports them).
+    from django_convert.database_checks import check_databases
+
+    return check_databases()
