@@ -549,3 +549,21 @@ def test_a_value_too_long_for_its_column_is_an_error_not_a_changed_row() -> None
     with pytest.raises(DataError), transaction.atomic():
         sql_module.insert_conversion(conversion, "default")
     assert not Conversion.objects.exists()
+
+
+def test_a_character_the_connection_cannot_carry_is_an_error_not_question_marks(
+    visitor: Visitor, recording_path: str
+) -> None:
+    # Over a utf8mb3 connection (Django's MySQL default charset), INSERT IGNORE would store
+    # "order-?" with a warning (1366) where a plain INSERT fails: it is raised as DataError.
+    if connection.vendor != "mysql":
+        pytest.skip(f"{connection.vendor} has no connection charset without 4-byte characters")
+    with connection.cursor() as cursor:
+        cursor.execute("SET NAMES utf8")
+    try:
+        with pytest.raises(DataError, match="1366"), transaction.atomic():
+            track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="order-😀")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET NAMES utf8mb4")
+    assert not Conversion.objects.exists()
