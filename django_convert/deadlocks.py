@@ -13,7 +13,6 @@ must reach the caller, who alone can run their transaction again (docs/databases
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -72,5 +71,8 @@ def run_retrying_deadlocks(work: Callable[[], T], *, using: str, what: str) -> T
                 error,
             )
             # A short random pause, so that the parties of the cycle do not meet again.
+            # (random is imported here: this module is on every worker's start-up path.)
+            import random
+
             time.sleep(random.uniform(0.0, 0.02 * attempt))  # noqa: S311
             attempt += 1
