@@ -37,6 +37,9 @@ django_convert.E110  the outbox's database (router.db_for_write) does not migrat
 django_convert.E111  Visitor or Bucketing is written to another database than the outbox
 django_convert.E112  a rule's sweep_since is not a date or datetime field
 django_convert.W110  a rule's model is in another database: recorded after its commit, apart
+
+django_convert.W050  MySQL/MariaDB not at READ COMMITTED (more locks, waits and deadlocks)
+django_convert.W051  MySQL/MariaDB connection charset is not utf8mb4
 """
 
 from __future__ import annotations
@@ -268,3 +271,13 @@ def check_project_config(
     from django_convert.project.checks import check_project_config as check
 
     return check()
+
+
+def check_database_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    # W050-W059: the settings of the database holding django-convert's tables (read from
+    # DATABASES, without connecting: not a Tags.database check, so `check` reports them).
+    from django_convert.database_checks import check_databases
+
+    return check_databases()

@@ -48,6 +48,25 @@ def convert_settings() -> Iterator[Any]:
 
 
 @pytest.fixture
-def on_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://...")
+def concurrent_db() -> None:
+    """For threads whose transactions read, then write: a database where the writer waits.
+
+    PostgreSQL and MariaDB/MySQL wait for the other transaction's row locks. SQLite in
+    Django's default DEFERRED transaction mode does not: a transaction that has read and
+    then writes while another one holds the write lock fails at once with "database is
+    locked" (the busy timeout cannot help: waiting could deadlock). Its fix is
+    ``"transaction_mode": "IMMEDIATE"`` (docs/databases.rst), with which these run.
+    """
+    options = connection.settings_dict.get("OPTIONS", {})
+    if connection.vendor == "sqlite" and options.get("transaction_mode") != "IMMEDIATE":
+        pytest.skip(
+            "SQLite's DEFERRED transactions fail a read-then-write transaction at once "
+            "('database is locked') while another writes; run on PostgreSQL, MariaDB, or "
+            "SQLite with transaction_mode IMMEDIATE"
+        )
+
+
+@pytest.fixture
+def on_postgres(concurrent_db: None) -> None:
+    """The former name of ``concurrent_db``, from when these thread tests ran on PostgreSQL
+    alone: they run on MariaDB/MySQL too (and SQLite in IMMEDIATE mode)."""

@@ -89,10 +89,9 @@ def worker_env(server: ConvertStandIn, **convert: Any) -> dict[str, str]:
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         url = f"sqlite://{Path(db['NAME']).resolve()}"
-    else:
-        url = (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
+    else:  # the same server and test database, as tests/settings.py parses it
+        scheme = "mysql" if connection.vendor == "mysql" else "postgres"
+        url = f"{scheme}://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT']}/{db['NAME']}"
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings_worker",

@@ -22,35 +22,34 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 def database_from_url(url: str | None) -> dict[str, Any]:
-    """Parse ``postgres://`` or ``mysql://user:password@host:port/name``; no URL means a
-    SQLite file."""
+    """Parse ``postgres://`` or ``mysql://`` (``mariadb://``) ``user:password@host:port/name``;
+    no URL means a SQLite file."""
     if not url:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": "django_convert_tests.sqlite3"}
     parts = urlsplit(url)
     if parts.scheme == "sqlite":  # sqlite:////absolute/path.sqlite3 (worker subprocesses)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path)}
-    if parts.scheme in ("mysql", "mariadb"):
-        return {
-            "ENGINE": "django.db.backends.mysql",
-            "NAME": parts.path.lstrip("/") or "django_convert",
-            "USER": unquote(parts.username or "root"),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "127.0.0.1",
-            "PORT": str(parts.port or 3306),
-            "OPTIONS": {"charset": "utf8mb4"},
-        }
-    if parts.scheme not in ("postgres", "postgresql"):
+    servers = {
+        "postgres": ("postgresql", "postgres", 5432, {}),
+        "postgresql": ("postgresql", "postgres", 5432, {}),
+        # utf8mb4: MySQL's "utf8" cannot store 4-byte characters (emoji in ids or segments).
+        "mysql": ("mysql", "root", 3306, {"charset": "utf8mb4"}),
+        "mariadb": ("mysql", "root", 3306, {"charset": "utf8mb4"}),
+    }
+    if parts.scheme not in servers:
         raise ValueError(
-            "DATABASE_URL must be postgres://..., mysql://... or sqlite:///...; "
+            "DATABASE_URL must be postgres://..., mysql://... (mariadb://...) or sqlite:///...; "
             f"got {parts.scheme!r}"
         )
+    backend, default_user, default_port, options = servers[parts.scheme]
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": f"django.db.backends.{backend}",
         "NAME": parts.path.lstrip("/") or "django_convert",
-        "USER": unquote(parts.username or "postgres"),
+        "USER": unquote(parts.username or default_user),
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "127.0.0.1",
-        "PORT": str(parts.port or 5432),
+        "PORT": str(parts.port or default_port),
+        "OPTIONS": dict(options),
     }
 
 

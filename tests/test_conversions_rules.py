@@ -396,8 +396,9 @@ def test_failed_outbox_write_under_autocommit_is_logged_loudly(
 # Concurrency ---------------------------------------------------------------------------------
 
 
+@pytest.mark.concurrent_db
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_saves_record_one_conversion(on_postgres: None, convert_settings: Any) -> None:
+def test_concurrent_saves_record_one_conversion(concurrent_db: None, convert_settings: Any) -> None:
     make_visitor("v-guest")
     convert_settings(CONVERSIONS=[{**ORDER_RULE, "visitor": "visitor_id"}])
     order = Order.objects.create(number="N1", visitor_id="v-guest", total=Decimal("9.99"))

@@ -10,6 +10,7 @@ from django_convert.identity import resolvers
 from django_convert.identity.resolvers import default_resolver, new_visitor_id, user_visitor_id
 from django_convert.identity.visitor import resolve_visitor_id
 from django_convert.models import Visitor
+from tests.races import after_a_rollback
 
 HEX_128 = re.compile(r"[0-9a-f]{32}")
 
@@ -143,3 +144,24 @@ class TestConfiguredResolver:
         assert resolver in record.getMessage()
         assert "ann@example.com" not in record.getMessage()
         assert "<script>" not in record.getMessage()
+
+
+@pytest.mark.concurrent_db
+@pytest.mark.django_db(transaction=True)
+def test_first_logins_waiting_for_a_rolled_back_link_all_get_one_id(django_user_model) -> None:
+    # Three first logins of one user wait for another transaction that linked her and then
+    # rolls back: on InnoDB their inserts (unique Visitor.user) deadlock; the losers look
+    # again and adopt the winner's id.
+    user = django_user_model.objects.create_user("jane")
+
+    def first() -> None:
+        Visitor.objects.create(visitor_id="device-x", user=user)
+
+    def log_in(index: int) -> str:
+        return user_visitor_id(user, candidate=f"device-{index}")
+
+    results = after_a_rollback(first, log_in)
+
+    assert not [result for result in results if isinstance(result, BaseException)], results
+    assert len(set(results)) == 1
+    assert Visitor.objects.get(user=user).visitor_id == results[0]

@@ -169,10 +169,10 @@ def test_merge_retries_when_an_ingest_stores_the_same_experience_meanwhile(
     assert not Visitor.objects.filter(visitor_id="anon").exists()
 
 
-@pytest.mark.postgres
+@pytest.mark.concurrent_db
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_first_logins_on_two_devices_end_with_one_id(on_postgres) -> None:
-    """Two real transactions on PostgreSQL race on the user's first link."""
+def test_concurrent_first_logins_on_two_devices_end_with_one_id() -> None:
+    """Two real transactions race on the user's first link."""
     get_user_model().objects.create_user("ann", password="pw")
     laptop, phone = Client(), Client()
     ids = [browse(laptop), browse(phone)]

@@ -1,4 +1,4 @@
-"""Concurrent first posts for one new visitor, on PostgreSQL, through the real view."""
+"""Concurrent first posts for one new visitor, through the real view, on every database."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from django_convert.ingest.store import store_context
 from django_convert.models import Bucketing, Visitor
 from tests.fixtures_ingest import VISITOR_ID, IngestClient, example_payload
+from tests.races import after_a_rollback
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.concurrent_db, pytest.mark.django_db(transaction=True)]
 
 THREADS = 16
 
@@ -47,7 +49,7 @@ def _payload(variation: str, experiences: int = 5) -> dict[str, Any]:
 
 
 def test_same_first_payload_from_many_threads(
-    on_postgres: None, clear_throttle: None, convert_settings: Any, upsert_path: str
+    clear_throttle: None, convert_settings: Any, upsert_path: str
 ) -> None:
     convert_settings(INGEST_THROTTLE_RATE=None)
     results = _post_all_at_once([_payload("7") for _ in range(THREADS)])
@@ -61,7 +63,7 @@ def test_same_first_payload_from_many_threads(
 
 
 def test_differing_first_payloads_leave_one_row_per_experience(
-    on_postgres: None, clear_throttle: None, convert_settings: Any, upsert_path: str
+    clear_throttle: None, convert_settings: Any, upsert_path: str
 ) -> None:
     convert_settings(INGEST_THROTTLE_RATE=None)
     # Different variations and overlapping experience sets, in different orders.
@@ -85,7 +87,7 @@ def test_differing_first_payloads_leave_one_row_per_experience(
 
 
 def test_concurrent_first_posts_of_a_logged_in_user_link_once(
-    on_postgres: None, clear_throttle: None, convert_settings: Any, django_user_model: Any
+    clear_throttle: None, convert_settings: Any, django_user_model: Any
 ) -> None:
     convert_settings(INGEST_THROTTLE_RATE=None)
     user = django_user_model.objects.create_user("jane")
@@ -117,3 +119,33 @@ def test_concurrent_first_posts_of_a_logged_in_user_link_once(
     assert linked in ("device-0", "device-1")
     assert results == [204 if f"device-{i % 2}" == linked else 403 for i in range(THREADS)]
     assert Visitor.objects.count() == 1
+
+
+@pytest.mark.parametrize("atomic_requests", [False, True], ids=["autocommit", "ATOMIC_REQUESTS"])
+def test_posts_waiting_for_a_rolled_back_first_write_all_succeed(
+    clear_throttle: None,
+    convert_settings: Any,
+    upsert_path: str,
+    atomic_requests: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Another transaction wrote the visitor first and rolls back while three posts wait
+    # for its locks. On InnoDB the waiters then deadlock; the ingest view keeps out of
+    # ATOMIC_REQUESTS so that its own transaction can run again.
+    convert_settings(INGEST_THROTTLE_RATE=None)
+    # Every thread's connection reads this same settings dict.
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", atomic_requests)
+
+    def first() -> None:
+        store_context(visitor_id=VISITOR_ID, experiences=[], segments={"browser": "FF"})
+
+    def post(index: int) -> int:
+        client = IngestClient(enforce_csrf_checks=True)
+        return int(client.ingest(_payload(str(index))).status_code)
+
+    results = after_a_rollback(first, post)
+
+    assert results == [204, 204, 204]
+    visitor = Visitor.objects.get()
+    assert visitor.browser == "CH"  # the rolled-back write left nothing
+    assert set(visitor.bucketing_data().values()) < {"0", "1", "2"}

@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from django_convert.conversions.snapshot import Snapshot
 from django_convert.conversions.sql import (
@@ -15,6 +16,7 @@ from django_convert.conversions.sql import (
     skips_duplicates,
 )
 from django_convert.conversions.values import ConversionValues
+from django_convert.deadlocks import run_retrying_deadlocks
 from django_convert.models import Conversion, Visitor
 from django_convert.signals import conversion_recorded
 
@@ -43,7 +45,9 @@ def write_conversion(
         origin=values.origin,
     )
     if skips_duplicates(using):
-        created = insert_conversion(conversion, using)
+        created = run_retrying_deadlocks(
+            partial(insert_conversion, conversion, using), using=using, what=_what(values)
+        )
     else:
         try:
             if transaction.get_connection(using).in_atomic_block:
@@ -52,7 +56,9 @@ def write_conversion(
                 with transaction.atomic(using=using):
                     created = insert_conversion(conversion, using)
             else:
-                created = insert_conversion(conversion, using)
+                created = run_retrying_deadlocks(
+                    partial(insert_conversion, conversion, using), using=using, what=_what(values)
+                )
         except IntegrityError:
             created = False
     if not created:
@@ -69,7 +75,9 @@ def write_from_visitor(
     ``lookup`` is "visitor_id" or "user" (then None: that user has no visitor). The ids
     come from the Visitor table, validated when they were stored.
     """
-    conversion = insert_from_visitor(lookup, value, values, using)
+    conversion = run_retrying_deadlocks(
+        partial(insert_from_visitor, lookup, value, values, using), using=using, what=_what(values)
+    )
     if conversion is not None:
         _announce(conversion, using)
         return conversion, True
@@ -80,17 +88,21 @@ def write_from_visitor(
     return _existing(values, using, refresh), False
 
 
+def _what(values: ConversionValues) -> str:
+    return f"Recording goal {values.goal_id} / transaction {values.transaction_id}"
+
+
 def _existing(values: ConversionValues, using: str, refresh: bool = False) -> Conversion:
     goal_id, transaction_id = values.goal_id, values.transaction_id
-    existing: Conversion | None = (
-        Conversion.objects.using(using)
-        .filter(goal_id=goal_id, transaction_id=transaction_id)
-        .first()
-    )
+    rows = Conversion.objects.using(using).filter(goal_id=goal_id, transaction_id=transaction_id)
+    existing: Conversion | None = rows.first()
+    if existing is None and transaction.get_connection(using).vendor == "mysql":
+        existing = _read_committed(rows, using)
     if existing is None:
         raise IntegrityError(
             f"The conversion for goal {goal_id} / transaction {transaction_id} conflicts "
-            "with a row this transaction cannot see (isolation level?) or another constraint."
+            "with a row this transaction cannot see (isolation level?) or another constraint"
+            " (which MySQL/MariaDB's INSERT IGNORE skips with a warning)."
         )
     logger.debug(
         "Conversion for goal %s / transaction %s already recorded (id %s); not adding another.",
@@ -147,6 +159,19 @@ def _refresh(existing: Conversion, values: ConversionValues, using: str) -> None
         values.products_count,
         values.custom_dimensions,
     )
+
+
+def _read_committed(rows: QuerySet[Conversion], using: str) -> Conversion | None:
+    """The row as last committed, for InnoDB at REPEATABLE READ.
+
+    There a plain SELECT reads the snapshot taken at the transaction's first read, which
+    can predate the row that made this INSERT a duplicate. A locking read sees the latest
+    committed row. A shared lock, not FOR UPDATE: the duplicate check already holds one
+    on that row, and several transactions upgrading it to exclusive would deadlock.
+    """
+    sql, params = rows.order_by("pk")[:1].query.sql_with_params()
+    found = list(Conversion.objects.raw(f"{sql} LOCK IN SHARE MODE", params, using=using))
+    return found[0] if found else None
 
 
 def _announce(conversion: Conversion, using: str) -> None:

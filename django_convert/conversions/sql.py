@@ -17,7 +17,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from django.db import connections, models
+from django.db import DataError, connections, models
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from django_convert.conversions.values import ConversionValues
@@ -46,7 +47,7 @@ def select_snapshot(lookup: str, value: Any, using: str) -> list[tuple[Any, ...]
     param = _field(Visitor, lookup).get_db_prep_value(value, connection, prepared=False)
     with connection.cursor() as cursor:
         cursor.execute(sql, [param])
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        rows: list[tuple[Any, ...]] = list(cursor.fetchall())  # mysqlclient: a tuple
     if rows:
         first = list(rows[0])
         for position, field in _json_fields():
@@ -58,11 +59,13 @@ def select_snapshot(lookup: str, value: Any, using: str) -> list[tuple[Any, ...]
 def insert_conversion(conversion: Conversion, using: str) -> bool:
     """INSERT ``conversion`` (new, unsaved) and set its primary key; False if a duplicate.
 
-    Where the database can (PostgreSQL, SQLite >= 3.35) this is one
-    ``INSERT ... ON CONFLICT (goal_id, transaction_id) DO NOTHING RETURNING id``: a
-    duplicate is not an error, so it needs no savepoint to protect the caller's
-    transaction. Elsewhere a duplicate raises django.db.IntegrityError, as
-    ``save(force_insert=True)`` would (see :func:`skips_duplicates`).
+    Where the database can this is one statement that skips a duplicate: ``INSERT ...
+    ON CONFLICT (goal_id, transaction_id) DO NOTHING RETURNING id`` (PostgreSQL, SQLite
+    >= 3.35) or ``INSERT IGNORE ... RETURNING id`` (MariaDB >= 10.5). A duplicate is not
+    an error, so it needs no savepoint to protect the caller's transaction. Elsewhere a
+    duplicate raises django.db.IntegrityError, as ``save(force_insert=True)`` would (see
+    :func:`skips_duplicates`). Raises django.db.DataError if MariaDB's IGNORE changed a
+    value it wrote (see :func:`_check_ignored`).
     """
     connection: Any = connections[using]
     compiled = _INSERT_SQL.get(using)
@@ -77,7 +80,8 @@ def insert_conversion(conversion: Conversion, using: str) -> bool:
         cursor.execute(sql, params)
         if returning:
             row = cursor.fetchone()
-            if row is None:  # ON CONFLICT DO NOTHING: the row exists already
+            _check_ignored(connection, inserted=row is not None)
+            if row is None:  # ON CONFLICT DO NOTHING / INSERT IGNORE: the row exists already
                 return False
             (pk,) = row
         else:
@@ -106,10 +110,11 @@ def insert_from_visitor(
     """INSERT the outbox row with the visitor snapshot built in SQL; the row, or None.
 
     One round trip: ``INSERT INTO outbox SELECT ..., <bucketing>, <segments> FROM visitor
-    ... ON CONFLICT DO NOTHING RETURNING``. ``lookup`` is "visitor_id" (a row is inserted
-    even when no Visitor is stored: empty bucketing and segments) or "user" (no Visitor,
-    no row). None means a duplicate or, for "user", no visitor: the caller tells them
-    apart (rare paths, so their extra queries do not count).
+    ... ON CONFLICT DO NOTHING RETURNING`` (``INSERT IGNORE ... RETURNING`` on MariaDB).
+    ``lookup`` is "visitor_id" (a row is inserted even when no Visitor is stored: empty
+    bucketing and segments) or "user" (no Visitor, no row). None means a duplicate or, for
+    "user", no visitor: the caller tells them apart (rare paths, so their extra queries do
+    not count).
 
     The values are already validated (``ConversionValues.clean``). Only the columns that differ
     per row are prepared per call; the others hold the model's defaults, prepared once.
@@ -134,6 +139,7 @@ def insert_from_visitor(
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         row = cursor.fetchone()
+    _check_ignored(connection, inserted=row is not None)
     if row is None:
         return None
     pk, visitor_id, bucketing, segments = row
@@ -159,17 +165,61 @@ def insert_from_visitor(
 def skips_duplicates(using: str) -> bool:
     """Whether :func:`insert_conversion` turns a duplicate into False instead of an error."""
     connection = connections[using]
-    return _returns_pk(connection) and bool(
-        connection.features.supports_update_conflicts_with_target
+    return _returns_pk(connection) and (
+        bool(connection.features.supports_update_conflicts_with_target)
+        or _ignores_duplicates(connection)
     )
 
 
 def _returns_pk(connection: Any) -> bool:
-    # "INSERT ... RETURNING col" as PostgreSQL and SQLite >= 3.35 write it. Other backends
-    # (and Django's helpers for it, renamed between Django versions) are not relied on.
-    return connection.vendor in ("postgresql", "sqlite") and bool(
+    # "INSERT ... RETURNING col" as PostgreSQL, SQLite >= 3.35 and MariaDB >= 10.5 write it
+    # (MySQL has no RETURNING: its feature flag is False). Other backends (and Django's
+    # helpers for it, renamed between Django versions) are not relied on.
+    return connection.vendor in ("postgresql", "sqlite", "mysql") and bool(
         connection.features.can_return_columns_from_insert
     )
+
+
+def _ignores_duplicates(connection: Any) -> bool:
+    # MySQL/MariaDB have no ON CONFLICT with a target; INSERT IGNORE (Django's own
+    # ignore_conflicts spelling there) skips the duplicate. It also downgrades other errors
+    # to warnings: _check_ignored and the caller's read of the existing row catch those.
+    return connection.vendor == "mysql" and bool(connection.features.supports_ignore_conflicts)
+
+
+def _conflict_sql(connection: Any) -> tuple[str, str]:
+    """``(INSERT keyword, suffix)`` that turn a duplicate (goal, transaction) into no row."""
+    if connection.features.supports_update_conflicts_with_target:
+        quote = connection.ops.quote_name
+        unique = ", ".join(
+            quote(_field(Conversion, name).column) for name in ("goal_id", "transaction_id")
+        )
+        return "INSERT INTO", f" ON CONFLICT ({unique}) DO NOTHING"
+    return str(connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)), ""
+
+
+def _check_ignored(connection: Any, *, inserted: bool) -> None:
+    """Raise DataError if MySQL/MariaDB's IGNORE changed a value of the row it inserted.
+
+    IGNORE also turns errors other than the duplicate key (a value too long for its
+    column, a character the column's charset lacks) into warnings, and writes an adjusted
+    value instead of failing. The values are validated before, so this should never
+    raise, but a silently changed conversion is a bug. The warning count comes with the
+    statement's answer (no extra round trip). A row IGNORE skipped needs no check here:
+    the caller then reads the row holding the same (goal, transaction), and raises
+    IntegrityError if there is none.
+    """
+    if not inserted or connection.vendor != "mysql" or not connection.connection.warning_count():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW WARNINGS")
+        warnings = [(str(level), int(code), str(text)) for level, code, text in cursor.fetchall()]
+    changed = "; ".join(f"{code} {text}" for level, code, text in warnings if level != "Note")
+    if changed:
+        raise DataError(
+            f"The conversion was written with values the database changed ({changed}): "
+            "check the table's character set (utf8mb4) and column sizes."
+        )
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
@@ -211,23 +261,40 @@ TIMESTAMP_FIELDS = ("next_attempt_at", "created_at")
 FROM_VISITOR_FIELDS = ("visitor_id", "bucketing", "segments")
 
 # Per vendor: the JSON SQL for {experience: variation} over bucketing rows, an object
-# without its NULL members, an empty JSON list, and a JSON column as a JSON value.
+# without its NULL members (each member a key and a value), an empty JSON list, a JSON
+# column and a text column as JSON values.
 # Visitor.segments() leaves out empty strings and lists: NULLIF turns them into NULL.
 _JSON_SQL = {
     "postgresql": {
         "object_agg": "jsonb_object_agg({key}, {value})",
         "empty_object": "'{{}}'::jsonb",
         "object_without_nulls": "jsonb_strip_nulls(jsonb_build_object({members}))",
+        "member": "'{key}', {value}",
         "empty_list": "'[]'::jsonb",
         "json_column": "{column}",
+        "text_column": "{column}",
     },
     "sqlite": {
         "object_agg": "json_group_object({key}, {value})",
         "empty_object": "'{{}}'",
         # A JSON merge patch (RFC 7396) onto {} drops the members whose value is null.
         "object_without_nulls": "json_patch('{{}}', json_object({members}))",
+        "member": "'{key}', {value}",
         "empty_list": "'[]'",
         "json_column": "json({column})",
+        "text_column": "{column}",
+    },
+    # MariaDB >= 10.5 (the RETURNING this path needs): JSON columns are text, and there is
+    # no JSON_STRIP_NULLS, so the object is written as text: CONCAT_WS skips the NULL
+    # members (CONCAT of anything with NULL is NULL). JSON_QUOTE escapes the strings.
+    "mysql": {
+        "object_agg": "JSON_OBJECTAGG({key}, {value})",
+        "empty_object": "'{{}}'",
+        "object_without_nulls": "CONCAT('{{', CONCAT_WS(', ', {members}), '}}')",
+        "member": "CONCAT('\"{key}\": ', {value})",
+        "empty_list": "'[]'",
+        "json_column": "{column}",
+        "text_column": "JSON_QUOTE({column})",
     },
 }
 
@@ -291,9 +358,12 @@ def _insert_from_visitor_sql(connection: Any, lookup: str) -> str:
         if _field(Visitor, name).get_internal_type() == "JSONField":
             nullif = f"NULLIF(v.{column(Visitor, name)}, {json_sql['empty_list']})"
             return json_sql["json_column"].format(column=nullif)
-        return f"NULLIF(v.{column(Visitor, name)}, '')"
+        return json_sql["text_column"].format(column=f"NULLIF(v.{column(Visitor, name)}, '')")
 
-    segments = ", ".join(f"'{key}', {segment(name)}" for key, name in SEGMENT_FIELDS.items())
+    segments = ", ".join(
+        json_sql["member"].format(key=key, value=segment(name))
+        for key, name in SEGMENT_FIELDS.items()
+    )
     object_agg = json_sql["object_agg"].format(
         key=f"b.{column(Bucketing, 'experience_id')}",
         value=f"b.{column(Bucketing, 'variation_id')}",
@@ -330,14 +400,14 @@ def _insert_from_visitor_sql(connection: Any, lookup: str) -> str:
         from_visitor["bucketing"],
         from_visitor["segments"],
     ]
-    unique = ", ".join(column(Conversion, name) for name in ("goal_id", "transaction_id"))
+    insert, on_conflict = _conflict_sql(connection)
     returning = ", ".join(column(Conversion, name) for name in ("id", *FROM_VISITOR_FIELDS))
     # Only quoted table and column names from model metadata; values are parameters.
     return (
-        f"INSERT INTO {quote(Conversion._meta.db_table)} "  # noqa: S608
+        f"{insert} {quote(Conversion._meta.db_table)} "  # noqa: S608
         f"({', '.join(column(Conversion, name) for name in columns)}) "
-        f"SELECT {', '.join(values)} FROM {source} "
-        f"ON CONFLICT ({unique}) DO NOTHING RETURNING {returning}"
+        f"SELECT {', '.join(values)} FROM {source}"
+        f"{on_conflict} RETURNING {returning}"
     )
 
 
@@ -364,17 +434,15 @@ def _select_sql(connection: Any, lookup: str) -> str:
 def _insert_sql(connection: Any) -> tuple[str, bool]:
     quote = connection.ops.quote_name
     fields = _insert_fields()
+    insert, on_conflict = "INSERT INTO", ""
+    if skips_duplicates(connection.alias):
+        insert, on_conflict = _conflict_sql(connection)
     # Only quoted table and column names from model metadata; values are parameters.
     sql = (
-        f"INSERT INTO {quote(Conversion._meta.db_table)} "  # noqa: S608
+        f"{insert} {quote(Conversion._meta.db_table)} "
         f"({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
+        f"VALUES ({', '.join(['%s'] * len(fields))}){on_conflict}"
     )
-    if skips_duplicates(connection.alias):
-        unique = ", ".join(
-            quote(_field(Conversion, name).column) for name in ("goal_id", "transaction_id")
-        )
-        sql = f"{sql} ON CONFLICT ({unique}) DO NOTHING"
     returning = _returns_pk(connection)
     if returning:
         sql = f"{sql} RETURNING {quote(_field(Conversion, 'id').column)}"

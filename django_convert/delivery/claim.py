@@ -18,12 +18,14 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import connections, router, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from django_convert.conf import get_setting
+from django_convert.deadlocks import run_retrying_deadlocks
 from django_convert.models import Conversion
 
 logger = logging.getLogger("django_convert")
@@ -49,7 +51,17 @@ class Claim:
 def claim_due(
     limit: int, *, due_at: datetime | None = None, ids: Collection[int] | None = None
 ) -> Claim:
-    """Claim up to ``limit`` rows due at ``due_at`` (default now), oldest due first."""
+    """Claim up to ``limit`` rows due at ``due_at`` (default now), oldest due first.
+
+    Run again if the database broke a deadlock by rolling the claim back (only when the
+    caller has no transaction open: see :mod:`django_convert.deadlocks`).
+    """
+    return run_retrying_deadlocks(
+        partial(_claim_due, limit, due_at, ids), using=outbox_alias(), what="Claiming due rows"
+    )
+
+
+def _claim_due(limit: int, due_at: datetime | None, ids: Collection[int] | None) -> Claim:
     now = timezone.now()
     claim = Claim(
         token=uuid.uuid4(), lease_expires=now + timedelta(seconds=get_setting("LEASE_SECONDS"))
@@ -66,21 +78,37 @@ def claim_due(
         "next_attempt_at": claim.lease_expires,
         "attempts": F("attempts") + 1,
     }
-    if connection.features.allow_sliced_subqueries_with_in:
+    features = connection.features
+    if features.allow_sliced_subqueries_with_in:
         # One UPDATE ... WHERE pk IN (SELECT ... LIMIT n): claiming is a single statement.
         # PostgreSQL: FOR UPDATE SKIP LOCKED in the subquery skips rows another worker is
         # claiming instead of waiting for them. SQLite: a write statement holds the write
         # lock from its start, so two claims never see the same row as due.
         candidates = due.values("pk")
-        if connection.features.has_select_for_update_skip_locked:
+        if features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
         with transaction.atomic(using=alias):
             count = (
                 Conversion.objects.using(alias).filter(pk__in=candidates[:limit]).update(**changes)
             )
+    elif features.has_select_for_update_skip_locked:
+        # MariaDB 10.6+ / MySQL 8 (no LIMIT in an IN subquery): lock the candidates with
+        # SKIP LOCKED, then update them, in one short transaction. A row another worker is
+        # claiming is skipped, not waited for, and the locks keep the rows due until the
+        # UPDATE. Ordered as the (status, next_attempt_at) index is: InnoDB keeps a lock on
+        # every matching row it reads, and ORDER BY next_attempt_at alone would read (and
+        # lock) all due rows to sort them; in index order it stops at the limit.
+        with transaction.atomic(using=alias):
+            locked = due.order_by("status", "next_attempt_at", "pk").select_for_update(
+                skip_locked=True
+            )
+            pks = list(locked.values_list("pk", flat=True)[:limit])
+            count = (
+                Conversion.objects.using(alias).filter(pk__in=pks).update(**changes) if pks else 0
+            )
     else:
-        # Backends without LIMIT in IN subqueries: pick candidates, then one conditional
-        # UPDATE that re-checks "still due", so a row claimed in between is left alone.
+        # Neither: pick candidates, then one conditional UPDATE that re-checks "still due",
+        # so a row claimed in between is left alone (that worker gets a smaller batch).
         pks = list(due.values_list("pk", flat=True)[:limit])
         count = (
             Conversion.objects.using(alias).filter(pk__in=pks).due(due_at or now).update(**changes)

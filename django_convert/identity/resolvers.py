@@ -13,10 +13,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
+from django_convert.deadlocks import is_deadlock
 from django_convert.identity.cookie import cookie_visitor_id, logged_in_user
 from django_convert.models import Visitor
 
@@ -45,7 +46,8 @@ def user_visitor_id(user: Any, candidate: str) -> str:
     """The user's id: the one they already have, else ``candidate`` becomes theirs.
 
     A user keeps the first id they ever had. Concurrent first logins of one user (two
-    devices) race on Visitor.user's unique constraint: the loser reads the winner's id.
+    devices) race on Visitor.user's unique constraint: the loser (or the one the database
+    rolled back to break a deadlock) reads the winner's id.
     An id that already belongs to another user is never shared; a fresh one is used.
     """
     for _ in range(LINK_ATTEMPTS):
@@ -65,6 +67,12 @@ def user_visitor_id(user: Any, candidate: str) -> str:
                 return candidate
         except IntegrityError:
             # Another request linked this user, or created this id, first: look again.
+            continue
+        except OperationalError as error:
+            # InnoDB breaks the unique-key lock cycle of concurrent first logins by rolling
+            # one back (docs/databases.rst). Look again, if the transaction was ours alone.
+            if transaction.get_connection().in_atomic_block or not is_deadlock(error):
+                raise
             continue
     existing = linked_visitor_id(user)
     if existing is None:

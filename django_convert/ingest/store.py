@@ -1,21 +1,26 @@
 """Store one ingest: the visitor, its segments and one bucketing row per experience.
 
 Two statements whatever the number of experiences, in one transaction, and safe when
-several requests for the same new visitor arrive at once: both writes are
-``INSERT ... ON CONFLICT DO UPDATE`` upserts, so PostgreSQL serialises them on the
-visitor's row instead of failing on the unique constraints.
+several requests for the same new visitor arrive at once: both writes are upserts
+(``INSERT ... ON CONFLICT DO UPDATE``, ``ON DUPLICATE KEY UPDATE`` on MariaDB), so the
+database serialises them on the visitor's row instead of failing on the unique
+constraints. Where InnoDB still reports a deadlock (its unique-key locks can form a cycle
+when a transaction that inserted the row rolls back), the transaction runs again: it is
+this module's own (the ingest view opts out of ``ATOMIC_REQUESTS``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, router, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
+from django_convert.deadlocks import run_retrying_deadlocks
 from django_convert.ingest.upsert import upsert
 from django_convert.models import SEGMENT_FIELDS, Bucketing, Visitor
 
@@ -38,6 +43,21 @@ def store_context(
     now = now or timezone.now()
     values = {SEGMENT_FIELDS[key]: value for key, value in segments.items()}
     db = router.db_for_write(Visitor)
+    return run_retrying_deadlocks(
+        partial(_store, visitor_id, experiences, values, user, now, db),
+        using=db,
+        what=f"Storing the bucketing of visitor {visitor_id}",
+    )
+
+
+def _store(
+    visitor_id: str,
+    experiences: Sequence[Mapping[str, str]],
+    values: dict[str, Any],
+    user: Any,
+    now: datetime,
+    db: str,
+) -> Visitor:
     visitor = Visitor(visitor_id=visitor_id, first_seen=now, last_seen=now, **values)
     with transaction.atomic(using=db):
         upsert(

@@ -6,11 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from django_convert.conf import get_setting
+from django_convert.deadlocks import run_retrying_deadlocks
 from django_convert.models import Bucketing, Conversion, Visitor
 
 
@@ -46,11 +47,16 @@ class Command(BaseCommand):
                 status=Conversion.Status.SENT, sent_at__lt=cutoff
             ),
         }
-        with transaction.atomic():
-            counts = {
-                name: queryset.count() if dry_run else queryset.delete()[0]
-                for name, queryset in querysets.items()
-            }
+
+        def purge() -> dict[str, int]:
+            with transaction.atomic():
+                return {
+                    name: queryset.count() if dry_run else queryset.delete()[0]
+                    for name, queryset in querysets.items()
+                }
+
+        # Its own transaction: run again if the database breaks a deadlock with the ingest.
+        counts = run_retrying_deadlocks(purge, using=DEFAULT_DB_ALIAS, what="convert_purge")
         verb = "Would delete" if dry_run else "Deleted"
         self.stdout.write(
             f"{verb} "
