@@ -273,6 +273,7 @@ def check_project_config(
     return check()
 
 
+@register(Tags.compatibility)
 def check_database_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
