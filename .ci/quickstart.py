@@ -23,6 +23,7 @@ import argparse
 import http.cookiejar
 import os
 import re
+import secrets
 import shlex
 import shutil
 import signal
@@ -179,7 +180,12 @@ class Follower:
             url = line.removeprefix("listening on ")
             for documented in expected:
                 if documented.startswith("listening on "):
-                    self.replace[documented.removeprefix("listening on ")] = url
+                    documented_url = documented.removeprefix("listening on ")
+                    self.replace[documented_url] = url
+                    # The same server's base URL (CONFIG_URL) moves with it.
+                    self.replace[documented_url.removesuffix("/v1/track")] = url.removesuffix(
+                        "/v1/track"
+                    )
             return
         if "runserver" in argv:
             argv = [self.replace.get(arg, arg) for arg in argv]
@@ -227,14 +233,36 @@ class Follower:
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         html = opener.open(base + "/", timeout=10).read().decode()
-        visitor = {cookie.name: cookie.value for cookie in jar}.get("convert_vid")
-        assert visitor, f"no convert_vid cookie; cookies: {list(jar)}"
-        identify = f'window._conv_q.push({{what:"identify",params:{{visitorId:"{visitor}"}}}})'
+        # The page is the same for every visitor (cacheable): no id, no cookie from the server.
+        assert "convert_vid" not in {cookie.name for cookie in jar}, list(jar)
+        snippet = 'what:"identify",params:{visitorId:'
         script = '<script src="//cdn-4.convertexperiments.com/v1/js/10012345-10056789.js">'
-        assert identify in html, f"no identify push for {visitor!r} in:\n{html}"
+        assert snippet in html, f"no identify push in:\n{html}"
         assert script in html, f"no Convert script tag in:\n{html}"
-        assert html.index(identify) < html.index(script), "identify must precede the script"
-        print(f"--- the page has the identify push for {visitor!r}, then {script}")
+        assert html.index(snippet) < html.index(script), "identify must precede the script"
+        print(f"--- the page has the identify snippet, then {script}")
+        # What the snippet does in a browser: create the id in the first-party cookie.
+        visitor = secrets.token_hex(16)
+        jar.set_cookie(
+            http.cookiejar.Cookie(
+                0,
+                "convert_vid",
+                visitor,
+                None,
+                False,
+                "127.0.0.1",
+                False,
+                False,
+                "/",
+                True,
+                False,
+                None,
+                False,
+                None,
+                None,
+                {},
+            )
+        )
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
         assert token, "no CSRF token in the page's form"
         body = urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1)}).encode()

@@ -279,3 +279,15 @@ def test_a_database_error_while_storing_is_recorded(config_server, monkeypatch) 
     assert "incorrect string value" in attempt.error
     assert attempt.finished_at is not None
     assert snapshot() == before
+
+
+def test_a_first_failed_sync_says_there_is_no_copy_yet(config_server, caplog) -> None:
+    import logging
+
+    from django_convert.project.sync import sync_project_config
+
+    config_server.config.fail(503)
+    with caplog.at_level(logging.WARNING, logger="django_convert"):
+        assert not sync_project_config().ok
+    assert "there is no synced copy yet" in caplog.text
+    assert "last good copy" not in caplog.text

@@ -67,6 +67,13 @@ def last_good_sync() -> ConfigSync | None:
     return ConfigSync.objects.filter(ok=True).first()
 
 
+def what_is_kept() -> str:
+    """For failure messages: whether an earlier copy still serves names and checks."""
+    if last_good_sync() is None:
+        return "there is no synced copy yet: the admin shows ids without names"
+    return "the last good copy is kept"
+
+
 def sync_project_config(*, trigger: str = "command") -> ConfigSync:
     """Fetch and store the configuration; returns the attempt's ConfigSync row.
 
@@ -82,7 +89,7 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
         attempt.error = str(exc)
         attempt.finished_at = timezone.now()
         attempt.save(update_fields=["url", "error", "finished_at"])
-        logger.warning("Convert project config not synced (the last good copy is kept): %s", exc)
+        logger.warning("Convert project config not synced (%s): %s", what_is_kept(), exc)
         return attempt
     try:
         store_config(config, attempt)
@@ -90,7 +97,7 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
         attempt.error = f"Could not store the config: {exc}"
         attempt.finished_at = timezone.now()
         attempt.save(update_fields=["url", "error", "finished_at"])
-        logger.error("Convert project config not stored (the last good copy is kept): %s", exc)
+        logger.error("Convert project config not stored (%s): %s", what_is_kept(), exc)
         return attempt
     _prune()
     logger.info(

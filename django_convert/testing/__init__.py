@@ -17,12 +17,15 @@ Importing this package imports no models.
 
 from __future__ import annotations
 
-from django_convert.testing.capture import (
-    ConversionCapture,
-    SentConversion,
-    capture_conversions,
-)
-from django_convert.testing.tracking_server import ConvertStandIn
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django_convert.testing.capture import (
+        ConversionCapture,
+        SentConversion,
+        capture_conversions,
+    )
+    from django_convert.testing.tracking_server import ConvertStandIn
 
 #: ``DJANGO_CONVERT["SCRIPT_URL"] = STANDIN_SCRIPT_URL`` loads the offline stand-in for
 #: Convert's tracking script (``static/django_convert/testing/convert-standin.js``) through
@@ -38,3 +41,20 @@ __all__ = [
     "SentConversion",
     "capture_conversions",
 ]
+
+# Imported on first use, so that `python -m django_convert.testing.tracking_server` does not
+# find its own module already imported by this package (runpy warns about that).
+_LAZY = {
+    "ConversionCapture": "django_convert.testing.capture",
+    "SentConversion": "django_convert.testing.capture",
+    "capture_conversions": "django_convert.testing.capture",
+    "ConvertStandIn": "django_convert.testing.tracking_server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

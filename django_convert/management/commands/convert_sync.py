@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_convert.project.sync import sync_if_stale, sync_project_config
+from django_convert.project.sync import sync_if_stale, sync_project_config, what_is_kept
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if not attempt.ok:
             raise CommandError(
                 f"Could not sync the project config from {attempt.url or 'Convert'}: "
-                f"{attempt.error} (the last good copy is kept)."
+                f"{attempt.error} ({what_is_kept()})."
             )
         self.stdout.write(
             self.style.SUCCESS(
