@@ -95,7 +95,9 @@ def rate_chart(variations: Sequence[VariationResult]) -> SafeString:
             '<text x="{}" y="{}" text-anchor="middle" fill="currentColor" font-size="11">{}</text>',
             (plot_left + plot_right) / 2,
             height - 2,
-            _("conversion rate (bars) with its 95 % interval (whiskers)"),
+            _("conversion rate (bars) with its 95 % interval (whiskers)")
+            if any(v.rate_interval for v in rows)
+            else _("conversion rate (bars); intervals need scipy (the stats extra)"),
         )
     )
     title = _("Conversion rate per variation")
