@@ -290,6 +290,10 @@ def test_cached_page_three_visitors_each_with_their_own_id(
                 assert "set-cookie" not in headers or not headers["set-cookie"]
                 for visitor_id in ids:
                     assert visitor_id.encode() not in body
+            # Hang up before the servers stop: their request threads then end (and close
+            # their database connections) while those are still shared with them.
+            for visitor in (ann, bob, cat):
+                visitor.close()
 
 
 class _nothing:
