@@ -494,3 +494,6 @@ def test_logged_in_user_keeps_their_id_behind_the_per_site_cache(device, standin
             assert not response.cookies
             for visitor_id in ("anns-stored-id", stranger_id, ann_anonymous):
                 assert visitor_id.encode() not in response.content
+        # Hang up before the server stops (see test_cached_page_three_visitors_...).
+        stranger.close()
+        ann.close()
