@@ -27,11 +27,8 @@ def get_visitor_id(request: HttpRequest) -> str | None:
     :param request: a Django ``HttpRequest`` that went through the middleware.
     :returns: ``request.convert_visitor_id``: an opaque string of at most 128 characters
         (letters, digits and ``_ . : -``; 32 hex characters for an anonymous visitor), or
-        ``None``: an anonymous browser without the ``convert_vid`` cookie yet (the inline
-        snippet creates it on the first page it runs, so that page's own request, and
-        every request of a browser without JavaScript, has none), no cookie consent,
-        ``ENABLED`` False, or the middleware did not run (``manage.py check`` reports that
-        as ``django_convert.E004``). Never raises.
+        ``None`` when the middleware did not run (``manage.py check`` reports that as
+        ``django_convert.E004``). Never raises.
     """
     return getattr(request, "convert_visitor_id", None)
 
