@@ -14,9 +14,31 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connections
 from django.test.testcases import LiveServerThread
 from django.test.utils import override_settings
+
+
+class _TrackedServer(ThreadedWSGIServer):
+    """Keeps its request threads: each closes the shared in-memory SQLite connections when
+    its client hangs up, which must happen before the sharing ends (else Django raises
+    "DatabaseWrapper objects created in a thread can only be used in that same thread")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request_threads: list[threading.Thread] = []
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self.process_request_thread, args=(request, client_address), daemon=True
+        )
+        self.request_threads.append(thread)
+        thread.start()
+
+
+class _ServerThread(LiveServerThread):
+    server_class = _TrackedServer
 
 
 @contextmanager
@@ -30,7 +52,7 @@ def django_server(middleware: list[str]) -> Iterator[str]:
         if connection.vendor == "sqlite" and connection.is_in_memory_db():
             overrides[connection.alias] = connection
             connection.inc_thread_sharing()
-    thread = LiveServerThread("127.0.0.1", lambda default: handler, overrides or None, port=0)
+    thread = _ServerThread("127.0.0.1", lambda default: handler, overrides or None, port=0)
     thread.daemon = True
     thread.start()
     thread.is_ready.wait()
@@ -40,6 +62,11 @@ def django_server(middleware: list[str]) -> Iterator[str]:
         yield f"http://127.0.0.1:{thread.port}"
     finally:
         thread.terminate()
+        # Requests on connections a client still holds open (keep-alive) end when it
+        # closes them: callers close their browsers first. Never wait forever.
+        deadline = time.monotonic() + 10
+        for request_thread in getattr(getattr(thread, "httpd", None), "request_threads", []):
+            request_thread.join(timeout=max(0.0, deadline - time.monotonic()))
         for connection in overrides.values():
             connection.dec_thread_sharing()
 

@@ -290,6 +290,10 @@ def test_cached_page_three_visitors_each_with_their_own_id(
                 assert "set-cookie" not in headers or not headers["set-cookie"]
                 for visitor_id in ids:
                     assert visitor_id.encode() not in body
+            # Hang up before the servers stop: their request threads then end (and close
+            # their database connections) while those are still shared with them.
+            for visitor in (ann, bob, cat):
+                visitor.close()
 
 
 class _nothing:
@@ -490,3 +494,6 @@ def test_logged_in_user_keeps_their_id_behind_the_per_site_cache(device, standin
             assert not response.cookies
             for visitor_id in ("anns-stored-id", stranger_id, ann_anonymous):
                 assert visitor_id.encode() not in response.content
+        # Hang up before the server stops (see test_cached_page_three_visitors_...).
+        stranger.close()
+        ann.close()

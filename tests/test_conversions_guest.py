@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from django_convert import get_visitor_id
 from django_convert.delivery import deliver_due
+from django_convert.identity.resolvers import new_visitor_id
 from django_convert.models import Conversion
 from tests.fixtures_conversions import GOAL
 from tests.testapp.models import Order, OrderItem
@@ -73,8 +74,11 @@ def test_guest_checkout_paid_by_webhook_reaches_convert(
 ) -> None:
     convert_settings(CONVERSIONS=[GUEST_RULE], TRACKING_URL=convert_server.url)
     guest = Client()
+    # The page's inline snippet creates the guest's id cookie in the browser (the server
+    # never sets one for an anonymous page view); the test client plays that browser.
+    guest.cookies["convert_vid"] = new_visitor_id()
     visitor_id = guest.get("/").content.decode()
-    assert visitor_id  # the middleware gave the anonymous guest an id (cookie)
+    assert visitor_id == guest.cookies["convert_vid"].value  # the middleware read it
     ingest = guest.post(
         "/convert/context/",
         data=json.dumps(

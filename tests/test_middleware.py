@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterator
 
 import pytest
-from asgiref.sync import iscoroutinefunction
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.contrib.auth.models import AnonymousUser
+from django.db import connections
 from django.http import HttpResponse
 from django.test import AsyncClient, Client
 from django.utils.functional import SimpleLazyObject
@@ -19,6 +21,16 @@ from django_convert.models import Visitor
 pytestmark = pytest.mark.django_db
 HEX_128 = re.compile(r"[0-9a-f]{32}")
 MAX_AGE = 60 * 60 * 24 * 395
+
+
+@pytest.fixture(autouse=True)
+def _close_the_async_threads_connections() -> Iterator[None]:
+    """Under asyncio.run, the middleware's sync_to_async calls query from asgiref's one
+    sync thread, and Django's test clients never close connections after a response: close
+    that thread's, or PostgreSQL refuses to drop the test database ("being accessed by
+    other users")."""
+    yield
+    asyncio.run(sync_to_async(connections.close_all)())
 
 
 def echo_id(request) -> HttpResponse:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, HAVE_CHROMIUM, launch_chromium
+from tests.browser import CHROMIUM, HAVE_CHROMIUM, VISITOR_USER_AGENT, launch_chromium
 from tests.test_example_project import EXAMPLE, demo_server, query, wait_for
 
 __all__ = ["demo_server"]
@@ -36,10 +36,15 @@ def shot(page, tmp_path: Path, name: str) -> Path:
 def test_diagnose_page_and_names_in_the_demo_admin(demo_server, tmp_path) -> None:
     base, database = demo_server
     with launch_chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        # A visitor's user agent: the ingest endpoint ignores HeadlessChrome's as a crawler's.
+        page = browser.new_page(
+            viewport={"width": 1280, "height": 860}, user_agent=VISITOR_USER_AGENT
+        )
         with page.expect_response(lambda r: r.url.endswith("/convert/context/")):
             page.goto(base + "/")
-        visitor_id = page.inner_text("#visitor-id")
+        # The page's snippet created the visitor's id in the browser's cookie (the page
+        # itself carries no id); the newsletter signup below converts that visitor.
+        [visitor_id] = [c["value"] for c in page.context.cookies() if c["name"] == "convert_vid"]
         page.click("#add-1")
         page.click("#checkout")
         page.click("#pay")

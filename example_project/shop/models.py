@@ -26,8 +26,9 @@ class Order(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    # The Convert visitor who placed the order: the conversion rule reads it.
-    visitor_id = models.CharField(max_length=128)
+    # The Convert visitor who placed the order: the conversion rule reads it. Blank for a
+    # guest whose browser had no id (no JavaScript, no consent): the order still counts.
+    visitor_id = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     # update(), bulk_create() and bulk_update() record conversions too (the admin's

@@ -3,6 +3,7 @@
 import secrets
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -11,6 +12,19 @@ from django_convert import get_visitor_id
 from shop.models import Order, OrderItem, Product
 
 CART = "cart"
+# The numbers of the orders this browser's session placed: what lets a guest see and pay
+# their own order. Not the Convert visitor id: that is None for a browser that has not run
+# the snippet (JavaScript off), has not given consent, or when ENABLED is False, and an
+# A/B-testing cookie must never decide who may see an order.
+ORDERS = "orders"
+
+
+def own_orders(request: HttpRequest, orders: QuerySet[Order]) -> QuerySet[Order]:
+    """The orders of ``orders`` that this session placed or that belong to the user."""
+    mine = Q(number__in=request.session.get(ORDERS, []))
+    if request.user.is_authenticated:
+        mine |= Q(user=request.user)
+    return orders.filter(mine)
 
 
 def product_list(request: HttpRequest) -> HttpResponse:
@@ -51,7 +65,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
             user=request.user if request.user.is_authenticated else None,
             # Guests have no user: the order keeps the visitor id the page gave Convert,
             # and the conversion rule reads it ("visitor": "visitor_id"). Logged-in users
-            # have the same stable id, so one rule covers both.
+            # have the same stable id, so one rule covers both. None (no consent, no
+            # JavaScript, ENABLED False) stores "": the order still goes through, and its
+            # payment records no conversion, with a WARNING naming the order.
             visitor_id=get_visitor_id(request) or "",
         )
         OrderItem.objects.bulk_create(
@@ -62,11 +78,12 @@ def checkout(request: HttpRequest) -> HttpResponse:
             if int(pk) in products
         )
     request.session[CART] = {}
+    request.session[ORDERS] = [*request.session.get(ORDERS, []), order.number]
     return redirect("order_detail", number=order.number)
 
 
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    order = get_object_or_404(Order, number=number, visitor_id=request.convert_visitor_id)
+    order = get_object_or_404(own_orders(request, Order.objects.all()), number=number)
     return render(request, "shop/order_detail.html", {"order": order})
 
 
@@ -75,7 +92,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
     """Stands in for a payment provider's success callback."""
     with transaction.atomic():
         order = get_object_or_404(
-            Order.objects.select_for_update(), number=number, visitor_id=request.convert_visitor_id
+            own_orders(request, Order.objects.select_for_update()), number=number
         )
         order.status = Order.Status.PAID
         # The CONVERSIONS rule in settings records the conversion in this transaction.

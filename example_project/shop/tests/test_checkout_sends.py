@@ -67,3 +67,36 @@ def test_an_unpaid_checkout_sends_nothing(shopper: Client) -> None:
         shopper.post(f"/cart/add/{tee.pk}/")
         shopper.post("/checkout/")
         assert capture.deliver() == []
+
+
+@pytest.mark.django_db
+def test_a_guest_without_a_visitor_id_checks_out_and_the_log_says_why_nothing_is_sent(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A browser that never ran the snippet (JavaScript off) has no Convert visitor id: it
+    still sees and pays its order, and the payment's missing conversion is logged."""
+    tee = Product.objects.create(name="Tee", price=Decimal("12.45"))
+    guest = Client()
+    with capture_conversions() as capture, caplog.at_level("WARNING", logger="django_convert"):
+        order = buy(guest, tee)
+        assert guest.get(f"/orders/{order.number}/").status_code == 200
+        assert capture.deliver() == []
+    assert order.visitor_id == ""
+    assert f"shop.Order {order.pk} has no visitor" in caplog.text
+
+
+@pytest.mark.django_db
+def test_an_order_is_seen_and_paid_only_by_the_browser_that_placed_it(shopper: Client) -> None:
+    """Orders belong to the session that placed them, not to a Convert visitor id: another
+    browser, even one whose cookie carries the same visitor id, gets a 404."""
+    tee = Product.objects.create(name="Tee", price=Decimal("12.45"))
+    shopper.post(f"/cart/add/{tee.pk}/")
+    shopper.post("/checkout/")
+    order = Order.objects.get()
+    other = Client()
+    other.cookies[settings.DJANGO_CONVERT.get("COOKIE_NAME", "convert_vid")] = VISITOR
+    assert other.get(f"/orders/{order.number}/").status_code == 404
+    assert other.post(f"/orders/{order.number}/pay/").status_code == 404
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING
+    assert shopper.get(f"/orders/{order.number}/").status_code == 200
