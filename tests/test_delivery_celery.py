@@ -53,8 +53,9 @@ def test_checkout_publishes_a_task_that_a_celery_worker_delivers(
 ) -> None:
     worker = celery_worker(convert_server)
     convert_settings(DELIVERY="celery", CELERY_QUEUE=CELERY_QUEUE)
-    convert_server.latency = 1.0
-    assert checkout(client) < 0.5  # publishing is one Redis command; Convert is not waited for
+    convert_server.latency = 3.0
+    # Publishing is one Redis command; Convert (3 s) is not waited for, even on a busy machine.
+    assert checkout(client) < 1.5
     wait_for(lambda: row().status == "sent", what="the worker to send it\n" + worker.log)
     assert convert_server.accepted_transaction_ids() == ["ORDER-1"]
     assert row().attempts == 1
