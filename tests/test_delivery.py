@@ -240,10 +240,10 @@ def test_retry_after_is_honoured(convert_server, convert_settings, header) -> No
 def test_timeout_is_retried_and_then_delivered_once(convert_server, convert_settings) -> None:
     convert_settings(TIMEOUT=0.3, RETRY_BASE_DELAY=0.01)
     [row] = make_conversions(1)
-    convert_server.slow(3.0)
+    convert_server.slow(1.0)
     started = time.monotonic()
     report = deliver_due()
-    assert time.monotonic() - started < 2.0  # gave up at TIMEOUT, not at Convert's 3 s
+    assert time.monotonic() - started < 0.9
     assert report.retried == 1
     row.refresh_from_db()
     assert row.status == "pending"
