@@ -38,6 +38,7 @@ LOWEST = [
 ]
 
 PYTEST = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+MATRIX_MARKERS = "not browser and not servers"
 
 
 @nox.session
@@ -45,8 +46,9 @@ PYTEST = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 def tests(session: nox.Session, django: str) -> None:
     session.install("-e", ".[test,tasks]", django)
     session.run("python", "-m", "django", "--version")
-    # Browser tests run once, in the main suite; the matrix covers the Python side.
-    session.run(*PYTEST, "-m", "not browser", *session.posargs)
+    # Browser and WSGI-server tests run in the main suite (on three databases); the matrix
+    # covers the Python and Django side.
+    session.run(*PYTEST, "-m", MATRIX_MARKERS, *session.posargs)
 
 
 @nox.session(python="3.11")
@@ -58,4 +60,4 @@ def lowest(session: nox.Session) -> None:
     env = {}
     if os.environ.get("LOWEST_DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["LOWEST_DATABASE_URL"]
-    session.run(*PYTEST, "-m", "not browser", *session.posargs, env=env)
+    session.run(*PYTEST, "-m", MATRIX_MARKERS, *session.posargs, env=env)

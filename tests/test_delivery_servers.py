@@ -169,7 +169,7 @@ def pids_served(server: Server, count: int) -> set[int]:
 # gunicorn ---------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not HAVE_GUNICORN, reason="gunicorn is not installed (the test extra)")
+@pytest.mark.skipif(not HAVE_GUNICORN, reason="gunicorn is not installed (the servers extra)")
 def test_gunicorn_preload_every_worker_delivers_rows_left_by_another_process(
     convert_server, start_server
 ) -> None:
@@ -239,10 +239,10 @@ def uwsgi_threads_off_by_default() -> bool:
     return installed_uwsgi_without_default_threads() is not None
 
 
-@pytest.mark.skipif(not HAVE_UWSGI, reason="uWSGI is not installed (the test extra)")
+@pytest.mark.skipif(not HAVE_UWSGI, reason="uWSGI is not installed (the servers extra)")
 @pytest.mark.skipif(
     HAVE_UWSGI and not uwsgi_threads_off_by_default(),
-    reason="this uWSGI runs threads by default; install uwsgi==2.0.26 (the test extra)",
+    reason="this uWSGI runs threads by default; install uwsgi==2.0.26 (the servers extra)",
 )
 def test_uwsgi_default_configuration_warns_at_startup_that_threads_are_off(
     convert_server, start_server
@@ -255,7 +255,7 @@ def test_uwsgi_default_configuration_warns_at_startup_that_threads_are_off(
     assert 'DELIVERY"] to "celery"' in line  # or which other delivery to use
 
 
-@pytest.mark.skipif(not HAVE_UWSGI, reason="uWSGI is not installed (the test extra)")
+@pytest.mark.skipif(not HAVE_UWSGI, reason="uWSGI is not installed (the servers extra)")
 def test_uwsgi_with_threads_delivers_rows_left_by_another_process(
     convert_server, start_server
 ) -> None:
