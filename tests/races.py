@@ -69,3 +69,25 @@ def after_a_rollback(
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+def in_threads(work: Callable[[threading.Barrier], Any], count: int, *, timeout: float) -> None:
+    """Run ``work(barrier)`` in ``count`` threads, each on its own connection (closed after),
+    and fail with the errors any of them raised. ``barrier`` lines them up for the race."""
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work(barrier)
+        except BaseException as error:  # surfaced below, in the test's own thread
+            errors.append(error)
+        finally:
+            connection.close()  # the session's settings (isolation level) go with it
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert errors == []

@@ -20,7 +20,7 @@ from django_convert.exceptions import ConversionError, InvalidVisitorId
 from django_convert.models import Bucketing, Conversion, Visitor
 from django_convert.signals import conversion_recorded
 from tests.fixtures_conversions import BUCKETING, GOAL, SEGMENTS, make_visitor
-from tests.races import after_a_rollback
+from tests.races import after_a_rollback, in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -427,30 +427,18 @@ def test_concurrent_calls_record_one_conversion(
         request.getfixturevalue("without_on_conflict")
     make_visitor()
     threads_count = 8
-    barrier = threading.Barrier(threads_count)
     results: list[int] = []
-    errors: list[BaseException] = []
 
-    def worker() -> None:
-        try:
-            with transaction.atomic():
-                barrier.wait(timeout=10)
-                conversion = track_conversion(
-                    visitor_id="v-7f3a9c", goal_id=GOAL, transaction_id="RACE-1"
-                )
-                assert conversion is not None
-                results.append(conversion.pk)
-        except BaseException as error:  # surfaced below
-            errors.append(error)
-        finally:
-            connection.close()
+    def worker(barrier: threading.Barrier) -> None:
+        with transaction.atomic():
+            barrier.wait(timeout=10)
+            conversion = track_conversion(
+                visitor_id="v-7f3a9c", goal_id=GOAL, transaction_id="RACE-1"
+            )
+            assert conversion is not None
+            results.append(conversion.pk)
 
-    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
+    in_threads(worker, threads_count, timeout=30)
     assert len(results) == threads_count
     assert len(set(results)) == 1
     assert Conversion.objects.count() == 1
@@ -522,33 +510,21 @@ def test_concurrent_calls_at_innodb_repeatable_read(recording_path: str) -> None
         )
     make_visitor()
     threads_count = 6
-    barrier = threading.Barrier(threads_count)
     results: list[int] = []
-    errors: list[BaseException] = []
 
-    def worker() -> None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            with transaction.atomic():
-                assert not Conversion.objects.exists()  # the snapshot: no conversion yet
-                barrier.wait(timeout=10)
-                conversion = track_conversion(
-                    visitor_id="v-7f3a9c", goal_id=GOAL, transaction_id="RR-1"
-                )
-                assert conversion is not None
-                results.append(conversion.pk)
-        except BaseException as error:  # surfaced below
-            errors.append(error)
-        finally:
-            connection.close()  # the session's isolation level goes with it
+    def worker(barrier: threading.Barrier) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with transaction.atomic():
+            assert not Conversion.objects.exists()  # the snapshot: no conversion yet
+            barrier.wait(timeout=10)
+            conversion = track_conversion(
+                visitor_id="v-7f3a9c", goal_id=GOAL, transaction_id="RR-1"
+            )
+            assert conversion is not None
+            results.append(conversion.pk)
 
-    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
+    in_threads(worker, threads_count, timeout=30)  # closing each connection resets its level
     assert len(results) == threads_count
     assert len(set(results)) == 1
     assert Conversion.objects.count() == 1

@@ -18,6 +18,7 @@ from django_convert.conversions import record as record_module
 from django_convert.models import Conversion
 from django_convert.signals import conversion_recorded
 from tests.fixtures_conversions import BUCKETING, GOAL, ORDER_RULE, SEGMENTS, make_visitor
+from tests.races import in_threads
 from tests.testapp.models import GiftOrder, Order, OrderItem, Payment, Plain, ShopOrder
 
 pytestmark = pytest.mark.django_db
@@ -402,28 +403,15 @@ def test_concurrent_saves_record_one_conversion(concurrent_db: None, convert_set
     make_visitor("v-guest")
     convert_settings(CONVERSIONS=[{**ORDER_RULE, "visitor": "visitor_id"}])
     order = Order.objects.create(number="N1", visitor_id="v-guest", total=Decimal("9.99"))
-    threads_count = 6
-    barrier = threading.Barrier(threads_count)
-    errors: list[BaseException] = []
 
-    def worker() -> None:
-        try:
-            with transaction.atomic():
-                mine = Order.objects.get(pk=order.pk)
-                mine.status = "paid"
-                barrier.wait(timeout=10)
-                mine.save()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
+    def worker(barrier: threading.Barrier) -> None:
+        with transaction.atomic():
+            mine = Order.objects.get(pk=order.pk)
+            mine.status = "paid"
+            barrier.wait(timeout=10)
+            mine.save()
 
-    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
+    in_threads(worker, 6, timeout=30)
     assert Conversion.objects.count() == 1
 
 

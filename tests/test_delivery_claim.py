@@ -13,33 +13,21 @@ from django.test.utils import CaptureQueriesContext
 
 from django_convert.delivery.claim import claim_due
 from tests.fixtures_convert import make_conversions
+from tests.races import in_threads
 
 pytestmark = [pytest.mark.concurrent_db, pytest.mark.django_db(transaction=True)]
 
 
 def test_threads_claiming_at_once_never_claim_a_row_twice() -> None:
     make_conversions(60)
-    threads_count = 6
-    barrier = threading.Barrier(threads_count)
     claimed: list[int] = []
-    errors: list[BaseException] = []
 
-    def worker() -> None:
-        try:
-            barrier.wait(timeout=10)
-            while rows := claim_due(4).rows:
-                claimed.extend(row.pk for row in rows)
-        except BaseException as error:  # surfaced below
-            errors.append(error)
-        finally:
-            connection.close()
+    def worker(barrier: threading.Barrier) -> None:
+        barrier.wait(timeout=10)
+        while rows := claim_due(4).rows:
+            claimed.extend(row.pk for row in rows)
 
-    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    in_threads(worker, 6, timeout=60)
     assert len(claimed) == 60
     assert Counter(claimed).most_common(1)[0][1] == 1
 
