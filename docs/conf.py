@@ -27,7 +27,6 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 # No intersphinx: CI has no network to fetch inventories from.
 templates_path: list[str] = []
-# _from_readme/ holds README sections waiting to be folded into their topic pages.
-exclude_patterns = ["_build", "_from_readme"]
+exclude_patterns = ["_build"]
 html_theme = "furo"
 html_title = "django-convert"

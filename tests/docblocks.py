@@ -113,9 +113,7 @@ def rst_blocks(path: Path) -> list[Block]:
 def doc_files() -> list[Path]:
     """README.md and every page of the docs site (pages written later included)."""
     pages = sorted(
-        path
-        for path in DOCS.rglob("*.rst")
-        if not {"_build", "_from_readme"} & set(path.relative_to(DOCS).parts)
+        path for path in DOCS.rglob("*.rst") if "_build" not in path.relative_to(DOCS).parts
     )
     return [ROOT / "README.md", *pages]
 
@@ -127,17 +125,9 @@ def all_blocks() -> list[Block]:
     return blocks
 
 
-def pending_blocks() -> list[Block]:
-    """README sections moved to docs/_from_readme/*.txt until their page takes them in."""
-    blocks: list[Block] = []
-    for path in sorted((DOCS / "_from_readme").glob("*.txt")):
-        blocks.extend(markdown_blocks(path))
-    return blocks
-
-
 def blocks_containing(text: str) -> list[Block]:
-    """The blocks (docs pages, README, pending sections) whose code contains ``text``."""
-    return [block for block in [*all_blocks(), *pending_blocks()] if text in block.code]
+    """The blocks (docs pages, README) whose code contains ``text``."""
+    return [block for block in all_blocks() if text in block.code]
 
 
 def free_names(code: str) -> set[str]:

@@ -26,7 +26,7 @@ from django_convert import signals as convert_signals
 from django_convert.conf import DEFAULTS, unknown_settings
 from django_convert.conversions import unregister_rule
 from django_convert.conversions.registry import registered_rules
-from tests.docblocks import PROVIDED, ROOT, Block, all_blocks, pending_blocks
+from tests.docblocks import PROVIDED, ROOT, Block, all_blocks
 
 CHECK_REFERENCE = ROOT / "docs" / "check_reference.py"
 BLOCKS = all_blocks()
@@ -100,7 +100,7 @@ def test_every_readme_fence_names_its_language() -> None:
             assert not opening or line.strip() != "```", f"README.md:{number}"
 
 
-@pytest.mark.parametrize("block", [*BLOCKS, *pending_blocks()], ids=lambda block: block.name)
+@pytest.mark.parametrize("block", BLOCKS, ids=lambda block: block.name)
 def test_example_compiles(block: Block) -> None:
     compile(block.code, block.name, "exec")
 

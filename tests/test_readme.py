@@ -2,8 +2,8 @@
 
 tests/test_docs.py compiles every example and runs the complete ones; the examples here
 need a database or objects set up first, so they are found by their text wherever they
-live: README.md, a docs page, or a README section waiting in docs/_from_readme/ to be
-folded into its page. (The forwarding example has its own test, tests/test_ingest_docs.py.)
+live: README.md or a docs page. (The forwarding example has its own test,
+tests/test_ingest_docs.py.)
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from tests.docblocks import (
     all_blocks,
     blocks_containing,
     markdown_blocks,
-    pending_blocks,
 )
 from tests.testapp.models import Order
 
@@ -42,7 +41,7 @@ def examples_containing(text: str) -> list[Block]:
 
 
 def test_every_python_example_is_valid_python() -> None:
-    blocks = [*all_blocks(), *pending_blocks()]
+    blocks = all_blocks()
     assert len(blocks) >= 6
     for block in blocks:
         compile(block.code, block.name, "exec")
