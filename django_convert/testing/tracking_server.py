@@ -512,6 +512,10 @@ class ConvertStandIn:
                 headers: dict[str, str] | None = None,
             ) -> None:
                 data = json.dumps(body).encode()
+                # Recorded before the answer leaves: a client that has read it (and a test
+                # asserting right after) must find it recorded.
+                record.answer = status
+                record.answered_at = time.monotonic()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -523,9 +527,7 @@ class ConvertStandIn:
                     self.wfile.flush()
                 except OSError:  # the client gave up (timeout): it never saw this answer
                     record.accepted = False
-                    return
-                record.answer = status
-                record.answered_at = time.monotonic()
+                    record.answer = record.answered_at = None
 
         return Handler
 
