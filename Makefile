@@ -51,7 +51,7 @@ docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 	$(BIN)/python docs/check_reference.py
 
-## The browser code (django_convert/js/): the committed terser output is current, tsc
+## The browser code (django_convert/browser/js/): the committed terser output is current, tsc
 ## type-checks it against Convert's own types, and Node's test runner runs its tests.
 js:
 	npm ci --prefix js --no-audit --no-fund

@@ -279,6 +279,6 @@ def check_database_settings(
 ) -> list[CheckMessage]:
     # W050-W059: the settings of the database holding django-convert's tables (read from
     # DATABASES, without connecting: not a Tags.database check, so `check` reports them).
-    from django_convert.database_checks import check_databases
+    from django_convert.models.checks import check_databases
 
     return check_databases()

@@ -1,4 +1,4 @@
-// Minify django_convert/js/*.js into django_convert/js/dist/*.min.js with terser.
+// Minify django_convert/browser/js/*.js into django_convert/browser/js/dist/*.min.js with terser.
 //   node build.mjs          write the minified files (commit them: the tags inline them)
 //   node build.mjs --check  exit 1 when a committed file is not what terser makes now (CI)
 // The output only depends on the sources and the terser version pinned in package-lock.json.
@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { minify } from "terser";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sources = join(here, "..", "django_convert", "js");
+const sources = join(here, "..", "django_convert", "browser", "js");
 const dist = join(sources, "dist");
 const NAMES = ["identify", "listener"];
 // DJANGO_CONVERT_* are globals to terser (never renamed): the tags put the settings there.

@@ -1,4 +1,4 @@
-// The settings the template tags put in place of these names (see django_convert/browser.py).
+// The settings the template tags put in place of these names (see django_convert/browser/__init__.py).
 declare const DJANGO_CONVERT_IDENTIFY: {
   cookie: {
     name: string;

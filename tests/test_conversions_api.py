@@ -12,7 +12,6 @@ from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from django_convert import deadlocks, track_conversion
-from django_convert.conversions import api as api_module
 from django_convert.conversions import record as record_module
 from django_convert.conversions import sql as sql_module
 from django_convert.deadlocks import is_deadlock
@@ -177,7 +176,7 @@ def test_snapshot_is_what_the_visitor_model_says(
     # Built inside the INSERT (PostgreSQL, SQLite) or by a SELECT first (databases
     # without INSERT ... SELECT ... RETURNING): the same shape either way.
     if statements == "two":
-        monkeypatch.setattr(api_module, "snapshots_in_sql", lambda using: False)
+        monkeypatch.setattr(record_module, "snapshots_in_sql", lambda using: False)
     user = django_user_model.objects.create_user("snap")
     visitor = Visitor.objects.create(visitor_id="v-snap", user=user, **stored)
     if stored:
@@ -448,7 +447,7 @@ def test_concurrent_calls_record_one_conversion(
 def recording_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both recording paths: INSERT ... SELECT, and a snapshot SELECT then INSERT ... VALUES."""
     if request.param == "snapshot then insert":
-        monkeypatch.setattr(api_module, "snapshots_in_sql", lambda using: False)
+        monkeypatch.setattr(record_module, "snapshots_in_sql", lambda using: False)
     return str(request.param)
 
 
@@ -483,7 +482,7 @@ def test_the_innodb_deadlock_is_real_without_running_again(
             f"{connection.vendor} has no such deadlock: a waiting inserter waits for the "
             "first transaction itself, then inserts or finds the row"
         )
-    monkeypatch.setattr(api_module, "snapshots_in_sql", lambda using: False)
+    monkeypatch.setattr(record_module, "snapshots_in_sql", lambda using: False)
     monkeypatch.setattr(deadlocks, "DEADLOCK_ATTEMPTS", 1)
     make_visitor()
 

@@ -100,7 +100,7 @@ def test_rolled_back_order_records_nothing(shop_database: None) -> None:
 def test_outbox_failure_never_fails_the_order(
     shop_database: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from django_convert.conversions import api
+    from django_convert.conversions import record as api
 
     def broken(**kwargs: Any) -> Any:
         raise connections["default"].Database.OperationalError("database is locked")

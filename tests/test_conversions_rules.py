@@ -241,7 +241,7 @@ def test_disabled_records_nothing_and_says_so_once(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from django_convert.conversions import rules
+    from django_convert.conversions import enabled as rules
 
     monkeypatch.setattr(rules, "_said_disabled", False)  # whatever earlier tests left
     convert_settings(ENABLED=False)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from django_convert import database_checks
+from django_convert.models import checks as database_checks
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 Thin: the form picks the goal, dates and baseline; :mod:`django_convert.reports` computes
 everything. Staff need the "view" permission on both Bucketing and Conversion.
 
-``BucketingAdmin.get_urls()`` adds :func:`report_urls` (one line in ``admin.py``), so the
-report stays out of the admin module's way.
+``BucketingAdmin.get_urls()`` (``admin/visitors.py``) adds :func:`report_urls`, so the
+report stays out of the visitors' admin.
 """
 
 from __future__ import annotations

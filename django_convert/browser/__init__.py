@@ -6,8 +6,8 @@ with ``<``, ``>``, ``&`` and the JavaScript line terminators escaped (as ``json_
 does), so no value can close the script or break out of its string. Attributes are
 HTML-escaped.
 
-The JavaScript itself is not here: readable sources live in ``django_convert/js/``,
-terser minifies them into ``django_convert/js/dist/`` (``js/build.mjs``), and CI checks the
+The JavaScript itself is not here: readable sources live in ``django_convert/browser/js/``,
+terser minifies them into ``django_convert/browser/js/dist/`` (``js/build.mjs``), and CI checks the
 committed output is current. Each minified script ends with a call whose argument is a
 placeholder name; the settings, as JSON, take its place.
 """

@@ -10,12 +10,8 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import get_user_model
 from django.db import router
 
-from django_convert.conversions.rules import recording_enabled
-from django_convert.conversions.snapshot import Snapshot, load_snapshot
-from django_convert.conversions.sql import snapshots_in_sql
-from django_convert.conversions.values import ConversionValues
+from django_convert.conversions.record import record_conversion
 from django_convert.exceptions import ConversionError
-from django_convert.identity.pii import clean_visitor_id
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -109,85 +105,4 @@ def track_conversion(
         custom_dimensions=custom_dimensions,
         origin=origin,
         using=using or router.db_for_write(Conversion),
-    )
-
-
-def record_conversion(
-    *,
-    visitor_id: str | None,
-    user_id: Any,
-    goal_id: object,
-    amount: object,
-    products_count: object,
-    transaction_id: object,
-    custom_dimensions: object,
-    origin: str,
-    using: str,
-    refresh: bool = False,
-) -> Conversion | None:
-    """Validate, snapshot the visitor (one query) and write the outbox row.
-
-    Exactly one of ``visitor_id`` / ``user_id`` is given. Everything is validated before
-    the first query, so bad input costs nothing and writes nothing. With ``refresh`` (the
-    rules), a row already recorded for this goal and transaction that is still pending
-    takes the new amount, products count and custom dimensions; its snapshot stays.
-    """
-    if not recording_enabled():
-        return None
-    values = ConversionValues.clean(
-        goal_id=goal_id,
-        transaction_id=transaction_id,
-        amount=amount,
-        products_count=products_count,
-        custom_dimensions=custom_dimensions,
-        origin=origin,
-    )
-    if user_id is None:
-        clean_visitor_id(visitor_id)
-    from django_convert.conversions.record import write_conversion, write_from_visitor
-
-    written: tuple[Conversion, bool] | None
-    if snapshots_in_sql(using):  # one statement: the floor
-        if user_id is None:
-            written = write_from_visitor("visitor_id", visitor_id, values, using, refresh)
-        else:
-            written = write_from_visitor("user", user_id, values, using, refresh)
-    else:
-        snapshot = _load_snapshot(visitor_id, user_id, using)
-        written = None if snapshot is None else write_conversion(snapshot, values, using, refresh)
-    if written is None:
-        _warn_no_visitor(values, user_id)
-        return None
-    conversion, created = written
-    if created and user_id is None and not (conversion.bucketing or conversion.segments):
-        # A real id with nothing stored yet (the listener never posted): still recorded;
-        # Convert attributes it with enrichData, or counts it without experiences.
-        logger.info(
-            "Recording goal %s for visitor %s, who has no stored bucketing or segments.",
-            values.goal_id,
-            visitor_id,
-        )
-    return conversion
-
-
-def _load_snapshot(visitor_id: str | None, user_id: Any, using: str) -> Snapshot | None:
-    """The two-statement path's snapshot; None when ``user_id`` has no visitor."""
-    if user_id is None:
-        snapshot = load_snapshot(visitor_id=visitor_id, using=using)
-        return snapshot or Snapshot(visitor_id=str(visitor_id))
-    snapshot = load_snapshot(user_id=user_id, using=using)
-    if snapshot is not None:
-        clean_visitor_id(snapshot.visitor_id)
-    return snapshot
-
-
-def _warn_no_visitor(values: ConversionValues, user_id: Any) -> None:
-    logger.warning(
-        "No conversion recorded for goal %s (%s, transaction %s): user %s has no "
-        "Convert visitor yet (they never visited a page with the Convert tags while "
-        "logged in). Nothing is sent with a made-up id.",
-        values.goal_id,
-        values.origin,
-        values.transaction_id,
-        user_id,
     )

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db import models, router, transaction
 
 from django_convert.conf import get_setting
+from django_convert.conversions.enabled import recording_enabled
 from django_convert.conversions.receivers import apply_rule
 from django_convert.conversions.registry import rules_for
-from django_convert.conversions.rules import recording_enabled
 
 if TYPE_CHECKING:
     from django_convert.models import Conversion

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 
 from django_convert.conf import get_setting
+from django_convert.conversions.enabled import recording_enabled
 from django_convert.conversions.registry import rules_for
-from django_convert.conversions.rules import ConversionRule, recording_enabled
+from django_convert.conversions.rules import ConversionRule
 from django_convert.exceptions import ConversionError, InvalidVisitorId
 
 if TYPE_CHECKING:

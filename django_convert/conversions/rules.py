@@ -18,7 +18,6 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models
 
-from django_convert.conf import SETTINGS_NAME, get_setting
 from django_convert.conversions.paths import resolve, resolve_visitor
 from django_convert.conversions.values import (
     clean_amount,
@@ -195,7 +194,9 @@ class ConversionRule:
             using=using,
         ):
             return None
-        from django_convert.conversions.api import record_conversion
+        # Imported here: users import rules (and RecordingQuerySet) from their models.py,
+        # before django_convert's models are loaded; these modules need the models.
+        from django_convert.conversions.record import record_conversion
         from django_convert.conversions.routing import record_in_outbox
 
         goal_id = self.get_goal_id(instance)
@@ -290,26 +291,6 @@ class ConversionRule:
             name,
             reason,
         )
-
-
-_said_disabled = False
-
-
-def recording_enabled() -> bool:
-    """``ENABLED``; when False, a WARNING says once (until it is True again) that
-    conversions are not recorded, so a switch left off in production is found."""
-    global _said_disabled
-    if get_setting("ENABLED"):
-        _said_disabled = False
-        return True
-    if not _said_disabled:
-        _said_disabled = True
-        logger.warning(
-            "%s['ENABLED'] is False: conversions are NOT recorded (said once until it is "
-            "True again).",
-            SETTINGS_NAME,
-        )
-    return False
 
 
 class _UserKey:

@@ -1,6 +1,6 @@
 """The first-party cookie that holds a visitor's id.
 
-The inline snippet (``django_convert/js/identify.js``) reads it and creates it when it is
+The inline snippet (``django_convert/browser/js/identify.js``) reads it and creates it when it is
 missing and allowed, so pages carry no per-visitor value and stay cacheable. The server
 writes it only on responses that no shared cache may store: the ingest POST (``no-store``)
 and responses to logged-in users (marked ``private``), login included. A cookie the server

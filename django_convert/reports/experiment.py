@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from django_convert.project_models import Experience, Goal, Variation
+from django_convert.models.project import Experience, Goal, Variation
 from django_convert.reports import queries, stats
 from django_convert.reports.srm import INSTALL_HINT, SampleRatio, id_order, sample_ratio
 from django_convert.reports.stats import Comparison, Interval, Sample

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from django_convert.project_models import Experience, Variation
+from django_convert.models.project import Experience, Variation
 from django_convert.reports import stats
 
 INSTALL_HINT = "pip install django-convert[stats]"

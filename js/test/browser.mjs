@@ -1,13 +1,13 @@
 // A small browser for the unit tests: a cookie jar that follows RFC 6265's rules for host-only
 // and domain cookies, Web Storage, Web Crypto, and a fetch whose answers the test chooses.
-// Each page runs the real minified scripts (django_convert/js/dist/) in a fresh vm context.
+// Each page runs the real minified scripts (django_convert/browser/js/dist/) in a fresh vm context.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { webcrypto } from "node:crypto";
 import vm from "node:vm";
 
-const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "django_convert", "js", "dist");
+const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "django_convert", "browser", "js", "dist");
 export const IDENTIFY = readFileSync(join(dist, "identify.min.js"), "utf8");
 export const LISTENER = readFileSync(join(dist, "listener.min.js"), "utf8");
 

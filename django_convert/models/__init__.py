@@ -1,0 +1,39 @@
+"""Storage: visitors and their bucketing, the conversion outbox, and the project's config.
+
+One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing),
+:mod:`.outbox` (Conversion), :mod:`.project` (Experience, Variation, Goal, ConfigSync).
+Everything is importable from ``django_convert.models`` as before.
+"""
+
+from django_convert.models.outbox import Conversion, ConversionQuerySet, _empty_dict
+from django_convert.models.project import (
+    CONVERT_ID_MAX_LENGTH,
+    ConfigSync,
+    Experience,
+    Goal,
+    Variation,
+)
+from django_convert.models.visitors import (
+    SEGMENT_FIELDS,
+    VISITOR_ID_MAX_LENGTH,
+    Bucketing,
+    Visitor,
+    _empty_list,
+)
+
+# Migration 0001 names the JSON fields' defaults as django_convert.models._empty_*.
+__all__ = [
+    "CONVERT_ID_MAX_LENGTH",
+    "SEGMENT_FIELDS",
+    "VISITOR_ID_MAX_LENGTH",
+    "Bucketing",
+    "ConfigSync",
+    "Conversion",
+    "ConversionQuerySet",
+    "Experience",
+    "Goal",
+    "Variation",
+    "Visitor",
+    "_empty_dict",
+    "_empty_list",
+]

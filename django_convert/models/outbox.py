@@ -1,0 +1,100 @@
+"""Storage: the conversion outbox, one row per conversion to deliver to Convert."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from django_convert.models.project import CONVERT_ID_MAX_LENGTH
+from django_convert.models.visitors import VISITOR_ID_MAX_LENGTH
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+def _empty_dict() -> dict[str, Any]:
+    return {}
+
+
+class ConversionQuerySet(models.QuerySet[Any]):
+    def due(self, now: datetime | None = None) -> ConversionQuerySet:
+        """Rows a worker may send now: pending and due, or sending with an expired lease."""
+        return self.filter(
+            status__in=("pending", "sending"), next_attempt_at__lte=now or timezone.now()
+        )
+
+
+class Conversion(models.Model):
+    """The transactional outbox: one row per conversion to deliver to Convert.
+
+    The row is a snapshot (visitor id, bucketing, segments, goal data) taken when the
+    conversion happened, so later changes to the visitor do not change what is sent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    goal_id = models.CharField(max_length=CONVERT_ID_MAX_LENGTH)
+    transaction_id = models.CharField(max_length=255)
+    visitor_id = models.CharField(max_length=VISITOR_ID_MAX_LENGTH, db_index=True)
+    bucketing = models.JSONField(default=_empty_dict, blank=True)
+    segments = models.JSONField(default=_empty_dict, blank=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    products_count = models.PositiveIntegerField(null=True, blank=True)
+    custom_dimensions = models.JSONField(default=_empty_dict, blank=True)
+    origin = models.CharField(
+        max_length=255, blank=True, help_text=_("What recorded it: a model label or a call.")
+    )
+
+    # No index of its own: the "due" index below starts with status. Every index here is
+    # one more write on the request path (the outbox INSERT).
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # For a pending row: when to try next. For a sending row: when its lease expires,
+    # after which it is due again (its worker is presumed dead).
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True)
+    last_request = models.JSONField(null=True, blank=True)
+    last_response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_response_body = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConversionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("conversion")
+        verbose_name_plural = _("conversions")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["goal_id", "transaction_id"], name="django_convert_one_per_transaction"
+            )
+        ]
+        indexes = [
+            # The delivery worker's "what is due" query.
+            models.Index(fields=["status", "next_attempt_at"], name="django_convert_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"goal {self.goal_id} / {self.transaction_id}"
+
+    def goal_data(self) -> list[dict[str, Any]]:
+        """``goalData`` in the tracking API's ``[{key, value}]`` shape."""
+        data: list[dict[str, Any]] = []
+        if self.amount is not None:
+            data.append({"key": "amount", "value": self.amount})
+        if self.products_count is not None:
+            data.append({"key": "productsCount", "value": self.products_count})
+        data.append({"key": "transactionId", "value": self.transaction_id})
+        for index, value in sorted(self.custom_dimensions.items(), key=lambda kv: int(kv[0])):
+            data.append({"key": f"customDimension{index}", "value": value})
+        return data
