@@ -62,14 +62,27 @@ def consent_page(request: HttpRequest) -> HttpResponse:
 CONSENT_LAYOUT = """{% load convert %}<!doctype html>
 <html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>page</title>
 <script nonce="{{ csp_nonce }}">
-window.fakeCookiebot = {
-  consent: {statistics: false},
-  accept: function () { this.consent.statistics = true;
-    window.dispatchEvent(new Event("CookiebotOnAccept")); },
-  decline: function () { this.consent.statistics = false;
-    window.dispatchEvent(new Event("CookiebotOnDecline")); }
-};
-window.Cookiebot = window.fakeCookiebot;
+// A stand-in for Cookiebot: its record lives in its own cookie, and once the visitor has
+// chosen, CookiebotOnAccept / CookiebotOnDecline fire on every page load, as Cookiebot's do.
+(function () {
+  var record = (document.cookie.match(/(?:^|; )CookieConsent=([^;]*)/) || [])[1];
+  function choose(statistics) {
+    document.cookie = "CookieConsent=" + (statistics ? "statistics" : "declined") + "; Path=/";
+    window.fakeCookiebot.consent.statistics = statistics;
+    window.fakeCookiebot.hasResponse = true;
+    window.dispatchEvent(new Event(statistics ? "CookiebotOnAccept" : "CookiebotOnDecline"));
+  }
+  window.fakeCookiebot = {
+    consent: {statistics: record === "statistics"},
+    hasResponse: !!record,
+    accept: function () { choose(true); },
+    decline: function () { choose(false); }
+  };
+  window.Cookiebot = window.fakeCookiebot;
+  window.addEventListener("load", function () {
+    if (record) choose(record === "statistics");
+  });
+})();
 </script>
 {% convert_head %}
 <script nonce="{{ csp_nonce }}">{{ cmp_callback|safe }}</script>

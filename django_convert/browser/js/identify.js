@@ -114,8 +114,8 @@
   /**
    * The visitor's id: the cookie's, else a new one. With COOKIE_DOMAIN set, a host-only
    * cookie left from before is replaced by a domain cookie holding the same id. Null when
-   * the cookie cannot be kept (cookies blocked, a Secure or __Host- name on http): an id
-   * that changes on every page is worth nothing, and the server could not accept it.
+   * the cookie cannot be kept (cookies blocked, a Secure or __Host- name on plain http): an
+   * id that changes on every page is worth nothing, and the server could not accept it.
    */
   function ensureId() {
     var id = cookieId();
@@ -131,8 +131,17 @@
       if (!id) return null;
       write(cookie.name, id, cookie.maxAge, cookie.domain);
       mintedAt = Date.now();
+      if (read(cookie.name)[0] !== id) {
+        // Not kept: cookies are blocked, or an HttpOnly cookie of that name (set by an older
+        // version) hides it. A probe with the same flags tells which: in the second case the
+        // listener's post is refused and its answer re-issues that id readable.
+        var probe = cookie.name + "_probe";
+        write(probe, "1", 9, cookie.domain);
+        if (read(probe)[0] !== "1") return null;
+        write(probe, "", 0, cookie.domain);
+      }
     }
-    return read(cookie.name)[0] === id ? id : null;
+    return id;
   }
 
   function push(/** @type {QueueCommand} */ command) {
