@@ -84,7 +84,7 @@ export class Browser {
     this.localStorage = new MemoryStorage();
     this.sessionStorage = new MemoryStorage();
     this.posts = []; // {url, method, headers, body}
-    // What the server answers a request: {status, fail, setCookie, wait (a promise)}.
+    // What the server answers a request: {status, fail, setCookie, wait (a promise), headers}.
     this.answer = () => ({ status: 204 });
     this.clock = 1_000_000;
     this.timers = [];
@@ -133,11 +133,11 @@ export class Browser {
       },
       fetch(target, init) {
         browser.posts.push({ url: target, method: init.method, headers: init.headers, body: init.body, keepalive: init.keepalive });
-        const { status, fail, setCookie, wait } = browser.answer(init);
+        const { status, fail, setCookie, wait, headers = {} } = browser.answer(init);
         const answered = () => {
           if (fail) throw new TypeError("Failed to fetch");
           if (setCookie) browser.jar.set(setCookie);
-          return { status, ok: status >= 200 && status < 300 };
+          return { status, ok: status >= 200 && status < 300, headers: { get: (name) => headers[name] ?? null } };
         };
         return (wait || Promise.resolve()).then(answered);
       },

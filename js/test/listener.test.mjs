@@ -152,6 +152,29 @@ test("a 4xx is final: not retried by the next page", async () => {
   assert.equal(browser.posts.length, 1);
 });
 
+test("a 403 unproven_id is tried once more after a second (another tab's claim brings the key)", async () => {
+  const browser = returning();
+  const refused = { status: 403, headers: { "X-Convert-Reason": "unproven_id" } };
+  browser.answer = () => refused;
+  const window = browser.page();
+  evaluate(window, data(window.djangoConvert.visitorId()));
+  await browser.tick();
+  assert.equal(browser.posts.length, 1);
+  browser.answer = () => ({ status: 204 });
+  await browser.tick(1000);
+  assert.equal(browser.posts.length, 2);
+  assert.equal(browser.localStorage.getItem("django_convert:pending"), null);
+  // Refused again: final, not a third time.
+  browser.answer = () => refused;
+  browser.sessionStorage.items.clear();
+  const next = browser.page();
+  evaluate(next, data(next.djangoConvert.visitorId(), []));
+  await browser.tick(1000);
+  await browser.tick(1000);
+  assert.equal(browser.posts.length, 4);
+  assert.equal(browser.localStorage.getItem("django_convert:pending"), null);
+});
+
 test("a pending post of another visitor id is dropped, not sent", async () => {
   const browser = returning();
   browser.localStorage.setItem("django_convert:pending", JSON.stringify({ visitorId: "someone-else", body: "{}" }));

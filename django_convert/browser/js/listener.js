@@ -123,14 +123,24 @@
     if (stored) set(session, SENT + item.visitorId, item.body);
   }
 
-  function send(/** @type {Pending} */ item) {
+  /**
+   * @param {Pending} item
+   * @param {boolean} [again] a second try after a 403 unproven_id
+   */
+  function send(item, again) {
     if (inFlightBody === item.body) return;
     inFlightBody = item.body;
     inFlight = request("POST", item.body).then(
       function (response) {
         var status = response.status;
         if (response.ok) settle(item, true);
-        else if (status < 500 && status !== 408 && status !== 429) settle(item, false);
+        else if (status === 403 && !again && response.headers.get("X-Convert-Reason") === "unproven_id") {
+          // Another tab of this browser may have claimed this new id a moment ago: its
+          // answer brings the id's key (HttpOnly, shared by the tabs). Once more, then final.
+          setTimeout(function () {
+            send(item, true);
+          }, 1000);
+        } else if (status < 500 && status !== 408 && status !== 429) settle(item, false);
         // else a server or network problem: the next page retries
       },
       function () {}
