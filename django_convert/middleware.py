@@ -20,8 +20,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.http import HttpRequest, HttpResponseBase
 
 from django_convert.conf import get_setting
-from django_convert.identity.cookie import refresh_for_user
-from django_convert.identity.proof import key_cookie_name
+from django_convert.identity.proof import key_cookie_name, refresh_for_user
 from django_convert.identity.visitor import RESOLVER, id_source, resolve_visitor_id
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
-from django.utils.cache import patch_cache_control
 from django.utils.functional import empty
 
 from django_convert.conf import get_setting
@@ -138,27 +137,3 @@ def logged_in_user(request: HttpRequest) -> object | None:
     ):
         return None
     return user if user.is_authenticated else None
-
-
-def refresh_for_user(request: HttpRequest, response: HttpResponseBase) -> None:
-    """Give a logged-in user's browser their id when its cookie differs (login included),
-    and the id's key when it lacks it: the session proves the id is theirs (see
-    :mod:`.proof`). Only for an id the resolver made from the session: the cookie's own id
-    is proven by the ingest endpoint instead.
-
-    The response becomes ``Cache-Control: private``: it is that user's page anyway.
-    """
-    from django_convert.identity.proof import holds_key, set_key_cookie
-    from django_convert.identity.visitor import RESOLVER, id_source
-
-    visitor_id: str | None = getattr(request, "convert_visitor_id", None)
-    if visitor_id is None or id_source(request) != RESOLVER:
-        return
-    fresh = request.COOKIES.get(get_setting("COOKIE_NAME")) == visitor_id
-    if fresh and holds_key(request, visitor_id):
-        return
-    if logged_in_user(request) is None:
-        return
-    set_visitor_cookie(response, request, visitor_id)
-    set_key_cookie(response, request, visitor_id)
-    patch_cache_control(response, private=True)

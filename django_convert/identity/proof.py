@@ -25,10 +25,16 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_cache_control
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from django_convert.conf import get_setting
-from django_convert.identity.cookie import cookie_visitor_id, logged_in_user, visitor_cookie_flags
+from django_convert.identity.cookie import (
+    cookie_visitor_id,
+    logged_in_user,
+    set_visitor_cookie,
+    visitor_cookie_flags,
+)
 from django_convert.identity.visitor import RESOLVER as RESOLVER_SOURCE
 from django_convert.identity.visitor import id_source
 from django_convert.models import Visitor
@@ -37,8 +43,8 @@ from django_convert.models import Visitor
 SNIPPET_ID = re.compile(r"[0-9a-f]{32}")
 KEY_SALT = "django_convert.identity.proof.visitor_key"
 
-# How an id was proven (None: it was not).
-KEY, SESSION, RESOLVER, CLAIM = "key", "session", "resolver", "claim"
+# How an id was proven (None: it was not). NEW: a claim of an id no row holds yet.
+KEY, SESSION, RESOLVER, CLAIM, NEW = "key", "session", "resolver", "claim", "new"
 
 
 def key_cookie_name() -> str:
@@ -88,7 +94,8 @@ def is_snippet_id(visitor_id: str) -> bool:
 
 def prove(request: HttpRequest, visitor_id: str) -> str | None:
     """How the request proves it holds ``visitor_id`` (its own id, as the resolver gave it):
-    ``"key"``, ``"session"``, ``"resolver"`` or ``"claim"``; None when it cannot.
+    ``"key"``, ``"session"``, ``"resolver"``, ``"claim"`` (a row stored before keys
+    existed) or ``"new"`` (a first claim: no row yet); None when it cannot.
 
     At most one indexed query, and none when the request carries the id's key.
     """
@@ -102,7 +109,9 @@ def prove(request: HttpRequest, visitor_id: str) -> str | None:
     user: Any = logged_in_user(request)
     if row is not None and user is not None and row[0] == user.pk:
         return SESSION
-    if is_snippet_id(visitor_id) and (row is None or (row[0] is None and not row[1])):
+    if is_snippet_id(visitor_id) and row is None:
+        return NEW
+    if is_snippet_id(visitor_id) and row is not None and row[0] is None and not row[1]:
         return CLAIM
     return None
 
@@ -113,3 +122,24 @@ def proves_anonymous_id(request: HttpRequest, visitor_id: str) -> bool:
     if holds_key(request, visitor_id):
         return True
     return not Visitor.objects.filter(visitor_id=visitor_id).exists()
+
+
+def refresh_for_user(request: HttpRequest, response: HttpResponseBase) -> None:
+    """Give a logged-in user's browser their id when its cookie differs (login included),
+    and the id's key when it lacks it: the session proves the id is theirs (see
+    :mod:`.proof`). Only for an id the resolver made from the session: the cookie's own id
+    is proven by the ingest endpoint instead.
+
+    The response becomes ``Cache-Control: private``: it is that user's page anyway.
+    """
+    visitor_id: str | None = getattr(request, "convert_visitor_id", None)
+    if visitor_id is None or id_source(request) != RESOLVER_SOURCE:
+        return
+    fresh = request.COOKIES.get(get_setting("COOKIE_NAME")) == visitor_id
+    if fresh and holds_key(request, visitor_id):
+        return
+    if logged_in_user(request) is None:
+        return
+    set_visitor_cookie(response, request, visitor_id)
+    set_key_cookie(response, request, visitor_id)
+    patch_cache_control(response, private=True)

@@ -57,18 +57,25 @@ def known_only(
 
 
 def within_limit(
-    visitor_pk: int, experiences: Sequence[Mapping[str, str]], limit: int, using: str
+    visitor_pk: int,
+    experiences: Sequence[Mapping[str, str]],
+    limit: int,
+    using: str,
+    new: bool = False,
 ) -> tuple[list[Mapping[str, str]], int]:
     """(the experiences that fit the visitor's limit, how many new ones did not).
 
     Run inside the transaction that upserted the visitor: the upsert locks its row, so
-    concurrent posts for one visitor count one after the other.
+    concurrent posts for one visitor count one after the other. ``new``: the visitor had
+    no row before this post, so nothing needs reading.
     """
-    stored = set(
-        Bucketing.objects.using(using)
-        .filter(visitor_id=visitor_pk)
-        .values_list("experience_id", flat=True)
-    )
+    stored: set[str] = set()
+    if not new:
+        stored = set(
+            Bucketing.objects.using(using)
+            .filter(visitor_id=visitor_pk)
+            .values_list("experience_id", flat=True)
+        )
     room = max(0, limit - len(stored))
     kept: list[Mapping[str, str]] = []
     dropped = 0

@@ -36,6 +36,7 @@ def store_context(
     user: Any = None,
     now: datetime | None = None,
     key_issued: bool = False,
+    new: bool = False,
 ) -> Visitor:
     """Upsert the visitor and its bucketing; return the visitor (its pk set).
 
@@ -43,7 +44,8 @@ def store_context(
     erase what is known. A changed variation updates its row and keeps ``first_seen``.
     Experiences the synced config does not know, and new ones beyond
     ``INGEST_MAX_EXPERIENCES`` for this visitor, are dropped (ingest.bounds; counted in
-    ingest.outcomes). ``key_issued`` marks the row as proven (identity.proof).
+    ingest.outcomes). ``key_issued`` marks the row as proven (identity.proof); ``new`` says
+    the caller found no row for the visitor, so none of its experiences are stored yet.
     The returned instance holds what this call wrote, not fields it left alone (such as
     an earlier ``first_seen``): ``refresh_from_db()`` it to read the whole stored row.
     """
@@ -56,7 +58,7 @@ def store_context(
     if unknown:
         outcomes.record(outcomes.UNKNOWN_EXPERIENCE, unknown)
     return run_retrying_deadlocks(
-        partial(_store, visitor_id, experiences, values, user, now, db),
+        partial(_store, visitor_id, experiences, values, user, now, db, new),
         using=db,
         what=f"Storing the bucketing of visitor {visitor_id}",
     )
@@ -69,6 +71,7 @@ def _store(
     user: Any,
     now: datetime,
     db: str,
+    new: bool,
 ) -> Visitor:
     visitor = Visitor(visitor_id=visitor_id, first_seen=now, last_seen=now, **values)
     with transaction.atomic(using=db):
@@ -87,7 +90,7 @@ def _store(
             _link_user(visitor, user, db)
         if experiences:
             limit = int(get_setting("INGEST_MAX_EXPERIENCES"))
-            experiences, over = within_limit(visitor.pk, experiences, limit, db)
+            experiences, over = within_limit(visitor.pk, experiences, limit, db, new)
             if over:
                 outcomes.record(outcomes.EXPERIENCE_LIMIT, over)
         if experiences:

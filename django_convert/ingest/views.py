@@ -28,6 +28,7 @@ from django_convert.identity.cookie import (
 )
 from django_convert.identity.pii import clean_visitor_id
 from django_convert.identity.proof import (
+    NEW,
     delete_key_cookie,
     holds_key,
     key_cookie_name,
@@ -115,7 +116,8 @@ class ContextView(APIView):
             raise Refused(outcomes.NO_COOKIE, "This browser has no visitor-id cookie.")
         if payload["visitorId"] != visitor_id:
             raise NotOwnVisitorId(visitor_id)
-        if prove(django_request, visitor_id) is None:
+        proof = prove(django_request, visitor_id)
+        if proof is None:
             raise Refused(
                 outcomes.UNPROVEN_ID,
                 "This browser cannot prove that visitorId is its own (no key for it).",
@@ -127,6 +129,7 @@ class ContextView(APIView):
             segments=payload.get("segments", {}),
             user=user,
             key_issued=True,
+            new=proof == NEW,
         )
         transaction.on_commit(
             partial(_announce, visitor, payload, django_request),

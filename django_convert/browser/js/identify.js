@@ -39,8 +39,7 @@
   // adopts the winner: by then both writes have landed (measured: the next task already).
   var SETTLE = 500;
   // Convert's cookies (its cookie article and developer docs): deleted on withdrawal.
-  var CONVERT_COOKIES = ["_conv_v", "_conv_s", "_conv_r", "_conv_sptest", "_conv_check_cookies",
-    "_conv_t", "_conv_d", "_conv_g", "_conv_prevent_tracking"];
+  var CONVERT_COOKIES = "v s r sptest check_cookies t d g prevent_tracking".split(" ");
   /** @type {Array<() => void>} */
   var idHooks = [];
   /** @type {Array<(id: string | null) => void>} */
@@ -179,8 +178,9 @@
    * (an answer that arrived late, or another tab, may have written something else). */
   function restore() {
     if (stopped) {
-      var names = [cookie.name, consent.cookie].concat(CONVERT_COOKIES);
-      for (var n = 0; n < names.length; n++) erase(names[n]);
+      erase(cookie.name);
+      erase(consent.cookie);
+      for (var n = 0; n < CONVERT_COOKIES.length; n++) erase("_conv_" + CONVERT_COOKIES[n]);
     } else if (visitorId && cookieId() !== visitorId) {
       write(cookie.name, visitorId, cookie.maxAge, cookie.domain);
     }
@@ -238,8 +238,8 @@
       return !stopped && granted && visitorId !== null;
     },
     automated: function () {
-      return !!win.navigator.webdriver && !(/** @type {any} */ (win).djangoConvertAllowAutomation) &&
-        read("convert_automation")[0] !== "1";
+      // A shop's own end-to-end tests opt in with this cookie (django_convert.testing).
+      return !!win.navigator.webdriver && read("convert_automation")[0] !== "1";
     },
     settle: function () {
       return mintedAt ? Math.max(0, mintedAt + SETTLE - Date.now()) : 0;

@@ -31,7 +31,6 @@
   var doc = /** @type {Document & {prerendering?: boolean}} */ (win.document);
   var PENDING = "django_convert:pending";
   var SENT = "django_convert:sent:";
-  var SEGMENTS = ["browser", "devices", "source", "visitorType", "country", "campaign", "customSegments"];
   /** @type {Promise<unknown> | null} */
   var inFlight = null;
   /** @type {string | null} */
@@ -86,9 +85,9 @@
     // Convert stored through enrichData).
     /** @type {Record<string, unknown>} */
     var segments = {};
-    for (var s = 0; s < SEGMENTS.length; s++) {
-      var value = reported[SEGMENTS[s]];
-      if (value !== undefined && value !== null && value !== "") segments[SEGMENTS[s]] = value;
+    for (var key in reported) {
+      var value = reported[key];
+      if (value !== undefined && value !== null && value !== "") segments[key] = value;
     }
     /** @type {Array<{experienceId: string, variationId: string}>} */
     var experiences = [];
