@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +191,8 @@ def test_login_without_a_page_load_reidentifies_convert(chromium, live_server, l
         context.close()
 
 
-def _headless_chromium(url: str, seconds: float) -> None:
+@contextmanager
+def _headless_chromium(url: str) -> Iterator[None]:
     """Chromium with no DevTools attached (a DevTools session cancels every prerender), as
     a person's browser: navigator.webdriver false, a normal user agent."""
     with tempfile.TemporaryDirectory() as profile:
@@ -207,18 +209,34 @@ def _headless_chromium(url: str, seconds: float) -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            time.sleep(seconds)
+            yield
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+def _poll(condition: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 @pytest.mark.parametrize("shown", [False, True], ids=["never shown", "shown"])
 def test_a_prerendered_page_posts_only_once_shown(live_server, shown) -> None:
     """Speculation rules prerender /pages/ (its scripts run, hidden); the visitor goes
     there after 2.5 s, or never. Only a page the visitor saw posts its bucketing."""
-    _headless_chromium(f"{live_server.url}/pages/prerender/?go={int(shown)}", seconds=6)
-    assert "prefetch;prerender" in pages.PURPOSES  # the page really was prerendered
+    with _headless_chromium(f"{live_server.url}/pages/prerender/?go={int(shown)}"):
+        # The page really was prerendered...
+        assert _poll(lambda: "prefetch;prerender" in pages.PURPOSES, timeout=20)
+        if shown:
+            # ...and, shown 2.5 s later, it posts.
+            assert _poll(lambda: Visitor.objects.exists(), timeout=20)
+        else:
+            # ...and, never shown, it posts nothing (its Convert evaluated long before).
+            time.sleep(4)
     visitors = list(Visitor.objects.all())
     if shown:
         [visitor] = visitors
