@@ -81,7 +81,7 @@ class Visit:
     def load(self) -> dict[str, Any]:
         self.page.goto(self.path)
         self.page.wait_for_function("window.cmp.loaded && window.__convertStandin")
-        self.page.wait_for_timeout(400)  # what the platform's report sets off
+        self.page.wait_for_timeout(250)  # what the platform's report sets off
         return self.standin()
 
     def standin(self) -> dict[str, Any]:
@@ -172,7 +172,7 @@ def test_consent_follows_the_platform(chromium, server, convert_settings, standi
 
         # Withdrawal while a post is in flight: the server stored it and its answer (which
         # sets the id cookie and its key again) is late. Withdrawal wins: nothing is left.
-        pages.SLOW_INGEST["seconds"] = 2.0
+        pages.SLOW_INGEST["seconds"] = 1.0
         convert_settings(
             SCRIPT_URL=STANDIN + "&bucketing=100127238:1001186427,100200300:100400500",
             CONSENT={"REQUIRED": True, "PLATFORM": platform, "RUN_EXPERIENCES": False},

@@ -127,7 +127,7 @@ def test_two_tabs_of_a_first_visit_end_with_one_id(chromium, live_server, conver
 def test_two_tabs_opened_at_once_end_with_one_id(chromium, live_server) -> None:
     """The same, unplayed: both pages reach the browser at the same moment (the server holds
     each until the other arrived). Whether or not the tabs race, they end with one id."""
-    for trial in range(3):
+    for trial in range(2):
         context = chromium.new_context(base_url=live_server.url, user_agent=VISITOR_USER_AGENT)
         try:
             tabs = [Tab(context), Tab(context)]
@@ -236,7 +236,7 @@ def test_a_prerendered_page_posts_only_once_shown(live_server, shown) -> None:
             assert _poll(lambda: Visitor.objects.exists(), timeout=20)
         else:
             # ...and, never shown, it posts nothing (its Convert evaluated long before).
-            time.sleep(4)
+            time.sleep(3)
     visitors = list(Visitor.objects.all())
     if shown:
         [visitor] = visitors
