@@ -348,3 +348,23 @@ def test_a_browser_that_refuses_cookies_posts_nothing(chromium, live_server) -> 
             assert not Visitor.objects.exists()
         finally:
             context.close()
+
+
+def test_segments_convert_did_not_report_stay_absent(chromium, live_server, convert_settings):
+    """Convert reports no segments: the listener posts none (no OTH, OTHDEV, direct, new),
+    and nothing is stored for them, so a conversion sends nothing Convert did not say."""
+    convert_settings(SCRIPT_URL=STANDIN + "&segments=none")
+    context = chromium.new_context(base_url=live_server.url, user_agent=VISITOR_USER_AGENT)
+    try:
+        page = context.new_page()
+        with page.expect_request(lambda r: r.url.endswith(CONTEXT_PATH)) as sent:
+            page.goto("/pages/plain/")
+        body = sent.value.post_data_json
+        assert body["segments"] == {}
+        visitor_id = body["visitorId"]
+        wait_until(page, lambda: Visitor.objects.filter(visitor_id=visitor_id).exists())
+        visitor = Visitor.objects.get(visitor_id=visitor_id)
+        assert visitor.segments() == {}
+        assert visitor.bucketing_data() == {"100127238": "1001186427"}
+    finally:
+        context.close()

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 
 #: ``DJANGO_CONVERT["SCRIPT_URL"] = STANDIN_SCRIPT_URL`` loads the offline stand-in for
 #: Convert's tracking script (``static/django_convert/testing/convert-standin.js``) through
-#: ``staticfiles``. The stand-in drains ``_conv_q`` (identify, addListener), buckets the
-#: visitor (``?bucketing=EXP:VAR,...``, default ``100127238:1001186427``) and fires
+#: ``staticfiles``. The stand-in drains ``_conv_q`` (identify, addListener, consentRequired,
+#: consentGiven, run: a later identify then run evaluates again under the new id), buckets
+#: the visitor (``?bucketing=EXP:VAR,...``, default ``100127238:1001186427``) and fires
 #: ``snippet.experiences_evaluated``, so the listener runs without Convert.
 STANDIN_SCRIPT_URL = "static:django_convert/testing/convert-standin.js"
 

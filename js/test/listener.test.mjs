@@ -175,6 +175,17 @@ test("a 403 unproven_id is tried once more after a second (another tab's claim b
   assert.equal(browser.localStorage.getItem("django_convert:pending"), null);
 });
 
+test("no second try after a withdrawal", async () => {
+  const browser = returning();
+  browser.answer = () => ({ status: 403, headers: { "X-Convert-Reason": "unproven_id" } });
+  const window = browser.page();
+  evaluate(window, data(window.djangoConvert.visitorId()));
+  await browser.tick();
+  window.djangoConvert.consentWithdrawn();
+  await browser.tick(1000);
+  assert.equal(posts(browser).length, 1);
+});
+
 test("a pending post of another visitor id is dropped, not sent", async () => {
   const browser = returning();
   browser.localStorage.setItem("django_convert:pending", JSON.stringify({ visitorId: "someone-else", body: "{}" }));

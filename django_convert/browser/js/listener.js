@@ -137,7 +137,7 @@
           // Another tab of this browser may have claimed this new id a moment ago: its
           // answer brings the id's key (HttpOnly, shared by the tabs). Once more, then final.
           setTimeout(function () {
-            send(item, true);
+            if (dc.collecting() && dc.visitorId() === item.visitorId) send(item, true);
           }, 1000);
         } else if (status < 500 && status !== 408 && status !== 429) settle(item, false);
         // else a server or network problem: the next page retries
