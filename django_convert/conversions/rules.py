@@ -230,6 +230,7 @@ class ConversionRule:
                 origin=self.origin,
                 using=outbox,
                 refresh=True,
+                source=instance,
             )
 
         return record_in_outbox(write, saved_to=using, instance=instance, origin=self.origin)

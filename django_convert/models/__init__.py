@@ -1,7 +1,8 @@
 """Storage: visitors and their bucketing, the conversion outbox, and the project's config.
 
-One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing),
-:mod:`.outbox` (Conversion), :mod:`.project` (Experience, Variation, Goal, ConfigSync).
+One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing, DroppedPost),
+:mod:`.outbox` (Conversion), :mod:`.project` (Experience, Variation, Goal, ConfigSync),
+:mod:`.reports` (ExperimentReport, the reports' entry in the admin index).
 Everything is importable from ``django_convert.models`` as before.
 """
 
@@ -13,10 +14,12 @@ from django_convert.models.project import (
     Goal,
     Variation,
 )
+from django_convert.models.reports import ExperimentReport
 from django_convert.models.visitors import (
     SEGMENT_FIELDS,
     VISITOR_ID_MAX_LENGTH,
     Bucketing,
+    DroppedPost,
     Visitor,
     _empty_list,
 )
@@ -30,7 +33,9 @@ __all__ = [
     "ConfigSync",
     "Conversion",
     "ConversionQuerySet",
+    "DroppedPost",
     "Experience",
+    "ExperimentReport",
     "Goal",
     "Variation",
     "Visitor",
