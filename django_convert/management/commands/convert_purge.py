@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from django_convert.conf import get_setting
 from django_convert.deadlocks import run_retrying_deadlocks
-from django_convert.models import Bucketing, Conversion, Visitor
+from django_convert.models import Bucketing, Conversion, DroppedPost, Visitor
 
 
 class Command(BaseCommand):
     help = (
-        "Delete visitors and bucketing not seen for N days, and conversions delivered "
-        "more than N days ago. Pending and failed conversions are kept."
+        "Delete visitors and bucketing not seen for N days, conversions delivered more than "
+        "N days ago, and older notes of dropped posts. Pending and failed conversions are kept."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -46,6 +46,7 @@ class Command(BaseCommand):
             "delivered conversions": Conversion.objects.filter(
                 status=Conversion.Status.SENT, sent_at__lt=cutoff
             ),
+            "dropped-post notes": DroppedPost.objects.filter(first_seen__lt=cutoff),
         }
 
         def purge() -> dict[str, int]:
