@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "django_convert"
 
 #: Top-level names under django_convert/ -> layer, in the order of docs/development.rst.
 LAYERS = {
-    **dict.fromkeys(["conf", "exceptions", "signals", "segments", "deadlocks"], 1),
+    **dict.fromkeys(["conf", "exceptions", "signals", "segments", "deadlocks", "invocation"], 1),
     "models": 2,
     "identity": 3,
     "client": 4,
