@@ -7,6 +7,7 @@ model admins. The classes are importable from here for subclassing.
 
 from django_convert.admin.conversions import ConversionAdmin
 from django_convert.admin.project import ConfigSyncAdmin, ExperienceAdmin, GoalAdmin
+from django_convert.admin.report_index import ExperimentReportAdmin
 from django_convert.admin.visitors import BucketingAdmin, VisitorAdmin
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "ConfigSyncAdmin",
     "ConversionAdmin",
     "ExperienceAdmin",
+    "ExperimentReportAdmin",
     "GoalAdmin",
     "VisitorAdmin",
 ]
