@@ -50,8 +50,11 @@ JOBS: list[Job] = [
     # last good copy is older than CONFIG_SYNC_INTERVAL, and fetches it only then.
     Job("config_sync", "django_convert.project.sync.sync_if_stale_in_worker", "POLL_SECONDS"),
     # Conversions that bypassed post_save (QuerySet.update(), bulk writes, raw SQL): one
-    # anti-join query per rule when nothing is missing (conversions/sweep.py).
-    Job("sweep", "django_convert.conversions.sweep.sweep_counts", "SWEEP_INTERVAL"),
+    # anti-join query per rule when nothing is missing (conversions/sweep.py). Each
+    # process asks the database every POLL_SECONDS whether SWEEP_INTERVAL has passed for
+    # the whole site (conversions/schedule.py): one sweep per interval, however many
+    # processes and however often they are recycled.
+    Job("sweep", "django_convert.conversions.sweep.sweep_if_due", "POLL_SECONDS"),
 ]
 
 _lock = threading.Lock()  # one run of the jobs at a time in a process
