@@ -121,3 +121,39 @@ def test_a_visitor_id_rule_swept_late_uses_the_history_too(convert_settings: Any
         {},
         GOAL,
     )
+
+
+def check_ids() -> list[str]:
+    from django_convert.conversions.moment_checks import check_moments
+
+    return [message.id for message in check_moments()]
+
+
+def test_check_occurred_at_must_be_a_moment(convert_settings: Any) -> None:
+    convert_settings(CONVERSIONS=[{**ORDER_RULE, "occurred_at": "paid_at"}])
+    assert check_ids() == []
+    convert_settings(CONVERSIONS=[{**ORDER_RULE, "occurred_at": "total"}])
+    assert check_ids() == ["django_convert.E113"]
+    convert_settings(CONVERSIONS=[{**ORDER_RULE, "occurred_at": "paid_on"}])
+    assert check_ids() == ["django_convert.E113"]
+
+
+def test_check_warns_for_a_swept_code_rule_without_a_moment(convert_settings: Any) -> None:
+    from django_convert.conversions import ConversionRule
+    from django_convert.conversions.registry import register_rule, unregister_rule
+
+    class Swept(ConversionRule):
+        model = "testapp.Order"
+        goal_id = GOAL
+        visitor = "user"
+
+        def sweep_queryset(self, since: Any, using: str) -> Any:
+            return Order.objects.using(using).filter(created_at__gte=since)
+
+    rule = register_rule(Swept)
+    try:
+        assert check_ids() == ["django_convert.W111"]
+        Swept.occurred_at = "paid_at"
+        assert check_ids() == []
+    finally:
+        unregister_rule(rule)

@@ -24,7 +24,7 @@ loops run it once per ``SWEEP_INTERVAL`` for the whole site (:func:`sweep_if_due
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -43,6 +43,7 @@ from django_convert.conversions.sweep_record import log_summary, record_late, to
 from django_convert.conversions.values import clean_goal_id, clean_transaction_id
 from django_convert.exceptions import ConversionError, InvalidVisitorId
 from django_convert.models import Conversion, SkippedConversion
+from django_convert.models.tenants import in_each_schema
 
 logger = logging.getLogger("django_convert")
 
@@ -100,6 +101,13 @@ def sweep(days: float | None = None, *, dry_run: bool = False) -> list[RuleSweep
         logger.warning("convert_sweep: ENABLED is False; nothing is recorded.")
         return []
     days = float(get_setting("SWEEP_DAYS") if days is None else days)
+    visits = in_each_schema(lambda: sweep(days, dry_run=dry_run))  # django-tenants
+    if visits is not None:
+        return [
+            replace(report, rule=f"[schema {schema}] {report.rule}")
+            for schema, reports in visits
+            for report in reports
+        ]
     now = timezone.now()
     since = now - timedelta(days=days)
     reports = [_sweep_rule(model, rule, since, now, dry_run) for model, rule in active_rules()]

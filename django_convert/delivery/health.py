@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from django_convert.conf import get_setting
 from django_convert.delivery.claim import outbox, outbox_alias
+from django_convert.delivery.schemas import merged_health
+from django_convert.models.tenants import in_each_schema
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ def delivery_health(now: datetime | None = None) -> DeliveryHealth:
     Raises the database's errors (e.g. the table does not exist before ``migrate``).
     """
     now = now or timezone.now()
+    visits = in_each_schema(lambda: delivery_health(now))  # django-tenants: every schema
+    if visits is not None:
+        return merged_health(visits)
     overdue_after = timedelta(seconds=float(get_setting("HEALTH_OVERDUE_SECONDS")))
     failed_hours = float(get_setting("HEALTH_FAILED_HOURS"))
     silence_hours = float(get_setting("HEALTH_SILENCE_HOURS"))

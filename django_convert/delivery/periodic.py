@@ -76,7 +76,7 @@ def run_due_jobs(*, force: bool = False) -> dict[str, Any]:
                 continue
             job.last_run = now
             try:
-                results[job.name] = import_string(job.function)()
+                results[job.name] = _in_each_schema(import_string(job.function))
             except Exception:
                 logger.exception(
                     "Periodic job %r failed; it runs again in %gs.", job.name, job.interval()
@@ -85,6 +85,15 @@ def run_due_jobs(*, force: bool = False) -> dict[str, Any]:
     finally:
         _lock.release()
     return results
+
+
+def _in_each_schema(function: Any) -> Any:
+    # django-tenants with the app in its tenant schemas: the job runs in each schema, and
+    # its result is {schema: result} (models/tenants.py).
+    from django_convert.models.tenants import in_each_schema
+
+    visits = in_each_schema(function)
+    return function() if visits is None else dict(visits)
 
 
 def seconds_until_next_job() -> float | None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from django_convert.conf import get_setting
 from django_convert.models.retention import PurgeProgress, count_stale, purge
+from django_convert.models.tenants import in_each_schema
 
 PROGRESS_SECONDS = 5.0  # at most one progress line this often
 
@@ -64,10 +65,14 @@ class Command(BaseCommand):
             raise CommandError(f"--pause must not be negative, not {pause:g}.")
         cutoff = timezone.now() - timedelta(days=days)
         self._last_progress = time.monotonic()
-        if dry_run:
-            counts = count_stale(cutoff)
-        else:
-            counts = purge(cutoff, batch_size=batch_size, pause=pause, progress=self.progress)
+
+        def run() -> dict[str, int]:
+            if dry_run:
+                return count_stale(cutoff)
+            return purge(cutoff, batch_size=batch_size, pause=pause, progress=self.progress)
+
+        visits = in_each_schema(run)  # django-tenants: every tenant schema's tables
+        counts = run() if visits is None else _summed(counts for _, counts in visits)
         verb = "Would delete" if dry_run else "Deleted"
         self.stdout.write(
             f"{verb} "
@@ -82,3 +87,11 @@ class Command(BaseCommand):
             self.stdout.write(f"convert_purge: {state}")
             self.stdout.flush()
             self._last_progress = now
+
+
+def _summed(each: Any) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for counts in each:
+        for name, count in counts.items():
+            total[name] = total.get(name, 0) + count
+    return total
