@@ -128,7 +128,8 @@ def test_rows_without_visitor_are_noted_once_and_logged_once(
         [report] = sweep()
     assert (report.missing, report.noted) == (0, 0)
     [line] = caplog.records  # the run's summary, nothing about N1
-    assert line.levelname == "INFO" and "N1" not in line.getMessage()
+    assert line.levelname == "INFO"
+    assert "N1" not in line.getMessage()
 
 
 def test_rule_without_a_date_field_is_reported_not_swept(

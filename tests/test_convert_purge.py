@@ -111,7 +111,9 @@ def test_purges_in_batches_with_a_progress_line_and_loads_no_row(monkeypatch) ->
     )
     assert "convert_purge: visitors: 95 deleted, 100% of the table walked" in output
     assert list(Visitor.objects.values_list("visitor_id", flat=True)) == ["fresh"]
-    assert not (Bucketing.objects.exists() or Exposure.objects.exists() or MergedId.objects.exists())
+    assert not (Bucketing.objects.exists())
+    assert not (Exposure.objects.exists())
+    assert not (MergedId.objects.exists())
     sql = [q["sql"].replace("`", '"') for q in queries]
     # Ten batches of visitors, each its own transaction; no statement reads rows back.
     visitor_deletes = [s for s in sql if s.startswith('DELETE FROM "django_convert_visitor"')]

@@ -28,7 +28,8 @@ VISITOR_LESS = 3000
 def paid_orders(count: int, prefix: str, visitor_id: str = "") -> None:
     """Orders paid by ``update()`` (no post_save): what only the sweep can catch."""
     Order.objects.bulk_create(
-        Order(number=f"{prefix}{n}", visitor_id=visitor_id, total=Decimal("9")) for n in range(count)
+        Order(number=f"{prefix}{n}", visitor_id=visitor_id, total=Decimal("9"))
+        for n in range(count)
     )
     Order.objects.filter(number__startswith=prefix).update(status="paid")
 
@@ -63,7 +64,8 @@ def test_thousands_of_visitor_less_orders_are_logged_once_then_cost_nothing(
     with caplog.at_level(logging.INFO, logger="django_convert"):
         second = database_queries(sweep)
     [line] = caplog.records  # ... once: the next run says one line, and nothing per order
-    assert "recorded 0" in line.getMessage() and "noted 0" in line.getMessage()
+    assert "recorded 0" in line.getMessage()
+    assert "noted 0" in line.getMessage()
     assert second == empty_window  # flat: the noted rows cost no query
     assert Conversion.objects.count() == 2
 
@@ -86,7 +88,8 @@ def test_the_interval_is_claimed_once_for_the_site(convert_settings: Any) -> Non
     assert sweep_if_due() is None  # any process, within the hour: not its turn
     assert 3590 < seconds_until_due("sweep", 3600) <= 3600
     run = PeriodicRun.objects.get(name="sweep")
-    assert run.finished_at is not None and run.result["rules"] == 1
+    assert run.finished_at is not None
+    assert run.result["rules"] == 1
     PeriodicRun.objects.update(started_at=timezone.now() - timedelta(hours=1, seconds=1))
     assert sweep_if_due() is not None
     convert_settings(SWEEP_INTERVAL=0)
@@ -125,7 +128,9 @@ from tests.test_delivery_servers import (  # noqa: E402
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not HAVE_GUNICORN, reason="gunicorn is not installed (the servers extra)")
 def test_recycled_gunicorn_workers_sweep_once_per_interval(
-    convert_server: Any, start_server: Any, tmp_path: Path
+    convert_server: Any,
+    start_server: Any,  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
 ) -> None:
     """gunicorn --max-requests 2 recycles each worker after two requests: every new worker
     starts its delivery thread, whose loop runs the periodic jobs at once. The sweep still

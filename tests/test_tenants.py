@@ -55,7 +55,8 @@ def test_two_tenants_are_each_delivered_swept_and_checked(convert_server: Any) -
     # --check looks in every schema: the overdue row in shop_b is a problem, named.
     before = report["check_before"]
     assert before["code"] == 1
-    assert "pending 2" in before["out"] and "schemas shop_a, shop_b" in before["out"]
+    assert "pending 2" in before["out"]
+    assert "schemas shop_a, shop_b" in before["out"]
     assert "PROBLEM [overdue] [schema shop_b] 1 conversion(s)" in before["err"]
     # One convert_deliver run sweeps and delivers each schema.
     assert report["after"] == {

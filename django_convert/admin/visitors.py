@@ -144,8 +144,10 @@ class VisitorAdmin(ProjectNamesMixin, VisitorAdminBase):
         return super().get_queryset(request).prefetch_related("bucketings")
 
     @admin.action(
-        description=_("Forget the selected visitors: their ids, the ids merged into them, and "
-        "their data (erasure)"),
+        description=_(
+            "Forget the selected visitors: their ids, the ids merged into them, and "
+            "their data (erasure)"
+        ),
         permissions=["delete"],
     )
     def forget_visitors(self, request: HttpRequest, queryset: QuerySet[Visitor]) -> None:

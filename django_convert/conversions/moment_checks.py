@@ -14,8 +14,8 @@ from django.db import models
 from django_convert.conf import SETTINGS_NAME, get_setting
 from django_convert.conversions.paths import field_lookup, final_field, path_problem
 from django_convert.conversions.registry import active_rules
-from django_convert.conversions.rules import ConversionRule
 from django_convert.conversions.routing_checks import _get_model
+from django_convert.conversions.rules import ConversionRule
 
 HINT = (
     'Name the moment the order became a conversion, e.g. "occurred_at": "paid_at" (a '
@@ -46,9 +46,11 @@ def _check_occurred_at(index: int, entry: Mapping[str, object]) -> list[CheckMes
         return []
     name = f"{SETTINGS_NAME}['CONVERSIONS'][{index}]"
     problem = path_problem(model, path)
+    field = None
     if problem is None and isinstance(path, str) and field_lookup(model, path) is not None:
-        if not isinstance(final_field(model, path), models.DateField):
-            problem = f"{path!r} is a {type(final_field(model, path)).__name__}, not a date"
+        field = final_field(model, path)
+    if field is not None and not isinstance(field, models.DateField):
+        problem = f"{path!r} is a {type(field).__name__}, not a date"
     if problem is None:
         return []
     return [

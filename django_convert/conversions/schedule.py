@@ -22,7 +22,9 @@ from django_convert.models import PeriodicRun
 
 
 @contextmanager
-def claimed(name: str, interval: float, *, using: str | None = None) -> Iterator[PeriodicRun | None]:
+def claimed(
+    name: str, interval: float, *, using: str | None = None
+) -> Iterator[PeriodicRun | None]:
     """Claim job ``name`` if it last started ``interval`` seconds ago or more.
 
     Yields the claimed run (set its ``result``; it is saved with ``finished_at`` when the
@@ -53,9 +55,7 @@ def claimed(name: str, interval: float, *, using: str | None = None) -> Iterator
     try:
         yield run
     finally:
-        runs.filter(name=name, started_at=now).update(
-            finished_at=timezone.now(), result=run.result
-        )
+        runs.filter(name=name, started_at=now).update(finished_at=timezone.now(), result=run.result)
 
 
 def seconds_until_due(name: str, interval: float, *, using: str | None = None) -> float:

@@ -60,7 +60,7 @@ def load_snapshot(
 
 
 # The snapshots the sweep read for a whole chunk of rows at once (see :func:`preloaded`).
-_preloaded: ContextVar[dict[tuple[str, Any], Snapshot | None] | None] = ContextVar(
+_preloaded: ContextVar[dict[tuple[str, Any, datetime], Snapshot | None] | None] = ContextVar(
     "django_convert_preloaded_snapshots", default=None
 )
 
@@ -94,25 +94,31 @@ def load_snapshots_as_of(
     by_id = {value for lookup, value, _ in wanted if lookup == "visitor_id"}
     by_user = {value for lookup, value, _ in wanted if lookup == "user"}
     fields = ["pk", "visitor_id", "user_id", *SEGMENT_FIELDS]
-    rows = Visitor.objects.using(using).filter(
-        Q(visitor_id__in=by_id) | Q(user_id__in=by_user)
-    ).values_list(*fields)
+    rows = (
+        Visitor.objects.using(using)
+        .filter(Q(visitor_id__in=by_id) | Q(user_id__in=by_user))
+        .values_list(*fields)
+    )
     visitors = {}
     for row in rows:
         visitors[("visitor_id", row[1])] = row
         if row[2] is not None:
             visitors[("user", row[2])] = row
     pks = {row[0] for row in visitors.values()}
-    history: dict[int, list[tuple[str, str, datetime]]] = {pk: [] for pk in pks}
-    for pk, *exposure in Exposure.objects.using(using).filter(visitor__in=pks).values_list(
-        "visitor", "experience_id", "variation_id", "first_seen"
+    history: dict[Any, list[Any]] = {pk: [] for pk in pks}
+    for pk, *exposure in (
+        Exposure.objects.using(using)
+        .filter(visitor__in=pks)
+        .values_list("visitor", "experience_id", "variation_id", "first_seen")
     ):
-        history[pk].append(tuple(exposure))  # type: ignore[arg-type]
-    current: dict[int, list[tuple[str, str, datetime]]] = {pk: [] for pk in pks}
-    for pk, *bucketing in Bucketing.objects.using(using).filter(visitor__in=pks).values_list(
-        "visitor", "experience_id", "variation_id", "first_seen"
+        history[pk].append(tuple(exposure))
+    current: dict[Any, list[Any]] = {pk: [] for pk in pks}
+    for pk, *bucketing in (
+        Bucketing.objects.using(using)
+        .filter(visitor__in=pks)
+        .values_list("visitor", "experience_id", "variation_id", "first_seen")
     ):
-        current[pk].append(tuple(bucketing))  # type: ignore[arg-type]
+        current[pk].append(tuple(bucketing))
     found: dict[tuple[str, Any, datetime], Snapshot | None] = {}
     for lookup, value, as_of in wanted:
         row = visitors.get((lookup, value))

@@ -202,7 +202,7 @@ def _without_conversion(rule: ConversionRule, chunk: list[Any], outbox: str) -> 
     existing: set[tuple[str, str]] = set()
     for table in (Conversion, SkippedConversion):
         existing.update(
-            table.objects.using(outbox)  # type: ignore[attr-defined]
+            table.objects.using(outbox)
             .filter(
                 goal_id__in={goal for goal, _ in keys},
                 transaction_id__in={transaction_id for _, transaction_id in keys},

@@ -57,11 +57,11 @@ def record_late(
             continue
         key = ("user", user_id) if user_id is not None else ("visitor_id", visitor_id)
         prepared.append((instance, key, as_of))
-    snapshots = load_snapshots_as_of([(*key, at) for _, key, at in prepared if key], outbox)
+    snapshots = load_snapshots_as_of([(*k, at) for _, k, at in prepared if k], outbox)
     with preloaded(snapshots):
-        for instance, key, as_of in prepared:
-            if key is not None and snapshots[(*key, as_of)] is None:
-                _note(rule, instance, f"user {key[1]} has no Convert visitor", notes)
+        for instance, visitor, as_of in prepared:
+            if visitor is not None and snapshots[(*visitor, as_of)] is None:
+                _note(rule, instance, f"user {visitor[1]} has no Convert visitor", notes)
                 continue
             written = apply_rule(
                 rule, instance, created=False, previous=None, using=model_db, as_of=as_of

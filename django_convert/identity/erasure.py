@@ -75,9 +75,7 @@ def forget_visitors(visitors: Iterable[Visitor], *, using: str | None = None) ->
     db = using or router.db_for_write(Visitor)
     with transaction.atomic(using=db):
         pks = [visitor.pk for visitor in visitors]
-        own = set(
-            Visitor.objects.using(db).filter(pk__in=pks).values_list("visitor_id", flat=True)
-        )
+        own = set(Visitor.objects.using(db).filter(pk__in=pks).values_list("visitor_id", flat=True))
         merged = set(
             MergedId.objects.using(db).filter(visitor__in=pks).values_list("merged_id", flat=True)
         )

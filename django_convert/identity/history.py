@@ -66,6 +66,7 @@ def _decide_first(visitor: Visitor, experiences: set[str]) -> None:
             .values_list("pk", flat=True)
             .first()
         )
-        first_ids.append(first)
+        if first is not None:
+            first_ids.append(first)
     rows.exclude(pk__in=first_ids).update(is_first=False)
     rows.filter(pk__in=first_ids).update(is_first=True)

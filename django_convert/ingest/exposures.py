@@ -63,7 +63,8 @@ _COLUMNS = ("visitor", "experience_id", "variation_id", "first_seen", "last_seen
 
 
 def _column(name: str) -> str:
-    return str(Exposure._meta.get_field(name).column)
+    field: Any = Exposure._meta.get_field(name)
+    return str(field.column)
 
 
 def _speaks_insert_select_upsert(connection: Any) -> bool:

@@ -8,7 +8,7 @@ import django_convert.models.sweep
 from django.db import migrations, models
 
 
-def backfill_exposures(apps, schema_editor):
+def backfill_exposures(apps, schema_editor):  # type: ignore[no-untyped-def]
     """One exposure per existing Bucketing row: its variation, first and last seen.
 
     One INSERT ... SELECT, so a table of millions of rows never passes through Python.

@@ -81,7 +81,7 @@ def stale_querysets(cutoff: datetime) -> dict[str, tuple[type[models.Model], Q]]
 
 
 #: How the counts name each model's rows (a stale visitor's own rows count with theirs).
-NAMES = {
+NAMES: dict[type[models.Model], str] = {
     Visitor: "visitors",
     Bucketing: "bucketing rows",
     Exposure: "exposures",
@@ -194,7 +194,7 @@ def _cascades(model: type[models.Model]) -> list[tuple[type[models.Model], str]]
     found = []
     collector = Collector(using="default", origin=None)
     for relation in model._meta.related_objects:
-        related_model = relation.related_model
+        related_model: Any = relation.related_model
         if relation.on_delete is not CASCADE or not collector.can_fast_delete(related_model):
             return None
         found.append((related_model, relation.field.name))
