@@ -24,7 +24,7 @@ loops run it once per ``SWEEP_INTERVAL`` for the whole site (:func:`sweep_if_due
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -39,7 +39,7 @@ from django_convert.conversions.registry import active_rules
 from django_convert.conversions.routing import outbox_database
 from django_convert.conversions.rules import ConversionRule
 from django_convert.conversions.schedule import claimed
-from django_convert.conversions.sweep_record import log_summary, record_late, totals
+from django_convert.conversions.sweep_record import RuleSweep, log_summary, record_late, totals
 from django_convert.conversions.values import clean_goal_id, clean_transaction_id
 from django_convert.exceptions import ConversionError, InvalidVisitorId
 from django_convert.models import Conversion, SkippedConversion
@@ -63,29 +63,6 @@ _TEXT_EXACT = {
     "SlugField",
     "TextField",
 }
-
-
-@dataclass
-class RuleSweep:
-    """What the sweep did for one rule."""
-
-    rule: str
-    model: str
-    since_field: str | None = None
-    #: Rows in the window matching ``when`` without a conversion (or a note).
-    missing: int = 0
-    recorded: int = 0
-    #: Rows noted once as unable to record (no visitor): not looked at again.
-    noted: int = 0
-    #: Rows that record nothing for another reason (unusable data: logged per row).
-    not_recorded: int = 0
-    #: Rows recorded with the bucketing at sweep time: the rule gives no moment.
-    undated: int = 0
-    #: Why the rule was not swept, if it was not.
-    skipped: str = ""
-    sql_anti_join: bool = False
-    dry_run: bool = False
-    details: list[str] = field(default_factory=list)
 
 
 def sweep(days: float | None = None, *, dry_run: bool = False) -> list[RuleSweep]:

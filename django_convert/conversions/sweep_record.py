@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django_convert.conversions.receivers import apply_rule
 from django_convert.conversions.rules import ConversionRule
@@ -25,10 +26,30 @@ from django_convert.conversions.values import clean_goal_id, clean_transaction_i
 from django_convert.exceptions import ConversionError, InvalidVisitorId
 from django_convert.models import SkippedConversion
 
-if TYPE_CHECKING:
-    from django_convert.conversions.sweep import RuleSweep
-
 logger = logging.getLogger("django_convert")
+
+
+@dataclass
+class RuleSweep:
+    """What the sweep did for one rule."""
+
+    rule: str
+    model: str
+    since_field: str | None = None
+    #: Rows in the window matching ``when`` without a conversion (or a note).
+    missing: int = 0
+    recorded: int = 0
+    #: Rows noted once as unable to record (no visitor): not looked at again.
+    noted: int = 0
+    #: Rows that record nothing for another reason (unusable data: logged per row).
+    not_recorded: int = 0
+    #: Rows recorded with the bucketing at sweep time: the rule gives no moment.
+    undated: int = 0
+    #: Why the rule was not swept, if it was not.
+    skipped: str = ""
+    sql_anti_join: bool = False
+    dry_run: bool = False
+    details: list[str] = field(default_factory=list)
 
 
 def record_late(
