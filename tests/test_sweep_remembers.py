@@ -104,12 +104,13 @@ def test_racing_processes_claim_the_interval_once() -> None:
 
     wins: list[bool] = []
 
-    def claim(index: int) -> None:
+    def claim(barrier: Any) -> None:
+        barrier.wait()
         with claimed("race", 60) as run:
             wins.append(run is not None)
             time.sleep(0.05)
 
-    in_threads(claim, 6)
+    in_threads(claim, 6, timeout=30)
     assert sorted(wins) == [False] * 5 + [True]
 
 

@@ -20,12 +20,15 @@ def backfill_exposures(apps, schema_editor):  # type: ignore[no-untyped-def]
     quote = schema_editor.connection.ops.quote_name
     columns = ["visitor_id", "experience_id", "variation_id", "first_seen", "last_seen"]
     listed = ", ".join(quote(Bucketing._meta.get_field(name).column) for name in columns)
-    schema_editor.execute(
-        f"INSERT INTO {quote(Exposure._meta.db_table)} "
-        f"({listed}, {quote('is_first')}) "
-        f"SELECT {listed}, %s FROM {quote(Bucketing._meta.db_table)}",
-        [True],
-    )
+    # A cursor, not schema_editor.execute(): this is data, not DDL (MySQL refuses DDL
+    # inside the RunPython's transaction, and schema_editor.execute() assumes it is).
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Exposure._meta.db_table)} "
+            f"({listed}, {quote('is_first')}) "
+            f"SELECT {listed}, %s FROM {quote(Bucketing._meta.db_table)}",
+            [True],
+        )
 
 
 class Migration(migrations.Migration):
