@@ -7,7 +7,7 @@ bucketing, exposures and merged ids are deleted by subquery first, then the visi
 themselves in one statement), so memory does not grow with the backlog, locks are held
 for one range at a time, and the checkouts and ingests running meanwhile wait at most
 one batch. On SQLite, whose one write lock the whole database shares, the purge pauses
-between batches (``pause``) so that a waiting writer gets the lock. The walk costs one
+after each batch that deleted rows (``pause``) so that a waiting writer gets the lock. The walk costs one
 index range scan per batch over the whole table, stale rows or not: its time follows the
 table's size, its memory and its lock time do not.
 """
@@ -165,8 +165,8 @@ def _purge_table(
         state.batches += 1
         if progress is not None:
             progress(state)
-        if pause and state.scanned_to <= state.last_id:
-            time.sleep(pause)
+        if pause and counts.get(model) and state.scanned_to <= state.last_id:
+            time.sleep(pause)  # after a batch that wrote: a waiting writer's turn
     return deleted
 
 
