@@ -16,10 +16,10 @@ On SQLite both run with ``transaction_mode = "IMMEDIATE"`` (docs/databases.rst).
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
-import itertools
 import threading
 import time
 from decimal import Decimal

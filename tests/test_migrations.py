@@ -23,9 +23,10 @@ def test_exposure_history_is_backfilled_from_bucketing() -> None:
     from django.db.migrations.executor import MigrationExecutor
     from django.utils import timezone
 
-    before, after = [("django_convert", "0004_report_indexes")], [
-        ("django_convert", "0007_exposure_history")
-    ]
+    before, after = (
+        [("django_convert", "0004_report_indexes")],
+        [("django_convert", "0007_exposure_history")],
+    )
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
