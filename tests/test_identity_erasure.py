@@ -114,3 +114,16 @@ def test_the_admin_erasure_action_forgets_and_says_what(admin_client: Any, user:
     assert any("v-guest" in m and "1 unsent" in m for m in messages), messages
     assert not Conversion.objects.exists()
     assert not Visitor.objects.filter(visitor_id="v-erase").exists()
+
+
+def test_the_visitor_page_shows_the_exposure_history_and_merged_ids(admin_client: Any) -> None:
+    bucketed("v-page", "e1", "A", at=timezone.now() - timedelta(days=2))
+    bucketed("v-page", "e1", "B")
+    visitor = Visitor.objects.get(visitor_id="v-page")
+    MergedId.objects.create(visitor=visitor, merged_id="v-old-guest")
+    page = admin_client.get(f"/admin/django_convert/visitor/{visitor.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "exposure history" in html.lower()
+    assert "v-old-guest" in html
+    assert html.count("e1") >= 3  # the bucketing row and both exposures

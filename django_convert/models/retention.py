@@ -7,9 +7,9 @@ bucketing, exposures and merged ids are deleted by subquery first, then the visi
 themselves in one statement), so memory does not grow with the backlog, locks are held
 for one range at a time, and the checkouts and ingests running meanwhile wait at most
 one batch. On SQLite, whose one write lock the whole database shares, the purge pauses
-after each batch that deleted rows (``pause``) so that a waiting writer gets the lock. The walk costs one
-index range scan per batch over the whole table, stale rows or not: its time follows the
-table's size, its memory and its lock time do not.
+after each batch that deleted rows (``pause``) so that a waiting writer gets the lock.
+The walk costs one index range scan per batch over the whole table, stale rows or not:
+its time follows the table's size, its memory and its lock time do not.
 """
 
 from __future__ import annotations
