@@ -5,7 +5,9 @@ A year of paid orders, none with a conversion (the app was just installed), with
 ``"visitor": "visitor_id"`` rule and the default 7-day window: the first run records the
 window's orders that have a visitor (each with the bucketing its visitor had when the
 order was made, from the exposure history: half were bucketed before their order, half
-after) and notes the 30 % without one (no consent) once; the second run finds nothing.
+after) and notes the 30 % without one (no consent) once; the second run finds nothing
+(measured right after, and once the tables are analyzed, as autovacuum does within a
+minute of such a change on PostgreSQL).
 Side by side: the floor, the same sweep over an empty window on the same table (one
 query). ``BENCH_SWEEP_SIZES`` (default "100000,1000000") picks the sizes; each size is
 loaded into the emptied table, outside the measurement.
@@ -127,6 +129,12 @@ def run() -> list[Result]:
             note = f"{orders:,} orders, {in_window:,} in the window, {connection.vendor}"
             _, floor_queries, floor = _measure(lambda: sweep(days=1 / 86400))
             [first], first_queries, first_seconds = _measure(sweep)
+            [right_after], right_after_queries, right_after_seconds = _measure(sweep)
+            if connection.vendor == "postgresql":
+                # What an hourly sweep meets: autovacuum has analyzed the tables the first
+                # run filled (the notes' table was empty, and its statistics said so).
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
             [second], second_queries, second_seconds = _measure(sweep)
             attributed = sum(
                 1
@@ -135,7 +143,7 @@ def run() -> list[Result]:
             )
             # The window moves while the table loads: a few orders at its edge drop out.
             assert 0 <= in_window - (first.recorded + first.noted) <= in_window // 100, first
-            assert second.recorded == second.noted == 0
+            assert second.recorded == second.noted == right_after.recorded == 0
             results += [
                 Result(NAME, f"{orders:,}: setup (not measured)", setup, "s", note),
                 Result(
@@ -149,10 +157,17 @@ def run() -> list[Result]:
                 ),
                 Result(
                     NAME,
+                    f"{orders:,}: second run, right after",
+                    right_after_seconds * 1000,
+                    "ms",
+                    f"{right_after_queries} queries (statistics from before the first run)",
+                ),
+                Result(
+                    NAME,
                     f"{orders:,}: second run",
                     second_seconds * 1000,
                     "ms",
-                    f"{second_queries} queries",
+                    f"{second_queries} queries (the tables analyzed, as autovacuum does)",
                 ),
                 Result(
                     NAME,

@@ -151,12 +151,12 @@ def test_recycled_gunicorn_workers_sweep_once_per_interval(
         server_env(convert_server, POLL_SECONDS=0.2, SWEEP_INTERVAL=3600),
     )
     pids = set()
-    for _ in range(24):
+    for _ in range(16):
         pids.add(server.get("/ping/")["pid"])
         time.sleep(0.4)  # give each new worker's thread the time to run its jobs
     time.sleep(1)
     server.stop()
-    assert len(pids) >= 8, pids  # the workers were recycled many times
+    assert len(pids) >= 6, pids  # the workers were recycled many times
     log = server.log
     assert log.count("convert_sweep (last") == 1, log
     assert log.count("the order has no visitor") == 1, log
