@@ -41,13 +41,13 @@ def _load(orders: int) -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from django_convert.models import Exposure, Visitor
+    from django_convert.models import Bucketing, Exposure, Visitor
     from tests.testapp.models import Order
 
     now = timezone.now()
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        for model in (Order, Exposure, Visitor):
+        for model in (Order, Exposure, Bucketing, Visitor):
             cursor.execute(f"DELETE FROM {quote(model._meta.db_table)}")
     in_window = 0
     created_at = Order._meta.get_field("created_at")
