@@ -39,7 +39,7 @@ def _load() -> None:
             f"FROM generate_series(1, {VISITORS}) AS g(n)"
         )
         # A year of first exposures, alternating two variations.
-        seen = "now() - make_interval(secs => (id % 31536000))"
+        seen = f"now() - make_interval(secs => (id * 31536.0 / {VISITORS}) * 1000)"
         cursor.execute(
             f"INSERT INTO {bucketing} (visitor_id, experience_id, variation_id, first_seen, "
             f"last_seen) SELECT id, '{EXPERIENCE}', 'v' || (id % 2), {seen}, now() "
