@@ -37,6 +37,8 @@ django_convert.E110  the outbox's database (router.db_for_write) does not migrat
 django_convert.E111  Visitor or Bucketing is written to another database than the outbox
 django_convert.E112  a rule's sweep_since is not a date or datetime field
 django_convert.W110  a rule's model is in another database: recorded after its commit, apart
+django_convert.E113  a conversion rule's occurred_at does not resolve, or is not a date
+django_convert.W111  a swept rule's moment is a date only, or unknown (late attribution)
 
 django_convert.W050  MySQL/MariaDB not at READ COMMITTED (more locks, waits and deadlocks)
 django_convert.W051  MySQL/MariaDB connection charset is not utf8mb4
@@ -282,3 +284,13 @@ def check_database_settings(
     from django_convert.models.checks import check_databases
 
     return check_databases()
+
+
+@register(Tags.models)
+def check_conversion_moments(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    # E113, W111: when a conversion happened, for the bucketing the sweep records it with.
+    from django_convert.conversions.moment_checks import check_moments
+
+    return check_moments()

@@ -1,10 +1,12 @@
 """Storage: visitors and their bucketing, the conversion outbox, and the project's config.
 
 One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing),
-:mod:`.outbox` (Conversion), :mod:`.project` (Experience, Variation, Goal, ConfigSync).
+:mod:`.history` (Exposure, MergedId), :mod:`.outbox` (Conversion), :mod:`.project`
+(Experience, Variation, Goal, ConfigSync), :mod:`.sweep` (SkippedConversion, PeriodicRun).
 Everything is importable from ``django_convert.models`` as before.
 """
 
+from django_convert.models.history import Exposure, MergedId
 from django_convert.models.outbox import Conversion, ConversionQuerySet, _empty_dict
 from django_convert.models.project import (
     CONVERT_ID_MAX_LENGTH,
@@ -13,6 +15,7 @@ from django_convert.models.project import (
     Goal,
     Variation,
 )
+from django_convert.models.sweep import PeriodicRun, SkippedConversion
 from django_convert.models.visitors import (
     SEGMENT_FIELDS,
     VISITOR_ID_MAX_LENGTH,
@@ -31,7 +34,11 @@ __all__ = [
     "Conversion",
     "ConversionQuerySet",
     "Experience",
+    "Exposure",
     "Goal",
+    "MergedId",
+    "PeriodicRun",
+    "SkippedConversion",
     "Variation",
     "Visitor",
     "_empty_dict",
