@@ -16,7 +16,7 @@ def test_no_missing_migrations() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_exposure_history_is_backfilled_from_bucketing() -> None:
-    """0007 turns every existing Bucketing row into the visitor's first exposure."""
+    """0005 turns every existing Bucketing row into the visitor's first exposure."""
     from datetime import timedelta
 
     from django.db import connection
@@ -25,7 +25,7 @@ def test_exposure_history_is_backfilled_from_bucketing() -> None:
 
     before, after = (
         [("django_convert", "0004_report_indexes")],
-        [("django_convert", "0007_exposure_history")],
+        [("django_convert", "0005_exposure_history")],
     )
     executor = MigrationExecutor(connection)
     executor.migrate(before)
