@@ -40,6 +40,7 @@ def write_conversion(
     conversion = Conversion(
         goal_id=values.goal_id,
         transaction_id=values.transaction_id,
+        transaction_id_is_local=values.transaction_id_is_local,
         visitor_id=snapshot.visitor_id,
         bucketing=snapshot.bucketing,
         segments=snapshot.segments,
@@ -200,6 +201,7 @@ def record_conversion(
     origin: str,
     using: str,
     refresh: bool = False,
+    transaction_id_is_local: bool = False,
 ) -> Conversion | None:
     """Validate, snapshot the visitor (one query) and write the outbox row.
 
@@ -207,6 +209,8 @@ def record_conversion(
     the first query, so bad input costs nothing and writes nothing. With ``refresh`` (the
     rules), a row already recorded for this goal and transaction that is still pending
     takes the new amount, products count and custom dimensions; its snapshot stays.
+    ``transaction_id_is_local`` marks a transaction id made up for deduplication only
+    (never sent to Convert).
     """
     if not recording_enabled():
         return None
@@ -217,6 +221,7 @@ def record_conversion(
         products_count=products_count,
         custom_dimensions=custom_dimensions,
         origin=origin,
+        transaction_id_is_local=transaction_id_is_local,
     )
     if user_id is None:
         clean_visitor_id(visitor_id)
