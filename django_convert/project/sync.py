@@ -46,6 +46,7 @@ def config_source() -> ConfigSource:
             project_id=text("PROJECT_ID"),
             sdk_key=text("SDK_KEY"),
             sdk_secret=text("SDK_SECRET"),
+            environment=text("ENVIRONMENT"),
             user_agent=str(get_setting("USER_AGENT")),
             timeout=float(get_setting("TIMEOUT")),
         )
@@ -101,12 +102,33 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
         return attempt
     _prune()
     logger.info(
-        "Convert project config synced: %d experiences, %d variations, %d goals.",
+        "Convert project config synced: %d experiences, %d variations, %d goals%s.",
         attempt.experiences,
         attempt.variations,
         attempt.goals,
+        environment_note(attempt),
     )
+    if attempt.warnings:
+        logger.warning(
+            "Convert project config synced, but %d item(s) could not be used and were "
+            "skipped (see Convert > Config syncs in the admin): %s",
+            len(attempt.warnings),
+            " ".join(attempt.warnings[:5]) + (" ..." if len(attempt.warnings) > 5 else ""),
+        )
     return attempt
+
+
+def environment_note(attempt: ConfigSync) -> str:
+    """``" of environment 'staging' (2 experiences of other environments left out)"``,
+    or "" when no ENVIRONMENT was asked for."""
+    if not attempt.environment:
+        return ""
+    left_out = (
+        f" ({attempt.other_environments} experience(s) of other environments left out)"
+        if attempt.other_environments
+        else ""
+    )
+    return f" of environment {attempt.environment!r}{left_out}"
 
 
 def sync_if_stale(*, trigger: str = "interval") -> ConfigSync | None:
@@ -152,9 +174,10 @@ def sync_if_stale_in_worker(trigger: str = "interval") -> None:
 def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
     """Replace the local copy with ``config`` in one transaction, and mark ``attempt`` ok.
 
-    Rows that the new config no longer lists are kept with ``in_config=False``, so old
-    bucketing and conversions keep their names. Ids in ``archived_experiences`` are
-    stored with the status "archived".
+    Rows that the new config no longer lists (experiences of other environments
+    included) are kept with ``in_config=False``, so old bucketing and conversions keep
+    their names. Ids in ``archived_experiences`` are stored with the status "archived".
+    The items the parser skipped are stored in ``attempt.warnings``.
     """
     now = timezone.now()
     goals = {
@@ -169,7 +192,13 @@ def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
 
     experiences = {
         e.id: Experience(
-            id=e.id, key=e.key, name=e.name, status=e.status, type=e.type, synced_at=now
+            id=e.id,
+            key=e.key,
+            name=e.name,
+            status=e.status,
+            type=e.type,
+            environment=e.environment,
+            synced_at=now,
         )
         for e in config.experiences
     }
@@ -186,7 +215,11 @@ def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
             experiences[archived_id] = Experience(
                 id=archived_id, status=Experience.Status.ARCHIVED, synced_at=now
             )
-    _upsert(Experience, experiences, ["key", "name", "status", "type", "in_config", "synced_at"])
+    _upsert(
+        Experience,
+        experiences,
+        ["key", "name", "status", "type", "environment", "in_config", "synced_at"],
+    )
     Experience.objects.exclude(pk__in=[*experiences, *config.archived_experience_ids]).update(
         in_config=False
     )
@@ -231,6 +264,9 @@ def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
     attempt.experiences = len(config.experiences)
     attempt.variations = config.variation_count
     attempt.goals = len(config.goals)
+    attempt.environment = config.environment[:64]
+    attempt.other_environments = config.skipped_experiences
+    attempt.warnings = list(config.warnings)
     attempt.save()
     return attempt
 
