@@ -52,7 +52,7 @@ def test_sync_stores_experiences_variations_and_goals(config_server) -> None:
         ("A: blue button", Decimal(50), "running"),
         ("B: green button", Decimal(50), "running"),
     ]
-    assert (attempt.warnings, attempt.environment, attempt.other_environments) == ([], "", 0)
+    assert (attempt.warnings, attempt.environment, attempt.other_environments) == ([], "", {})
     assert Goal.objects.get(pk="100037225").type == "revenue"
     archived = Experience.objects.get(pk="100127100")
     assert (archived.status, archived.name, archived.in_config) == ("archived", "", True)

@@ -192,7 +192,7 @@ class ConfigSyncAdmin(ReadOnlyAdmin, ConfigSyncAdminBase):
         "variations",
         "goals",
         "environment",
-        "other_environments",
+        "left_out",
         "skipped_items",
         "short_error",
     )
@@ -207,7 +207,7 @@ class ConfigSyncAdmin(ReadOnlyAdmin, ConfigSyncAdminBase):
         "variations",
         "goals",
         "environment",
-        "other_environments",
+        "left_out",
         "warning_list",
         "error",
     )
@@ -216,6 +216,11 @@ class ConfigSyncAdmin(ReadOnlyAdmin, ConfigSyncAdminBase):
     @admin.display(description=_("error"))
     def short_error(self, obj: ConfigSync) -> str:
         return obj.error[:120]
+
+    @admin.display(description=_("experiences of other environments"))
+    def left_out(self, obj: ConfigSync) -> str:
+        others = obj.other_environments or {}
+        return ", ".join(f"{name}: {count}" for name, count in sorted(others.items())) or "—"
 
     @admin.display(description=_("skipped items"))
     def skipped_items(self, obj: ConfigSync) -> int:

@@ -105,8 +105,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="configsync",
             name="other_environments",
-            field=models.PositiveIntegerField(
-                default=0, verbose_name="experiences of other environments"
+            field=models.JSONField(
+                blank=True, default=dict, verbose_name="experiences of other environments"
             ),
         ),
         migrations.AddField(

@@ -130,10 +130,10 @@ class ConfigSync(models.Model):
     variations = models.PositiveIntegerField(default=0)
     goals = models.PositiveIntegerField(default=0)
     # The ENVIRONMENT asked for (blank: all), and the experiences of other environments
-    # that were left out of the stored copy.
+    # left out of the stored copy: {environment: count}.
     environment = models.CharField(max_length=64, blank=True)
-    other_environments = models.PositiveIntegerField(
-        _("experiences of other environments"), default=0
+    other_environments = models.JSONField(
+        _("experiences of other environments"), default=dict, blank=True
     )
     # Items of the config that could not be used and were skipped, one sentence each.
     warnings = models.JSONField(default=list, blank=True)

@@ -17,6 +17,7 @@ from django_convert.conf import SETTINGS_NAME, get_setting
 from django_convert.conversions.registry import registered_rules
 from django_convert.models import ConfigSync, Experience
 from django_convert.project.names import ProjectNames
+from django_convert.project.sync import left_out_count
 
 SYNC_HINT = "Run `python manage.py convert_sync` (or the Experience admin's 'Sync now' button)."
 
@@ -134,14 +135,14 @@ def check_environment(good: ConfigSync) -> list[CheckMessage]:
                 )
             )
     elif good.other_environments and not good.experiences:
+        others = ", ".join(sorted(good.other_environments))
         messages.append(
             Warning(
                 f"{SETTINGS_NAME}['ENVIRONMENT'] is {environment!r}, and the project config "
-                f"has no experience of it: all {good.other_environments} were left out as "
-                "experiences of other environments.",
-                hint="Use the environment name the project defines in Convert (Convert's "
-                'own test configs use "live" and "staging", its CDN "production" and '
-                f'"staging"), then: {SYNC_HINT}',
+                f"has no experience of it: all {left_out_count(good)} were left out as "
+                f"experiences of other environments ({others}).",
+                hint=f"Use one of the environment names the project uses ({others}), "
+                f"then: {SYNC_HINT}",
                 id="django_convert.W207",
             )
         )

@@ -119,16 +119,22 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
 
 
 def environment_note(attempt: ConfigSync) -> str:
-    """``" of environment 'staging' (2 experiences of other environments left out)"``,
-    or "" when no ENVIRONMENT was asked for."""
+    """``" of environment 'staging' (left out: 2 experience(s) of production)"``, or ""
+    when no ENVIRONMENT was asked for."""
     if not attempt.environment:
         return ""
+    others = attempt.other_environments or {}
     left_out = (
-        f" ({attempt.other_environments} experience(s) of other environments left out)"
-        if attempt.other_environments
+        f" (left out: {left_out_count(attempt)} experience(s) of {', '.join(sorted(others))})"
+        if others
         else ""
     )
     return f" of environment {attempt.environment!r}{left_out}"
+
+
+def left_out_count(attempt: ConfigSync) -> int:
+    """How many experiences of other environments the sync left out."""
+    return sum((attempt.other_environments or {}).values())
 
 
 def sync_if_stale(*, trigger: str = "interval") -> ConfigSync | None:
@@ -265,7 +271,7 @@ def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
     attempt.variations = config.variation_count
     attempt.goals = len(config.goals)
     attempt.environment = config.environment[:64]
-    attempt.other_environments = config.skipped_experiences
+    attempt.other_environments = dict(config.other_environments)
     attempt.warnings = list(config.warnings)
     attempt.save()
     return attempt

@@ -33,10 +33,11 @@ class SampleRatio:
 
 
 def format_share(value: Decimal | None) -> str:
-    """A traffic percentage as people write it: 50 -> "50 %", 12.5 -> "12.5 %"; "?" for None."""
+    """A traffic percentage as people write it, to 2 places at most: 50 -> "50 %",
+    12.5 -> "12.5 %", 100/3 -> "33.33 %"; "?" for None."""
     if value is None:
         return "?"
-    return f"{value.normalize():f} %"
+    return f"{value.quantize(Decimal('0.01')).normalize():f} %"
 
 
 def configured_shares(configured: dict[str, Variation]) -> dict[str, Decimal]:
