@@ -597,3 +597,28 @@ def test_the_typescript_holds_the_bodies_delivery_sends(golden_visitor, golden_s
 
     ours = sent(golden_server, transaction_id="txn-1001", **REVENUE)
     assert json.loads(wire_bodies()["conversionWithRevenue"]) == ours["body"]
+
+
+@pytest.mark.django_db
+def test_convert_sync_names_the_skipped_items_and_the_log_warns_once(golden_server, caplog):
+    golden_server.config.serve(load_config("shared-test"))
+    out = StringIO()
+    with caplog.at_level("INFO", logger="django_convert"):
+        call_command("convert_sync", stdout=out)
+        call_command("convert_sync", stdout=StringIO())
+    assert "Synced 3 experiences, 4 variations and 4 goals" in out.getvalue()
+    assert "1 item(s) of the config could not be used and were skipped" in out.getvalue()
+    assert EMPTY_VARIATION in out.getvalue()
+    skipped = [r for r in caplog.records if "could not be used" in r.getMessage()]
+    assert [r.levelname for r in skipped] == ["WARNING", "INFO"]
+    assert "as in the previous sync" in skipped[1].getMessage()
+
+
+@pytest.mark.django_db
+def test_sync_now_in_the_admin_says_what_was_skipped(golden_server, admin_client):
+    golden_server.config.serve(load_config("shared-test"))
+    response = admin_client.post(reverse("admin:django_convert_experience_sync"), follow=True)
+    page = response.content.decode()
+    assert "Synced 3 experiences, 4 variations and 4 goals from Convert." in page
+    assert "1 item(s) of the config could not be used and were skipped" in page
+    assert "The last sync skipped 1 item of the config that could not be used" in page

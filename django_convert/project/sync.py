@@ -92,6 +92,7 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
         attempt.save(update_fields=["url", "error", "finished_at"])
         logger.warning("Convert project config not synced (%s): %s", what_is_kept(), exc)
         return attempt
+    previous = last_good_sync()
     try:
         store_config(config, attempt)
     except DatabaseError as exc:  # e.g. a name the database's charset cannot store
@@ -109,10 +110,15 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
         environment_note(attempt),
     )
     if attempt.warnings:
-        logger.warning(
+        # Said as a WARNING when the list changes; a periodic sync of the same config says
+        # it again at INFO, so an hourly sync does not repeat the warning all day.
+        same = previous is not None and previous.warnings == attempt.warnings
+        logger.log(
+            logging.INFO if same else logging.WARNING,
             "Convert project config synced, but %d item(s) could not be used and were "
-            "skipped (see Convert > Config syncs in the admin): %s",
+            "skipped%s (see Convert > Config syncs in the admin): %s",
             len(attempt.warnings),
+            ", as in the previous sync" if same else "",
             " ".join(attempt.warnings[:5]) + (" ..." if len(attempt.warnings) > 5 else ""),
         )
     return attempt
