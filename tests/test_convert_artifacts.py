@@ -568,7 +568,7 @@ def test_the_stand_in_refuses_what_converts_types_refuse(edit, field) -> None:
     with ConvertStandIn(sdk_key=SDK_KEY) as server:
         response = replay(server, mutated(edit))
         assert response.status_code == 400
-        assert any(key.endswith(field) for key in response.json()["fields"]), response.json()
+        assert f"{field}: " in response.json()["fields"], response.json()
 
 
 def test_the_stand_ins_refuse_a_percent_encoded_slash() -> None:

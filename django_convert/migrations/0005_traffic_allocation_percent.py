@@ -27,6 +27,13 @@ def _experiences(Variation: Any) -> Iterable[list[tuple[str, Decimal | None]]]:
     return by_experience.values()
 
 
+def _fire_deferred_checks(schema_editor: Any) -> None:
+    # PostgreSQL refuses to ALTER a table with pending deferred foreign-key checks from
+    # the rows just updated in this transaction: run them now, before the next AlterField.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def to_percent(apps: Any, schema_editor: Any) -> None:
     """Convert the stored allocations of each experience to percent.
 
@@ -50,6 +57,7 @@ def to_percent(apps: Any, schema_editor: Any) -> None:
             new = list(values)
         for (pk, _allocation), value in zip(rows, new):
             Variation.objects.filter(pk=pk).update(traffic_allocation=value)
+    _fire_deferred_checks(schema_editor)
 
 
 def to_units(apps: Any, schema_editor: Any) -> None:
@@ -59,6 +67,7 @@ def to_units(apps: Any, schema_editor: Any) -> None:
         for pk, allocation in rows:
             units = round((allocation or 0) * HUNDRED)
             Variation.objects.filter(pk=pk).update(traffic_allocation=units)
+    _fire_deferred_checks(schema_editor)
 
 
 class Migration(migrations.Migration):

@@ -49,6 +49,16 @@ DIGITS = re.compile(r"^[0-9]{1,32}$")
 TRACK_PREFIX = "/v1/track/"
 
 
+def error_fields(fields: Any) -> str:
+    """Convert's ``ErrorData.fields``, a **string** in its types (not an object):
+    ``"visitors[0].visitorId: required, a non-empty string; ..."`` from ``{path: error}``."""
+    if isinstance(fields, dict):
+        return "; ".join(
+            f"{path}: {error}" if path else str(error) for path, error in fields.items()
+        )
+    return "" if fields is None else str(fields)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -299,7 +309,7 @@ class ConvertStandIn:
         times: int | None = 1,
         fields: Any = None,
     ) -> None:
-        body = {"code": status, "message": message, "fields": fields or {}}
+        body = {"code": status, "message": message, "fields": error_fields(fields)}
         self.fail(status, times, body=body)
 
     def rate_limit(self, retry_after: str, times: int | None = 1) -> None:
@@ -481,7 +491,7 @@ class ConvertStandIn:
                         {
                             "code": 415,
                             "message": "Content-Type must be application/json",
-                            "fields": {},
+                            "fields": "",
                         },
                     )
                     return
@@ -489,20 +499,24 @@ class ConvertStandIn:
                     record.body = json.loads(raw)
                 except ValueError:
                     self._answer(
-                        record, 400, {"code": 400, "message": "invalid JSON", "fields": {}}
+                        record, 400, {"code": 400, "message": "invalid JSON", "fields": ""}
                     )
                     return
                 problem = stand_in._check_target(self.path, headers, record.body)
                 if problem:
                     status, message = problem
-                    self._answer(record, status, {"code": status, "message": message, "fields": {}})
+                    self._answer(record, status, {"code": status, "message": message, "fields": ""})
                     return
                 record.errors = validate_body(record.body)
                 if record.errors:
                     self._answer(
                         record,
                         400,
-                        {"code": 400, "message": "Invalid request body", "fields": record.errors},
+                        {
+                            "code": 400,
+                            "message": "Invalid request body",
+                            "fields": error_fields(record.errors),
+                        },
                     )
                     return
                 # Like the real server: default client user agents are bots, answered 200
