@@ -41,6 +41,7 @@ def write_conversion(
     conversion = Conversion(
         goal_id=values.goal_id,
         transaction_id=values.transaction_id,
+        transaction_id_is_local=values.transaction_id_is_local,
         visitor_id=snapshot.visitor_id,
         bucketing=snapshot.bucketing,
         segments=snapshot.segments,
@@ -202,6 +203,7 @@ def record_conversion(
     using: str,
     refresh: bool = False,
     as_of: datetime | None = None,
+    transaction_id_is_local: bool = False,
 ) -> Conversion | None:
     """Validate, snapshot the visitor (one query) and write the outbox row.
 
@@ -212,6 +214,8 @@ def record_conversion(
     ``as_of``: when the conversion happened, if not now (the sweep records orders made
     earlier): the snapshot is then the bucketing the visitor had at that moment
     (``snapshot.snapshot_as_of``), never one first seen after it.
+    ``transaction_id_is_local`` marks a transaction id made up for deduplication only
+    (never sent to Convert).
     """
     if not recording_enabled():
         return None
@@ -222,6 +226,7 @@ def record_conversion(
         products_count=products_count,
         custom_dimensions=custom_dimensions,
         origin=origin,
+        transaction_id_is_local=transaction_id_is_local,
     )
     if user_id is None:
         clean_visitor_id(visitor_id)
