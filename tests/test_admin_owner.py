@@ -205,7 +205,12 @@ def test_a_synced_experiences_report_defaults_to_its_revenue_goal(admin_client) 
 def test_forget_removes_the_dropped_post_notes_too(admin_client, visitor) -> None:
     DroppedPost.objects.create(visitor_id=visitor.visitor_id, reason="crawler")
     DroppedPost.objects.create(visitor_id="someone-else", reason="crawler")
-    data = {"action": "forget", "_selected_action": [visitor.pk], "index": "0", "post": "yes"}
+    data = {
+        "action": "forget_visitors",
+        "_selected_action": [visitor.pk],
+        "index": "0",
+        "post": "yes",
+    }
     admin_client.post(url("visitor_changelist"), data)
     assert list(DroppedPost.objects.values_list("visitor_id", flat=True)) == ["someone-else"]
 

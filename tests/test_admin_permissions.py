@@ -24,12 +24,22 @@ from django_convert.models import (
     Experience,
     ExperimentReport,
     Goal,
+    SkippedConversion,
     Visitor,
 )
 
 pytestmark = pytest.mark.django_db
 
 BOTH_FOR_REPORTS = "view bucketing and conversion"
+MODELS_WITH_AN_ADMIN = (
+    "visitor",
+    "bucketing",
+    "conversion",
+    "experience",
+    "goal",
+    "configsync",
+    "skippedconversion",
+)
 NEVER = "never"
 
 
@@ -60,6 +70,9 @@ def rows() -> dict[str, Any]:
     experience = Experience.objects.create(id="100127238", name="Checkout", status="active")
     goal = Goal.objects.create(id="100037225", name="Purchase")
     sync = ConfigSync.objects.create(ok=True, url="https://cdn-4.convertexperiments.com/x")
+    skipped = SkippedConversion.objects.create(
+        goal_id="100037225", transaction_id="G-1", instance="testapp.order:1", reason="no visitor"
+    )
     return {
         "visitor": visitor,
         "bucketing": visitor.bucketings.get(),
@@ -67,6 +80,7 @@ def rows() -> dict[str, Any]:
         "experience": experience,
         "goal": goal,
         "configsync": sync,
+        "skippedconversion": skipped,
     }
 
 
@@ -79,7 +93,7 @@ def endpoints(rows: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any],
     suffices, BOTH_FOR_REPORTS, or NEVER."""
     v, c = rows["visitor"], rows["conversion"]
     found: list[tuple[str, str, str, dict[str, Any], Any]] = []
-    for model in ("visitor", "bucketing", "conversion", "experience", "goal", "configsync"):
+    for model in MODELS_WITH_AN_ADMIN:
         pk = rows[model].pk
         found += [
             (f"{model} list", "GET", admin_url(f"{model}_changelist"), {}, viewer(model)),
@@ -87,15 +101,8 @@ def endpoints(rows: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any],
             (f"{model} history", "GET", admin_url(f"{model}_history", pk), {}, viewer(model)),
             (f"{model} add", "GET", admin_url(f"{model}_add"), {}, NEVER),
             (f"{model} edit", "POST", admin_url(f"{model}_change", pk), {}, NEVER),
-            (f"{model} delete page", "GET", admin_url(f"{model}_delete", pk), {}, NEVER)
-            if model != "conversion"
-            else (
-                "conversion delete page",
-                "GET",
-                admin_url("conversion_delete", pk),
-                {},
-                NEVER,  # needs view and delete: no single permission
-            ),
+            # Never with one permission: deletable ones need view and delete.
+            (f"{model} delete page", "GET", admin_url(f"{model}_delete", pk), {}, NEVER),
             (
                 f"{model} forged delete_selected",
                 "POST",
@@ -123,7 +130,7 @@ def endpoints(rows: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any],
             "forget (asks first)",
             "POST",
             admin_url("visitor_changelist"),
-            {"action": "forget", "_selected_action": [v.pk], "index": "0"},
+            {"action": "forget_visitors", "_selected_action": [v.pk], "index": "0"},
             NEVER,  # view and delete: no single permission
         ),
         ("sync now", "POST", admin_url("experience_sync"), {}, NEVER),  # add + view: a pair
@@ -216,9 +223,7 @@ def test_the_admin_index_lists_what_the_user_may_open(rows) -> None:
     for codename in perm_names():
         page = staff(codename).get(reverse("admin:index")).content.decode()
         listed = {
-            model
-            for model in ("visitor", "bucketing", "conversion", "experience", "goal", "configsync")
-            if admin_url(f"{model}_changelist") in page
+            model for model in MODELS_WITH_AN_ADMIN if admin_url(f"{model}_changelist") in page
         }
         model = codename.split("_", 1)[1]
         action = codename.split("_", 1)[0]
@@ -256,7 +261,7 @@ def test_delete_selected_conversions_needs_view_and_delete(rows) -> None:
 
 def test_forget_needs_view_and_delete_visitor(rows) -> None:
     url = admin_url("visitor_changelist")
-    data = {"action": "forget", "_selected_action": [rows["visitor"].pk], "index": "0"}
+    data = {"action": "forget_visitors", "_selected_action": [rows["visitor"].pk], "index": "0"}
     client = staff("view_visitor", "delete_visitor")
     question = client.post(url, data)
     assert question.status_code == 200

@@ -8,6 +8,7 @@ model admins. The classes are importable from here for subclassing.
 from django_convert.admin.conversions import ConversionAdmin
 from django_convert.admin.project import ConfigSyncAdmin, ExperienceAdmin, GoalAdmin
 from django_convert.admin.report_index import ExperimentReportAdmin
+from django_convert.admin.sweep import SkippedConversionAdmin
 from django_convert.admin.visitors import BucketingAdmin, VisitorAdmin
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "ExperienceAdmin",
     "ExperimentReportAdmin",
     "GoalAdmin",
+    "SkippedConversionAdmin",
     "VisitorAdmin",
 ]

@@ -46,7 +46,7 @@ from django_convert.admin.permissions import (
 )
 from django_convert.admin.report_index import report_urls
 from django_convert.identity.erasure import forget_visitors
-from django_convert.models import Bucketing, Conversion, Visitor
+from django_convert.models import Bucketing, Conversion, Exposure, MergedId, Visitor
 from django_convert.project.names import current_names
 from django_convert.segments import Browser, Device, Source, VisitorType
 
@@ -54,9 +54,11 @@ if TYPE_CHECKING:  # Django's admin classes are generic only in django-stubs.
     VisitorAdminBase = admin.ModelAdmin[Visitor]
     BucketingAdminBase = admin.ModelAdmin[Bucketing]
     BucketingInlineBase = admin.TabularInline[Bucketing, Visitor]
+    ExposureInlineBase = admin.TabularInline[Exposure, Visitor]
+    MergedIdInlineBase = admin.TabularInline[MergedId, Visitor]
 else:
     VisitorAdminBase = BucketingAdminBase = admin.ModelAdmin
-    BucketingInlineBase = admin.TabularInline
+    BucketingInlineBase = ExposureInlineBase = MergedIdInlineBase = admin.TabularInline
 
 
 class DeviceFilter(admin.SimpleListFilter):
@@ -99,6 +101,41 @@ class BucketingInline(BucketingInlineBase):
         return verdict_html(current_names().variation(obj.variation_id, obj.experience_id))
 
 
+class ExposureInline(ExposureInlineBase):
+    """The exposure history, read-only: every variation the visitor was seen in."""
+
+    model = Exposure
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("exposure history")
+    fields = ("experience", "variation", "is_first", "first_seen", "last_seen")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("experience"))
+    def experience(self, obj: Exposure) -> str:
+        return verdict_html(current_names().experience(obj.experience_id))
+
+    @admin.display(description=_("variation"))
+    def variation(self, obj: Exposure) -> str:
+        return verdict_html(current_names().variation(obj.variation_id, obj.experience_id))
+
+
+class MergedIdInline(MergedIdInlineBase):
+    """The guest ids login stitching merged into this visitor (erasure follows them)."""
+
+    model = MergedId
+    extra = 0
+    can_delete = False
+    fields = ("merged_id", "merged_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def _segment_labels(codes: Any, labels: dict[str, str]) -> str:
     if not codes:
         return DASH
@@ -122,8 +159,8 @@ class VisitorAdmin(OfferedActionsOnly, ReadOnlyTrackingData, ProjectNamesMixin, 
     )
     list_select_related = ("user",)
     date_hierarchy = "last_seen"
-    inlines = (BucketingInline,)
-    actions = ("forget",)
+    inlines = (BucketingInline, ExposureInline, MergedIdInline)
+    actions = ("forget_visitors",)
     fieldsets = (
         (None, {"fields": ("visitor_id", "user_link", "conversions", "first_seen", "last_seen")}),
         (
@@ -227,8 +264,11 @@ class VisitorAdmin(OfferedActionsOnly, ReadOnlyTrackingData, ProjectNamesMixin, 
         description=_("Forget selected visitors and their data (privacy)"),
         permissions=["forget"],
     )
-    def forget(self, request: HttpRequest, queryset: QuerySet[Visitor]) -> TemplateResponse | None:
-        """Ask first (what will be removed), then :func:`forget_visitors` and say what went."""
+    def forget_visitors(
+        self, request: HttpRequest, queryset: QuerySet[Visitor]
+    ) -> TemplateResponse | None:
+        """Ask first (what will be removed), then forget them (``identity.erasure``: the ids
+        merged into them too) and say what went."""
         if request.POST.get("post") != "yes":
             ids = list(queryset.values_list("visitor_id", flat=True))
             context = {

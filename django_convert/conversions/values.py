@@ -7,6 +7,7 @@ names the field and the rule, so a caller never ends up with a half-written conv
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -44,6 +45,9 @@ class ConversionValues:
     #: The object that caused it, for the admin's link: its model label and primary key.
     source_model: str = ""
     source_id: str = ""
+    #: ``transaction_id`` was made up here (:func:`local_transaction_id`): a deduplication
+    #: key for the outbox, never sent to Convert as ``transactionId``.
+    transaction_id_is_local: bool = False
 
     @classmethod
     def clean(
@@ -56,6 +60,7 @@ class ConversionValues:
         custom_dimensions: object,
         origin: str,
         source: tuple[str, object] | None = None,
+        transaction_id_is_local: bool = False,
     ) -> ConversionValues:
         """Validate everything at once; raises :class:`ConversionError` naming the field.
 
@@ -75,7 +80,18 @@ class ConversionValues:
             origin=origin[:ORIGIN_MAX_LENGTH],
             source_model=source_model,
             source_id=source_id,
+            transaction_id_is_local=transaction_id_is_local,
         )
+
+
+#: The prefix of a made-up transaction id, so the admin and logs show it for what it is.
+LOCAL_TRANSACTION_PREFIX = "local:"
+
+
+def local_transaction_id() -> str:
+    """A new deduplication key for a conversion nobody gave a transaction id:
+    ``local:`` and a uuid4 as 32 hex digits. Stored, never sent to Convert."""
+    return f"{LOCAL_TRANSACTION_PREFIX}{uuid.uuid4().hex}"
 
 
 def clean_goal_id(value: object) -> str:

@@ -105,7 +105,7 @@ def _fill_by_field(Conversion: Any, alias: str, label: str, field: str, wanted: 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('django_convert', '0004_report_indexes'),
+        ('django_convert', '0006_traffic_allocation_percent'),
     ]
 
     operations = [

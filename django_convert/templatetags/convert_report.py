@@ -9,6 +9,7 @@ from django import template
 
 from django_convert.admin.formats import DASH, number
 from django_convert.admin.formats import money as money_text
+from django_convert.reports.srm import format_share
 from django_convert.reports.stats import Interval
 
 register = template.Library()
@@ -77,3 +78,9 @@ def count(value: object) -> str:
     if _number(value):
         return number(value)
     return DASH
+
+
+@register.filter
+def share(value: object) -> str:
+    """A traffic share in percent: Decimal("12.5000") -> "12.5 %"; None -> "?"."""
+    return format_share(value if isinstance(value, Decimal) else None)

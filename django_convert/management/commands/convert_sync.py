@@ -6,7 +6,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_convert.project.sync import sync_if_stale, sync_project_config, what_is_kept
+from django_convert.project.sync import (
+    environment_note,
+    sync_if_stale,
+    sync_project_config,
+    what_is_kept,
+)
 
 
 class Command(BaseCommand):
@@ -40,6 +45,15 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Synced {attempt.experiences} experiences, {attempt.variations} variations "
-                f"and {attempt.goals} goals from {attempt.url}."
+                f"and {attempt.goals} goals{environment_note(attempt)} from {attempt.url}."
             )
         )
+        if attempt.warnings:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{len(attempt.warnings)} item(s) of the config could not be used and "
+                    "were skipped; the rest is in use:"
+                )
+            )
+            for warning in attempt.warnings:
+                self.stdout.write(f"  {warning}")
