@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from django_convert.admin.formats import CHANGELIST_CSS
+from django_convert.admin.formats import CHANGELIST_CSS, clip, number, stacked_datetime
 from django_convert.admin.permissions import OfferedActionsOnly
 from django_convert.admin.report import may_see_reports
 from django_convert.models import ConfigSync, Experience, Goal, Variation
@@ -234,18 +234,17 @@ class GoalAdmin(OfferedActionsOnly, ReadOnlyAdmin, GoalAdminBase):
 
 @admin.register(ConfigSync)
 class ConfigSyncAdmin(OfferedActionsOnly, ReadOnlyAdmin, ConfigSyncAdminBase):
+    # The counts in one column and long texts cut (whole on hover): fits a 1,280 px screen.
     list_display = (
-        "started_at",
+        "started",
         "ok",
         "trigger",
-        "experiences",
-        "variations",
-        "goals",
-        "environment",
-        "left_out",
+        "contents",
+        "environment_summary",
         "skipped_items",
         "short_error",
     )
+    list_display_links = ("started",)
     list_filter = ("ok", "trigger")
     fields = (
         "started_at",
@@ -263,12 +262,36 @@ class ConfigSyncAdmin(OfferedActionsOnly, ReadOnlyAdmin, ConfigSyncAdminBase):
     )
     readonly_fields = fields
 
-    @admin.display(description=_("error"))
     class Media:
         css = CHANGELIST_CSS
 
+    @admin.display(description=_("started"), ordering="started_at")
+    def started(self, obj: ConfigSync) -> str:
+        return stacked_datetime(obj.started_at)
+
+    @admin.display(description=_("synced"))
+    def contents(self, obj: ConfigSync) -> str:
+        return format_html(
+            "{}<br>{}",
+            _("%(e)s experiences") % {"e": number(obj.experiences)},
+            _("%(v)s variations, %(g)s goals")
+            % {"v": number(obj.variations), "g": number(obj.goals)},
+        )
+
+    @admin.display(description=_("environment"), ordering="environment")
+    def environment_summary(self, obj: ConfigSync) -> str:
+        others = self.left_out(obj)
+        if others == "—":
+            return obj.environment or "—"
+        return format_html(
+            '{}<br><span class="dc-quiet">{}</span>',
+            obj.environment or "—",
+            clip(_("left out: %(others)s") % {"others": others}, "10em"),
+        )
+
+    @admin.display(description=_("error"))
     def short_error(self, obj: ConfigSync) -> str:
-        return obj.error[:120]
+        return clip(obj.error, "12em") if obj.error else "—"
 
     @admin.display(description=_("experiences of other environments"))
     def left_out(self, obj: ConfigSync) -> str:
