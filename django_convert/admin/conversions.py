@@ -20,15 +20,6 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from django_convert.admin.doctor import DiagnoseMixin
-from django_convert.admin.formats import (
-    CHANGELIST_CSS,
-    DASH,
-    clip,
-    money,
-    number,
-    short_id,
-    stacked_datetime,
-)
 from django_convert.admin.names import (
     GoalFilter,
     ProjectNamesMixin,
@@ -40,6 +31,15 @@ from django_convert.admin.permissions import OfferedActionsOnly, admin_link, may
 from django_convert.admin.visitors import bucketing_line, bucketing_text
 from django_convert.models import Conversion, Visitor
 from django_convert.project.names import current_names
+from django_convert.reports.formats import (
+    CHANGELIST_CSS,
+    DASH,
+    clip,
+    money,
+    number,
+    short_id,
+    stacked_datetime,
+)
 
 if TYPE_CHECKING:  # Django's admin classes are generic only in django-stubs.
     ConversionAdminBase = admin.ModelAdmin[Conversion]

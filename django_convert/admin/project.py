@@ -19,11 +19,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from django_convert.admin.formats import CHANGELIST_CSS, clip, number, stacked_datetime
 from django_convert.admin.permissions import OfferedActionsOnly
 from django_convert.admin.report import may_see_reports
 from django_convert.models import ConfigSync, Experience, Goal, Variation
 from django_convert.project.sync import environment_note, last_good_sync, sync_project_config
+from django_convert.reports.formats import CHANGELIST_CSS, clip, number, stacked_datetime
 from django_convert.reports.srm import configured_shares, format_share
 
 if TYPE_CHECKING:

@@ -19,7 +19,6 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
-from django_convert.admin.formats import DASH, number, short_datetime
 from django_convert.admin.report import (
     EXPERIENCE_PATH,
     check_permission,
@@ -29,6 +28,7 @@ from django_convert.admin.report import (
     report_view,
 )
 from django_convert.models import Bucketing, Experience, ExperimentReport
+from django_convert.reports.formats import DASH, number, short_datetime
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin

@@ -13,10 +13,10 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from django_convert.admin.formats import CHANGELIST_CSS, clip, stacked_datetime
 from django_convert.admin.names import ProjectNamesMixin, short_html
 from django_convert.admin.permissions import OfferedActionsOnly
 from django_convert.models import SkippedConversion
+from django_convert.reports.formats import CHANGELIST_CSS, clip, stacked_datetime
 
 if TYPE_CHECKING:  # Django's admin classes are generic only in django-stubs.
     SkippedConversionAdminBase = admin.ModelAdmin[SkippedConversion]

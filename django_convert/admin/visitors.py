@@ -20,14 +20,6 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from django_convert.admin.formats import (
-    CHANGELIST_CSS,
-    DASH,
-    clip,
-    number,
-    short_id,
-    stacked_datetime,
-)
 from django_convert.admin.names import (
     ExperienceFilter,
     ProjectNamesMixin,
@@ -48,6 +40,14 @@ from django_convert.admin.report_index import report_urls
 from django_convert.identity.erasure import forget_visitors
 from django_convert.models import Bucketing, Conversion, Exposure, MergedId, Visitor
 from django_convert.project.names import current_names
+from django_convert.reports.formats import (
+    CHANGELIST_CSS,
+    DASH,
+    clip,
+    number,
+    short_id,
+    stacked_datetime,
+)
 from django_convert.segments import Browser, Device, Source, VisitorType
 
 if TYPE_CHECKING:  # Django's admin classes are generic only in django-stubs.

@@ -7,8 +7,8 @@ from typing import TypeGuard
 
 from django import template
 
-from django_convert.admin.formats import DASH, number
-from django_convert.admin.formats import money as money_text
+from django_convert.reports.formats import DASH, number
+from django_convert.reports.formats import money as money_text
 from django_convert.reports.srm import format_share
 from django_convert.reports.stats import Interval
 
