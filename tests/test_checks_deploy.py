@@ -233,3 +233,13 @@ def test_doctor_passes_go_live_on_converts_urls(convert_settings) -> None:
     items = doctor_items()
     assert items["config"].status == "pass"
     assert items["go_live"].status == "pass"
+
+
+def test_a_secret_to_a_local_stand_in_in_production(convert_settings) -> None:
+    secret = {"SDK_KEY": "10012345/10056789", "SDK_SECRET": "s3cret", **QUICK_START}
+    with override_settings(DEBUG=False):
+        found = deploy_messages(convert_settings, **secret)
+        assert "django_convert.E042" in found  # the live secret, in clear
+        assert "django_convert.E040" in found  # and the stand-in
+    with override_settings(DEBUG=True):
+        assert "django_convert.E042" not in deploy_messages(convert_settings, **secret)

@@ -97,7 +97,7 @@ def deploy_findings(debug: bool | None = None) -> list[DeployFinding]:
     script = get_setting("SCRIPT_URL")
     if not debug:
         findings.extend(_standins(tracking, config, script))
-    findings.extend(_plain_http(tracking, config, script))
+    findings.extend(_plain_http(tracking, config, script, debug))
     if not debug:
         finding = _synced_from_standin()
         if finding:
@@ -154,15 +154,19 @@ def _standins(tracking: object, config: object, script: object) -> list[DeployFi
     return found
 
 
-def _plain_http(tracking: object, config: object, script: object) -> list[DeployFinding]:
+def _plain_http(
+    tracking: object, config: object, script: object, debug: bool
+) -> list[DeployFinding]:
     found: list[DeployFinding] = []
     secret = get_setting("SDK_SECRET")
     urls = {"TRACKING_URL": tracking, "CONFIG_URL": config, "SCRIPT_URL": script}
-    remote = {
-        name: url for name, url in urls.items() if is_plain_http(url) and not is_local_url(url)
-    }
-    for name, url in remote.items():
-        if secret and name != "SCRIPT_URL":
+    for name, url in urls.items():
+        if not is_plain_http(url):
+            continue
+        local = is_local_url(url)
+        # The secret in clear: to another machine always, to a stand-in on this one only in
+        # a production settings file (DEBUG False), where it means the secret is live.
+        if secret and name != "SCRIPT_URL" and (not local or not debug):
             found.append(
                 DeployFinding(
                     Error(
@@ -177,6 +181,8 @@ def _plain_http(tracking: object, config: object, script: object) -> list[Deploy
                 )
             )
             continue
+        if local:
+            continue  # a stand-in on this machine: E040, W040, E041 say it
         what = {
             "TRACKING_URL": "conversions (visitor ids, order ids, amounts) travel unencrypted "
             "and can be changed on the way",
