@@ -45,6 +45,20 @@ django_convert.W110  a rule's model is in another database: recorded after its c
 django_convert.E113  a conversion rule's occurred_at does not resolve, or is not a date
 django_convert.W111  a swept rule's moment is a date only, or unknown (late attribution)
 
+django_convert.E120  a rule's "when" value is not one of the field's choices
+django_convert.E121  a rule's "when" value is of a type the field never holds
+django_convert.E122  a rule's amount/products_count path leads to a field that is never a number
+django_convert.W122  a rule's amount/products_count path leads to text
+django_convert.E125  DELIVERY="celery" but no Celery app of the project is loaded with Django
+
+Deploy checks (``check --deploy``; DEBUG=False for the stand-ins):
+django_convert.E040  TRACKING_URL is a stand-in on this machine
+django_convert.W040  CONFIG_URL is a stand-in on this machine
+django_convert.E041  SCRIPT_URL is a stand-in (static: URL, static file, this machine)
+django_convert.W041  TRACKING_URL, CONFIG_URL or SCRIPT_URL is plain http
+django_convert.E042  SDK_SECRET is sent over plain http
+django_convert.W043  the project config in use was synced from a stand-in
+
 django_convert.W050  MySQL/MariaDB not at READ COMMITTED (more locks, waits and deadlocks)
 django_convert.W051  MySQL/MariaDB connection charset is not utf8mb4
 """
@@ -354,3 +368,25 @@ def check_conversion_moments(
     from django_convert.conversions.moment_checks import check_moments
 
     return check_moments()
+
+
+# Going live (E040-E042, W040-W043): only with `check --deploy`, and in convert_doctor.
+SECURITY_IDS = frozenset({"django_convert.W041", "django_convert.E042"})
+
+
+@register(Tags.security, "deployment", deploy=True)
+def check_deploy_security(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    from django_convert.reports.deploy_checks import check_deploy
+
+    return [message for message in check_deploy() if message.id in SECURITY_IDS]
+
+
+@register("deployment", deploy=True)
+def check_deploy_standins(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    from django_convert.reports.deploy_checks import check_deploy
+
+    return [message for message in check_deploy() if message.id not in SECURITY_IDS]

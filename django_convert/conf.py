@@ -89,6 +89,9 @@ DEFAULTS: dict[str, Any] = {
     "SWEEP_INTERVAL": 3600,
     # Retention for convert_purge.
     "RETENTION_DAYS": 395,
+    # The ISO 4217 code of the Convert project's revenue currency ("USD", "EUR"), shown
+    # beside amounts in the admin and the reports; None shows plain numbers.
+    "CURRENCY": None,
 }
 
 

@@ -171,7 +171,9 @@ def seed(sizes: dict[str, int], experience_id: str) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", CONFIG_FILES)
-def test_each_kept_config_syncs_and_reads_right_everywhere(golden_server, admin_client, name):
+def test_each_kept_config_syncs_and_reads_right_everywhere(
+    golden_server, admin_client, convert_settings, name
+):
     attempt = sync(golden_server, load_config(name))
     experiences, variations, goals, warnings = PARSED[name]
     assert (attempt.experiences, attempt.variations, attempt.goals) == (
@@ -206,7 +208,16 @@ def test_each_kept_config_syncs_and_reads_right_everywhere(golden_server, admin_
     assert not report.sample_ratio.mismatch
     assert {v.traffic_share for v in report.variations} == {Decimal(50)}
 
-    # The doctor: the config is in use (a skipped item is a warning, never a failure).
+    # The doctor: the config is in use (a skipped item is a warning, never a failure). As
+    # for a project live on Convert's URLs: the stand-in on this machine would be a go-live
+    # failure with DEBUG off (tests/test_checks_deploy.py); the doctor never fetches.
+    ConfigSync.objects.filter(pk=attempt.pk).update(
+        url=f"https://cdn-4.convertexperiments.com/api/v1/config/{SDK_KEY}"
+    )
+    convert_settings(
+        CONFIG_URL="https://cdn-4.convertexperiments.com",
+        TRACKING_URL="https://metrics.convertexperiments.com/v1/track",
+    )
     diagnosis = diagnose_project()
     assert diagnosis.ok, diagnosis.failed()
     statuses = {item.key: item.status for item in diagnosis.items}

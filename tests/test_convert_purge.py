@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from django_convert.models import Bucketing, Conversion, Visitor
+from django_convert.models import Bucketing, Conversion, DroppedPost, Visitor
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +42,18 @@ def data() -> None:
     Conversion.objects.create(
         goal_id="1", transaction_id="old-pending", visitor_id="x", created_at=old
     )
+    DroppedPost.objects.create(visitor_id="crawled", reason="crawler", first_seen=old)
+    DroppedPost.objects.create(visitor_id="crawled-today", reason="crawler")
 
 
 def test_purge_deletes_only_old_data(data) -> None:
     output = purge("--days", "30")
     assert output.strip() == (
         "Deleted 1 visitors, 2 bucketing rows, 0 exposures, 0 merged ids, "
-        "1 delivered conversions, 0 sweep notes (not seen or delivered for 30 days)."
+        "1 delivered conversions, 0 sweep notes, 1 dropped-post notes "
+        "(not seen or delivered for 30 days)."
     )
+    assert list(DroppedPost.objects.values_list("visitor_id", flat=True)) == ["crawled-today"]
     assert list(Visitor.objects.values_list("visitor_id", flat=True)) == ["fresh"]
     assert list(Bucketing.objects.values_list("experience_id", flat=True)) == ["2"]
     assert set(Conversion.objects.values_list("transaction_id", flat=True)) == {

@@ -106,7 +106,8 @@ def test_the_admin_erasure_action_forgets_and_says_what(admin_client: Any, user:
     track_conversion(visitor_id="v-guest", goal_id=GOAL, transaction_id="G1")
     response = admin_client.post(
         "/admin/django_convert/visitor/",
-        {"action": "forget_visitors", "_selected_action": [visitor.pk]},
+        # Confirmed: the action asks first (the confirmation page's "post").
+        {"action": "forget_visitors", "_selected_action": [visitor.pk], "post": "yes"},
         follow=True,
     )
     assert response.status_code == 200

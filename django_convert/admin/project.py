@@ -14,13 +14,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from django_convert.admin.permissions import OfferedActionsOnly
+from django_convert.admin.report import may_see_reports
 from django_convert.models import ConfigSync, Experience, Goal, Variation
 from django_convert.project.sync import environment_note, last_good_sync, sync_project_config
+from django_convert.reports.formats import CHANGELIST_CSS, clip, number, stacked_datetime
 from django_convert.reports.srm import configured_shares, format_share
 
 if TYPE_CHECKING:
@@ -33,6 +36,13 @@ else:
     VariationInlineBase = admin.TabularInline
 
 SYNC_PERMISSION = "django_convert.add_configsync"
+
+
+def named_with_id(name: str, convert_id: str) -> str:
+    """The synced name, the id below it (never the id alone without saying so)."""
+    return format_html(
+        '{}<br><span class="dc-quiet">{}</span>', name or _("(no name synced)"), convert_id
+    )
 
 
 class ReadOnlyAdmin:
@@ -69,17 +79,18 @@ class VariationInline(ReadOnlyAdmin, VariationInlineBase):
 
 
 @admin.register(Experience)
-class ExperienceAdmin(ReadOnlyAdmin, ExperienceAdminBase):
+class ExperienceAdmin(OfferedActionsOnly, ReadOnlyAdmin, ExperienceAdminBase):
+    # Name and id in one column, a short "synced" heading: fits a 1,280 px screen.
     list_display = (
-        "name",
-        "id",
+        "experience",
         "status",
         "type",
         "environment",
         "variation_list",
         "goal_list",
-        "in_config",
+        "synced",
     )
+    list_display_links = ("experience",)
     list_filter = ("status", "type", "environment", "in_config")
     search_fields = ("name", "key", "=id")
     fields = (
@@ -97,8 +108,19 @@ class ExperienceAdmin(ReadOnlyAdmin, ExperienceAdminBase):
     inlines = (VariationInline,)
     change_list_template = "admin/django_convert/experience/change_list.html"
 
+    class Media:
+        css = CHANGELIST_CSS
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Experience]:
         return super().get_queryset(request).prefetch_related("variations", "goals")
+
+    @admin.display(description=_("experience"), ordering="name")
+    def experience(self, obj: Experience) -> str:
+        return named_with_id(obj.name, obj.id)
+
+    @admin.display(description=_("synced"), boolean=True, ordering="in_config")
+    def synced(self, obj: Experience) -> bool:
+        return obj.in_config
 
     @admin.display(description=_("variations"))
     def variation_list(self, obj: Experience) -> str:
@@ -118,6 +140,17 @@ class ExperienceAdmin(ReadOnlyAdmin, ExperienceAdminBase):
             *super().get_urls(),
         ]
 
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # The link to the experience's report, for those who may open it.
+        context = {"can_see_report": may_see_reports(request), **(extra_context or {})}
+        return super().changeform_view(request, object_id, form_url, context)
+
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
@@ -126,14 +159,19 @@ class ExperienceAdmin(ReadOnlyAdmin, ExperienceAdminBase):
             "last_sync": ConfigSync.objects.first(),
             "last_good_sync": good,
             "environment_note": environment_note(good) if good else "",
-            "can_sync": request.user.has_perm(SYNC_PERMISSION),
+            "can_sync": self.may_sync(request),
             **(extra_context or {}),
         }
         return super().changelist_view(request, context)
 
+    def may_sync(self, request: HttpRequest) -> bool:
+        """ "Sync now" writes a ConfigSync row ("add config sync"), from the Experience list,
+        which the user must be able to open (the button is there, and the answer too)."""
+        return bool(request.user.has_perm(SYNC_PERMISSION)) and self.has_view_permission(request)
+
     def sync_view(self, request: HttpRequest) -> HttpResponse:
         """Fetch now (the staff member waits at most TIMEOUT); a failure keeps the old copy."""
-        if not request.user.has_perm(SYNC_PERMISSION):
+        if not self.may_sync(request):
             raise PermissionDenied
         attempt = sync_project_config(trigger="admin")
         if attempt.ok:
@@ -166,15 +204,27 @@ class ExperienceAdmin(ReadOnlyAdmin, ExperienceAdminBase):
 
 
 @admin.register(Goal)
-class GoalAdmin(ReadOnlyAdmin, GoalAdminBase):
-    list_display = ("name", "id", "key", "type", "experience_list", "in_config")
+class GoalAdmin(OfferedActionsOnly, ReadOnlyAdmin, GoalAdminBase):
+    list_display = ("goal", "key", "type", "experience_list", "synced")
+    list_display_links = ("goal",)
     list_filter = ("type", "in_config")
     search_fields = ("name", "key", "=id")
     fields = ("id", "name", "key", "type", "experience_list", "in_config", "synced_at")
     readonly_fields = fields
 
+    class Media:
+        css = CHANGELIST_CSS
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Goal]:
         return super().get_queryset(request).prefetch_related("experiences")
+
+    @admin.display(description=_("goal"), ordering="name")
+    def goal(self, obj: Goal) -> str:
+        return named_with_id(obj.name, obj.id)
+
+    @admin.display(description=_("synced"), boolean=True, ordering="in_config")
+    def synced(self, obj: Goal) -> bool:
+        return obj.in_config
 
     @admin.display(description=_("experiences"))
     def experience_list(self, obj: Goal) -> str:
@@ -183,19 +233,18 @@ class GoalAdmin(ReadOnlyAdmin, GoalAdminBase):
 
 
 @admin.register(ConfigSync)
-class ConfigSyncAdmin(ReadOnlyAdmin, ConfigSyncAdminBase):
+class ConfigSyncAdmin(OfferedActionsOnly, ReadOnlyAdmin, ConfigSyncAdminBase):
+    # The counts in one column and long texts cut (whole on hover): fits a 1,280 px screen.
     list_display = (
-        "started_at",
+        "started",
         "ok",
         "trigger",
-        "experiences",
-        "variations",
-        "goals",
-        "environment",
-        "left_out",
+        "contents",
+        "environment_summary",
         "skipped_items",
         "short_error",
     )
+    list_display_links = ("started",)
     list_filter = ("ok", "trigger")
     fields = (
         "started_at",
@@ -213,9 +262,36 @@ class ConfigSyncAdmin(ReadOnlyAdmin, ConfigSyncAdminBase):
     )
     readonly_fields = fields
 
+    class Media:
+        css = CHANGELIST_CSS
+
+    @admin.display(description=_("started"), ordering="started_at")
+    def started(self, obj: ConfigSync) -> str:
+        return stacked_datetime(obj.started_at)
+
+    @admin.display(description=_("synced"))
+    def contents(self, obj: ConfigSync) -> str:
+        return format_html(
+            "{}<br>{}",
+            _("%(e)s experiences") % {"e": number(obj.experiences)},
+            _("%(v)s variations, %(g)s goals")
+            % {"v": number(obj.variations), "g": number(obj.goals)},
+        )
+
+    @admin.display(description=_("environment"), ordering="environment")
+    def environment_summary(self, obj: ConfigSync) -> str:
+        others = self.left_out(obj)
+        if others == "—":
+            return obj.environment or "—"
+        return format_html(
+            '{}<br><span class="dc-quiet">{}</span>',
+            obj.environment or "—",
+            clip(_("left out: %(others)s") % {"others": others}, "10em"),
+        )
+
     @admin.display(description=_("error"))
     def short_error(self, obj: ConfigSync) -> str:
-        return obj.error[:120]
+        return clip(obj.error, "12em") if obj.error else "—"
 
     @admin.display(description=_("experiences of other environments"))
     def left_out(self, obj: ConfigSync) -> str:

@@ -32,6 +32,7 @@ def track_conversion(
     user: Model | None = None,
     origin: str = "track_conversion",
     using: str | None = None,
+    source: Model | None = None,
 ) -> Conversion | None:
     """Record a conversion in the outbox, in the current transaction, and return its row.
 
@@ -63,6 +64,8 @@ def track_conversion(
     :param origin: what the row's ``origin`` column says recorded it (shown in the admin).
     :param using: the database alias to write to; default: the router's for
         ``Conversion``.
+    :param source: the saved model instance that caused the conversion (an order, a
+        subscription); the admin's conversion page links to it. Not sent to Convert.
     :returns: the :class:`~django_convert.models.Conversion` row (``status`` ``"pending"``
         when new), or ``None``, recording nothing, when ``ENABLED`` is ``False``, when
         both ``visitor_id`` and ``user`` are ``None`` (no consent yet, or no visitor
@@ -109,4 +112,5 @@ def track_conversion(
         custom_dimensions=custom_dimensions,
         origin=origin,
         using=using or router.db_for_write(Conversion),
+        source=source,
     )

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from django_convert.conversions.enabled import recording_enabled
 from django_convert.conversions.snapshot import Snapshot, load_snapshot, snapshot_as_of
@@ -49,6 +49,8 @@ def write_conversion(
         products_count=values.products_count,
         custom_dimensions=values.custom_dimensions,
         origin=values.origin,
+        source_model=values.source_model,
+        source_id=values.source_id,
     )
     if skips_duplicates(using):
         created = run_retrying_deadlocks(
@@ -202,15 +204,18 @@ def record_conversion(
     origin: str,
     using: str,
     refresh: bool = False,
+    source: Model | None = None,
     as_of: datetime | None = None,
     transaction_id_is_local: bool = False,
 ) -> Conversion | None:
     """Validate, snapshot the visitor (one query) and write the outbox row.
 
-    Exactly one of ``visitor_id`` / ``user_id`` is given. Everything is validated before
-    the first query, so bad input costs nothing and writes nothing. With ``refresh`` (the
-    rules), a row already recorded for this goal and transaction that is still pending
-    takes the new amount, products count and custom dimensions; its snapshot stays.
+    Exactly one of ``visitor_id`` / ``user_id`` is given. ``source`` is the saved object
+    that caused it (the admin links to it; no query: its model's label and its key).
+    Everything is validated before the first query, so bad input costs nothing and
+    writes nothing. With ``refresh`` (the rules), a row already recorded for this goal
+    and transaction that is still pending takes the new amount, products count and
+    custom dimensions; its snapshot stays.
     ``as_of``: when the conversion happened, if not now (the sweep records orders made
     earlier): the snapshot is then the bucketing the visitor had at that moment
     (``snapshot.snapshot_as_of``), never one first seen after it.
@@ -226,6 +231,7 @@ def record_conversion(
         products_count=products_count,
         custom_dimensions=custom_dimensions,
         origin=origin,
+        source=_source_key(source),
         transaction_id_is_local=transaction_id_is_local,
     )
     if user_id is None:
@@ -257,6 +263,15 @@ def record_conversion(
             visitor_id,
         )
     return conversion
+
+
+def _source_key(source: Model | None) -> tuple[str, object] | None:
+    """``(model label, primary key)`` of the object that caused the conversion: the
+    concrete model's, as for the default transaction id (a proxy's save is its model's)."""
+    if source is None or source.pk is None:
+        return None
+    model = source._meta.concrete_model or type(source)
+    return model._meta.label_lower, source.pk
 
 
 def _load_snapshot(visitor_id: str | None, user_id: Any, using: str) -> Snapshot | None:

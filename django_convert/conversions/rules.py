@@ -251,6 +251,7 @@ class ConversionRule:
                 origin=self.origin,
                 using=outbox,
                 refresh=True,
+                source=instance,
                 as_of=as_of,
             )
 

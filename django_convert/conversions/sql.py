@@ -133,6 +133,8 @@ def insert_from_visitor(
         values.products_count,
         statement.prepare_dimensions(values.custom_dimensions, connection),
         values.origin,
+        values.source_model,
+        values.source_id,
         *[db_now] * len(TIMESTAMP_FIELDS),
         *statement.default_params,
         statement.lookup_field.get_db_prep_value(value, connection, prepared=False),
@@ -154,6 +156,8 @@ def insert_from_visitor(
         "products_count": values.products_count,
         "custom_dimensions": values.custom_dimensions,
         "origin": values.origin,
+        "source_model": values.source_model,
+        "source_id": values.source_id,
         **dict.fromkeys(TIMESTAMP_FIELDS, now),
         "visitor_id": visitor_id,
         "bucketing": statement.bucketing_field.from_db_value(bucketing, None, connection),
@@ -259,6 +263,8 @@ PER_ROW_FIELDS = (
     "products_count",
     "custom_dimensions",
     "origin",
+    "source_model",
+    "source_id",
 )
 TIMESTAMP_FIELDS = ("next_attempt_at", "created_at")
 FROM_VISITOR_FIELDS = ("visitor_id", "bucketing", "segments")

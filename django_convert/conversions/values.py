@@ -27,6 +27,7 @@ AMOUNT_LIMIT = Decimal(10) ** 14
 # Conversion.products_count is a PositiveIntegerField, 32-bit on every backend.
 PRODUCTS_COUNT_LIMIT = 2**31 - 1
 ORIGIN_MAX_LENGTH = 255
+SOURCE_ID_MAX_LENGTH = 255
 # A plain decimal number as webhook payloads write amounts: no exponent, NaN or grouping.
 _NUMERIC = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
@@ -41,6 +42,9 @@ class ConversionValues:
     products_count: int | None
     custom_dimensions: dict[str, str | list[str]]
     origin: str
+    #: The object that caused it, for the admin's link: its model label and primary key.
+    source_model: str = ""
+    source_id: str = ""
     #: ``transaction_id`` was made up here (:func:`local_transaction_id`): a deduplication
     #: key for the outbox, never sent to Convert as ``transactionId``.
     transaction_id_is_local: bool = False
@@ -55,9 +59,18 @@ class ConversionValues:
         products_count: object,
         custom_dimensions: object,
         origin: str,
+        source: tuple[str, object] | None = None,
         transaction_id_is_local: bool = False,
     ) -> ConversionValues:
-        """Validate everything at once; raises :class:`ConversionError` naming the field."""
+        """Validate everything at once; raises :class:`ConversionError` naming the field.
+
+        ``source`` is ``(model label, primary key)``; a key longer than the column is left
+        out (no link rather than a wrong one)."""
+        source_model, source_id = "", ""
+        if source is not None and source[1] is not None:
+            key = str(source[1])
+            if len(key) <= SOURCE_ID_MAX_LENGTH:
+                source_model, source_id = source[0], key
         return cls(
             goal_id=clean_goal_id(goal_id),
             transaction_id=clean_transaction_id(transaction_id),
@@ -65,6 +78,8 @@ class ConversionValues:
             products_count=clean_products_count(products_count),
             custom_dimensions=clean_custom_dimensions(custom_dimensions),
             origin=origin[:ORIGIN_MAX_LENGTH],
+            source_model=source_model,
+            source_id=source_id,
             transaction_id_is_local=transaction_id_is_local,
         )
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import router, transaction
 
-from django_convert.models import Bucketing, Conversion, Exposure, MergedId, Visitor
+from django_convert.models import Bucketing, Conversion, DroppedPost, Exposure, MergedId, Visitor
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class Erasure:
     bucketing: int
     exposures: int
     merged_ids: int
+    #: Notes of the ingest posts dropped for these ids (a crawler's, ...).
+    dropped_posts: int
     #: Pending or failed conversions deleted: never sent, now never will be.
     unsent_conversions: int
     #: Delivered conversions deleted here (Convert keeps what it received).
@@ -41,7 +43,8 @@ class Erasure:
         text = (
             f"Forgot visitor id(s) {', '.join(self.visitor_ids)}: {self.visitors} visitor(s), "
             f"{self.bucketing} bucketing row(s), {self.exposures} exposure(s), "
-            f"{self.merged_ids} merged id(s), {self.unsent_conversions} unsent and "
+            f"{self.merged_ids} merged id(s), {self.dropped_posts} dropped-post note(s), "
+            f"{self.unsent_conversions} unsent and "
             f"{self.sent_conversions} sent conversion(s)."
         )
         if self.in_flight_conversions:
@@ -54,7 +57,8 @@ class Erasure:
 
 def forget_user(user: Any, *, using: str | None = None) -> Erasure:
     """Delete ``user``'s visitor, every visitor id merged into it, their bucketing,
-    exposure history and conversions, in one transaction; the user row itself stays.
+    exposure history, dropped-post notes and conversions, in one transaction; the user
+    row itself stays.
 
     Conversions being sent at this moment (``sending``) are left to finish (their request
     may already be on its way); call again once they are sent. What Convert already
@@ -86,6 +90,7 @@ def forget_visitors(visitors: Iterable[Visitor], *, using: str | None = None) ->
             "bucketing": Bucketing.objects.using(db).filter(visitor__in=rows).delete()[0],
             "exposures": Exposure.objects.using(db).filter(visitor__in=rows).delete()[0],
             "merged_ids": MergedId.objects.using(db).filter(visitor__in=rows).delete()[0],
+            "dropped_posts": DroppedPost.objects.using(db).filter(visitor_id__in=ids).delete()[0],
         }
         conversions = Conversion.objects.using(db).filter(visitor_id__in=ids)
         unsent = conversions.filter(

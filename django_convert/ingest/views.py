@@ -21,12 +21,14 @@ from django_convert.conf import get_setting
 from django_convert.identity.consent import consent_setting, has_consent
 from django_convert.identity.cookie import set_visitor_cookie
 from django_convert.ingest.authentication import CsrfSessionAuthentication
-from django_convert.ingest.crawlers import is_crawler
+from django_convert.ingest.crawlers import crawler_match
+from django_convert.ingest.drops import note_dropped
 from django_convert.ingest.parsers import BoundedJSONParser, check_body_size
 from django_convert.ingest.serializers import ContextSerializer
 from django_convert.ingest.store import store_context
 from django_convert.ingest.throttling import IngestRateThrottle
 from django_convert.models import Visitor
+from django_convert.reports.drops import CRAWLER
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,10 @@ class ContextView(APIView):
 
     204 on success, and the visitor's cookie refreshed as a server-set cookie (``no-store``
     response); 204 storing nothing when ``ENABLED`` is False or the user agent is a known
-    crawler; 400 with field errors (nothing stored); 403 without the anti-CSRF proof
-    (see ingest.authentication), before cookie consent, or for another visitor's id;
-    413 for an oversized body; 415 for a non-JSON body; 429 when throttled.
+    crawler (a crawler's post is noted once per visitor id, for the doctor); 400 with
+    field errors (nothing stored); 403 without the anti-CSRF proof (see
+    ingest.authentication), before cookie consent, or for another visitor's id; 413 for
+    an oversized body; 415 for a non-JSON body; 429 when throttled.
     """
 
     # Everything explicit, so a project's REST_FRAMEWORK defaults cannot loosen it.
@@ -117,8 +120,11 @@ def _refuse_ignored(request: HttpRequest) -> None:
     if not get_setting("ENABLED"):
         logger.info("Ignored an ingest post: DJANGO_CONVERT['ENABLED'] is False.")
         raise Ignored
-    if is_crawler(request.META.get("HTTP_USER_AGENT", "")):
+    matched = crawler_match(request.META.get("HTTP_USER_AGENT", ""))
+    if matched is not None:
         logger.info("Ignored an ingest post from a crawler's user agent (nothing stored).")
+        # The doctor names this case for the browser's conversions (reports/drops.py).
+        note_dropped(request, CRAWLER, matched)
         raise Ignored
 
 

@@ -1,8 +1,9 @@
 """Storage: visitors and their bucketing, the conversion outbox, and the project's config.
 
-One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing),
+One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing, DroppedPost),
 :mod:`.history` (Exposure, MergedId), :mod:`.outbox` (Conversion), :mod:`.project`
-(Experience, Variation, Goal, ConfigSync), :mod:`.sweep` (SkippedConversion, PeriodicRun).
+(Experience, Variation, Goal, ConfigSync), :mod:`.sweep` (SkippedConversion, PeriodicRun),
+:mod:`.reports` (ExperimentReport, the reports' entry in the admin index).
 Everything is importable from ``django_convert.models`` as before.
 """
 
@@ -15,11 +16,13 @@ from django_convert.models.project import (
     Goal,
     Variation,
 )
+from django_convert.models.reports import ExperimentReport
 from django_convert.models.sweep import PeriodicRun, SkippedConversion
 from django_convert.models.visitors import (
     SEGMENT_FIELDS,
     VISITOR_ID_MAX_LENGTH,
     Bucketing,
+    DroppedPost,
     Visitor,
     _empty_list,
 )
@@ -33,7 +36,9 @@ __all__ = [
     "ConfigSync",
     "Conversion",
     "ConversionQuerySet",
+    "DroppedPost",
     "Experience",
+    "ExperimentReport",
     "Exposure",
     "Goal",
     "MergedId",

@@ -59,6 +59,12 @@ class Conversion(models.Model):
     origin = models.CharField(
         max_length=255, blank=True, help_text=_("What recorded it: a model label or a call.")
     )
+    # The object whose save recorded it (a rule's instance, or ``source=`` given to
+    # track_conversion), for the admin's link: its model ("shop.order", what a content
+    # type names) and primary key. Plain columns: no lookup, constraint or index on the
+    # request path's INSERT, and the order may live in another database or go away.
+    source_model = models.CharField(_("source model"), max_length=100, blank=True)
+    source_id = models.CharField(_("source id"), max_length=255, blank=True)
 
     # No index of its own: the "due" index below starts with status. Every index here is
     # one more write on the request path (the outbox INSERT).

@@ -28,7 +28,7 @@ from django_convert.deadlocks import run_retrying_deadlocks
 from django_convert.models.history import Exposure, MergedId
 from django_convert.models.outbox import Conversion
 from django_convert.models.sweep import SkippedConversion
-from django_convert.models.visitors import Bucketing, Visitor
+from django_convert.models.visitors import Bucketing, DroppedPost, Visitor
 
 #: SQLite's pause between batches (s): longer than the longest sleep of its busy handler
 #: (100 ms), so a writer waiting on the lock gets it before the next batch takes it.
@@ -77,6 +77,7 @@ def stale_querysets(cutoff: datetime) -> dict[str, tuple[type[models.Model], Q]]
             Q(status=Conversion.Status.SENT, sent_at__lt=cutoff),
         ),
         "sweep notes": (SkippedConversion, Q(created_at__lt=cutoff)),
+        "dropped-post notes": (DroppedPost, Q(first_seen__lt=cutoff)),
     }
 
 
@@ -88,6 +89,7 @@ NAMES: dict[type[models.Model], str] = {
     MergedId: "merged ids",
     Conversion: "delivered conversions",
     SkippedConversion: "sweep notes",
+    DroppedPost: "dropped-post notes",
 }
 
 

@@ -1,7 +1,8 @@
 """System checks against the last synced project config (django_convert.W200-W207, I202).
 
 They read the local copy only and never the network, so ``manage.py check`` stays fast
-and works offline. Before the first sync there is one Info hint, not a warning per rule.
+and works offline. Before the first sync there is one Info hint, not a warning per rule,
+and only from ``manage.py check`` itself (not before every command).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from django_convert.conf import SETTINGS_NAME, get_setting
 from django_convert.conversions.registry import registered_rules
+from django_convert.invocation import informational_checks_wanted
 from django_convert.models import ConfigSync, Experience
 from django_convert.project.names import ProjectNames
 from django_convert.project.sync import left_out_count
@@ -74,7 +76,9 @@ def _sync_messages(last: ConfigSync | None, good: ConfigSync | None) -> list[Che
             )
         )
     if good is None:
-        if not messages:
+        # Only for `manage.py check`: printed before every other command, it would mail
+        # every cron job's owner until the first sync.
+        if not messages and informational_checks_wanted():
             messages.append(
                 Info(
                     "No project config has been synced from Convert yet, so goal ids are not "

@@ -75,11 +75,12 @@ def what_is_kept() -> str:
     return "the last good copy is kept"
 
 
-def sync_project_config(*, trigger: str = "command") -> ConfigSync:
+def sync_project_config(*, trigger: str = "command", log_failure: bool = True) -> ConfigSync:
     """Fetch and store the configuration; returns the attempt's ConfigSync row.
 
     A failure (settings, network, Convert's answer) is recorded on the row and logged as
-    a WARNING, and the stored copy is left as it was. Never raises for those.
+    a WARNING (unless ``log_failure`` is False: a caller that reports it itself, such as
+    ``convert_sync``), and the stored copy is left as it was. Never raises for those.
     """
     attempt = ConfigSync.objects.create(trigger=trigger[:32])
     try:
@@ -90,7 +91,8 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
         attempt.error = str(exc)
         attempt.finished_at = timezone.now()
         attempt.save(update_fields=["url", "error", "finished_at"])
-        logger.warning("Convert project config not synced (%s): %s", what_is_kept(), exc)
+        if log_failure:
+            logger.warning("Convert project config not synced (%s): %s", what_is_kept(), exc)
         return attempt
     previous = last_good_sync()
     try:
@@ -99,7 +101,8 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
         attempt.error = f"Could not store the config: {exc}"
         attempt.finished_at = timezone.now()
         attempt.save(update_fields=["url", "error", "finished_at"])
-        logger.error("Convert project config not stored (%s): %s", what_is_kept(), exc)
+        if log_failure:
+            logger.error("Convert project config not stored (%s): %s", what_is_kept(), exc)
         return attempt
     _prune()
     logger.info(
@@ -143,7 +146,7 @@ def left_out_count(attempt: ConfigSync) -> int:
     return sum((attempt.other_environments or {}).values())
 
 
-def sync_if_stale(*, trigger: str = "interval") -> ConfigSync | None:
+def sync_if_stale(*, trigger: str = "interval", log_failure: bool = True) -> ConfigSync | None:
     """Sync when the last good copy is older than CONFIG_SYNC_INTERVAL; else do nothing.
 
     A failed attempt is retried after CONFIG_SYNC_RETRY_DELAY, and an attempt still
@@ -164,7 +167,7 @@ def sync_if_stale(*, trigger: str = "interval") -> ConfigSync | None:
     good = last if last is not None and last.ok else last_good_sync()
     if good is not None and now - good.started_at < timedelta(seconds=interval):
         return None
-    return sync_project_config(trigger=trigger)
+    return sync_project_config(trigger=trigger, log_failure=log_failure)
 
 
 def sync_if_stale_in_worker(trigger: str = "interval") -> None:

@@ -1,11 +1,12 @@
-"""convert_doctor with no argument: project-wide checks (config age, rules' goals,
-delivery health). Read-only, and never the network."""
+"""convert_doctor with no argument: project-wide checks (config age and source, rules'
+goals, delivery health, the deploy checks). Read-only, and never the network."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from django_convert.conf import get_setting
@@ -14,6 +15,12 @@ from django_convert.models import ConfigSync, Experience
 from django_convert.project.checks import check_goals, rule_goals
 from django_convert.project.names import ProjectNames
 from django_convert.project.sync import environment_note
+from django_convert.reports.deploy_checks import (
+    deploy_findings,
+    is_local_url,
+    standin_script,
+    standin_sync,
+)
 from django_convert.reports.doctor import FAIL, OK, WARN, CheckItem, Diagnosis
 from django_convert.reports.srm import configured_shares, format_share
 
@@ -24,7 +31,47 @@ def diagnose_project() -> Diagnosis:
     diagnosis.items.append(allocation_item())
     diagnosis.items.extend(goal_items())
     diagnosis.items.extend(delivery_health_items())
+    diagnosis.items.extend(go_live_items())
     return diagnosis
+
+
+def go_live_items() -> list[CheckItem]:
+    """The deploy checks (``check --deploy``): stand-ins with DEBUG False, plain http, a
+    secret over it. An error fails; a warning warns. With DEBUG True, one line says the
+    stand-ins are expected there."""
+    title = "Conversions, config and script go to Convert, over https"
+    # W043 (a config synced from a stand-in) is the config item's, above.
+    findings = [f for f in deploy_findings() if f.message.id != "django_convert.W043"]
+    if not findings:
+        standins = [name for name, url in _urls() if is_local_url(url)]
+        script = standin_script(get_setting("SCRIPT_URL"))
+        if settings.DEBUG and (standins or script):
+            what = ", ".join(standins + (["SCRIPT_URL"] if script else []))
+            return [
+                CheckItem(
+                    "go_live",
+                    title,
+                    WARN,
+                    f"{what} point at stand-ins: fine while DEBUG is True; `check --deploy` "
+                    "reports them once DEBUG is False.",
+                    "Remove them from the production settings.",
+                )
+            ]
+        return [CheckItem("go_live", title, OK, "Convert's URLs, over https.")]
+    return [
+        CheckItem(
+            f"go_live:{finding.message.id}",
+            title,
+            FAIL if finding.message.is_serious() else WARN,
+            f"{finding.message.msg} ({finding.message.id})",
+            finding.message.hint or "",
+        )
+        for finding in findings
+    ]
+
+
+def _urls() -> list[tuple[str, object]]:
+    return [(name, get_setting(name)) for name in ("TRACKING_URL", "CONFIG_URL")]
 
 
 def config_item() -> CheckItem:
@@ -45,6 +92,15 @@ def config_item() -> CheckItem:
         f"Last good copy from {good.started_at:%Y-%m-%d %H:%M} ({_hours(age)} old): "
         f"{good.experiences} experiences, {good.goals} goals{environment_note(good)}."
     )
+    standin = standin_sync(good)
+    if standin:  # a sample project's names are never fresh, however recent
+        return CheckItem(
+            "config",
+            title,
+            WARN if settings.DEBUG else FAIL,
+            f"{detail} But {standin}: not your Convert project's config.",
+            "Point CONFIG_URL at Convert (the default) and run manage.py convert_sync.",
+        )
     if good.warnings:
         return CheckItem(
             "config",

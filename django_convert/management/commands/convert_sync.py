@@ -28,7 +28,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, if_stale: bool, **options: Any) -> None:
-        attempt = sync_if_stale(trigger="command") if if_stale else sync_project_config()
+        # The command reports a failure itself (stderr, exit status): no second copy of it
+        # from the library's log record.
+        if if_stale:
+            attempt = sync_if_stale(trigger="command", log_failure=False)
+        else:
+            attempt = sync_project_config(log_failure=False)
         if attempt is None:
             self.stdout.write("The project config is fresh; nothing to do.")
             return
