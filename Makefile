@@ -1,6 +1,8 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
 # Each creates .venv with Python 3.11+ when it is missing and installs from this repo:
-# `make demo` only the app itself (Django, DRF, requests), `make test` the dev/test set.
+# `make demo` the app with its report statistics (Django, DRF, requests, scipy), `make
+# test` the dev/test set. Neither needs a C compiler: every dependency has binary wheels
+# (.ci/no_compiler.sh checks it from a clean clone with CC pointing nowhere).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -25,8 +27,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP) $(DEMO_STAMP)
 
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
-	@echo "==> Installing django-convert and what the demo needs (Django, DRF, requests) into $(VENV)"
-	$(BIN)/python -m pip install --progress-bar off -e .
+	@echo "==> Installing django-convert and what the demo needs (Django, DRF, requests, scipy for the report's statistics) into $(VENV)"
+	$(BIN)/python -m pip install --progress-bar off -e '.[stats]'
 	touch $(DEMO_STAMP)
 
 ## Run the example shop on SQLite at http://127.0.0.1:$(PORT)/ (demo mode: no Convert account needed).
@@ -52,7 +54,8 @@ docs: $(STAMP)
 	$(BIN)/python docs/check_reference.py
 
 ## The browser code (django_convert/browser/js/): the committed terser output is current, tsc
-## type-checks it against Convert's own types, and Node's test runner runs its tests.
+## type-checks it against Convert's own types, and Node's test runner runs its tests. tsc also
+## type-checks the tracking bodies the app sends (js/golden/) against Convert's request types.
 js:
 	npm ci --prefix js --no-audit --no-fund
 	npm run --prefix js check

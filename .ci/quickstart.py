@@ -10,7 +10,8 @@ The page's blocks are the script:
 - a ``python`` or ``html+django`` block captioned ``PATH`` writes that file;
   ``PATH (add at the end)`` appends to it.
 
-Only these substitutions are made: ``pip install django-convert`` installs the wheel, and the
+Only these substitutions are made: ``pip install ./django-convert`` (the page's checkout)
+installs the wheel, and the
 page's ports (8000, 8001) become free ones (the stand-in gets ``--port 0`` and its URL is
 read from its first line). Then the page's promises are checked: the home page has the
 identify push for the visitor's own id before Convert's script tag, and pressing *Buy*
@@ -171,7 +172,7 @@ class Follower:
             self.env["VIRTUAL_ENV"] = str(venv)
             self.env["PATH"] = f"{venv / 'bin'}:{self.env['PATH']}"
             return
-        if argv[-2:] == ["install", "django-convert"]:
+        if argv[-2:] == ["install", "./django-convert"]:  # the page's checkout: the wheel
             argv[-1] = str(self.wheel)
         if "tracking_server" in command:
             argv[argv.index("--port") + 1] = "0"

@@ -237,8 +237,15 @@ def test_self_test_never_touches_the_database(convert_settings) -> None:
 
 
 # DELIVERY="task" / "celery" (E030-E032).
-def test_task_and_celery_delivery_pass_when_installed(convert_settings) -> None:
+def test_task_and_celery_delivery_pass_when_installed(convert_settings, monkeypatch) -> None:
     pytest.importorskip("celery")
+    from celery import _state
+
+    import tests.celery_app  # the project's Celery app, as its package __init__ imports it
+
+    # What Celery's Django fix-up makes of it in a fresh process (this test process may
+    # have made Celery's fallback app first: see tests/test_conversions_value_checks.py).
+    monkeypatch.setattr(_state, "default_app", tests.celery_app.app)
     convert_settings(DELIVERY="celery")
     assert checks.check_delivery() == []
     convert_settings(DELIVERY="task", TASK_QUEUE="default")

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from django_convert import track_conversion
 from django_convert.delivery import deliver_due
-from django_convert.models import Bucketing, Conversion, Experience, Visitor
+from django_convert.models import Bucketing, ConfigSync, Conversion, Experience, Visitor
 from django_convert.reports.doctor import diagnose_conversion, find_conversions
 from django_convert.reports.doctor_project import diagnose_project
 
@@ -261,10 +261,23 @@ def test_project_without_a_synced_config_fails(config_server) -> None:
         call_command("convert_doctor", stdout=StringIO())
 
 
+def as_if_live(convert_settings) -> None:
+    """Convert's own URLs, and the synced copy marked as fetched from them: a healthy
+    production project (the doctor never calls Convert, so nothing is fetched)."""
+    convert_settings(
+        TRACKING_URL="https://metrics.convertexperiments.com/v1/track",
+        CONFIG_URL="https://cdn-4.convertexperiments.com",
+    )
+    ConfigSync.objects.update(
+        url="https://cdn-4.convertexperiments.com/api/v1/config/10012345/10056789"
+    )
+
+
 def test_healthy_project_passes(synced, convert_settings) -> None:
     convert_settings(CONVERSIONS=[RULE])
     visitor()
-    convert()
+    convert()  # delivered to the stand-in
+    as_if_live(convert_settings)
     assert set(project_status().values()) == {"pass"}
     out = StringIO()
     call_command("convert_doctor", stdout=out)
@@ -290,6 +303,7 @@ def test_project_rule_goals_failed_and_overdue_deliveries(synced, convert_settin
 
 
 def test_project_config_stale_or_last_sync_failed_warns(synced) -> None:
+    ConfigSync.objects.update(url="https://cdn-4.convertexperiments.com/api/v1/config/1/2")
     synced.config.fail(503)
     call_command("convert_sync", "--if-stale", stdout=StringIO())  # fresh: no fetch
     from django_convert.project.sync import sync_project_config

@@ -13,7 +13,7 @@ from django.test import Client
 from django_convert.identity.proof import visitor_key
 from django_convert.identity.resolvers import new_visitor_id
 from django_convert.ingest import outcomes
-from django_convert.models import Bucketing, Visitor
+from django_convert.models import Bucketing, DroppedPost, Exposure, Visitor
 from tests.fixtures_ingest import IngestClient, example_payload, stored
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +157,8 @@ def test_an_automated_browsers_post_is_ignored_before_anything_else(caplog) -> N
         assert (response.status_code, response["X-Convert-Reason"]) == (204, "webdriver")
     assert stored() == ([], [])
     assert len([r for r in caplog.records if getattr(r, "convert_reason", "") == "webdriver"]) == 1
+    # The doctor can name it for this browser's conversions (reports/drops.py).
+    assert DroppedPost.objects.filter(reason="webdriver").count() == 2  # two browsers
 
 
 def test_login_with_a_borrowed_id_neither_merges_nor_adopts_the_victims_row(user) -> None:
@@ -199,9 +201,11 @@ def test_forget_deletes_the_proven_visitor_and_the_browsers_cookies() -> None:
     post(client)
     client.cookies["convert_vid_key"] = visitor_key(client.visitor_id)
     del client.cookies["convert_vid"]  # consentWithdrawn() deleted it in the page already
+    assert Exposure.objects.filter(visitor__visitor_id=client.visitor_id).exists()
     response = forget(client, client.visitor_id)
     assert (response.status_code, response["X-Convert-Reason"]) == (204, "forgotten")
     assert not Visitor.objects.filter(visitor_id=client.visitor_id).exists()
+    assert not Exposure.objects.exists()  # its exposure history went with it
     for name in ("convert_vid", "convert_vid_key"):
         assert response.cookies[name]["max-age"] == 0
 

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "django_convert"
 
 #: Top-level names under django_convert/ -> layer, in the order of docs/development.rst.
 LAYERS = {
-    **dict.fromkeys(["conf", "exceptions", "signals", "segments", "deadlocks"], 1),
+    **dict.fromkeys(["conf", "exceptions", "signals", "segments", "deadlocks", "invocation"], 1),
     "models": 2,
     "identity": 3,
     "client": 4,
@@ -159,3 +159,40 @@ def test_the_client_knows_nothing_of_models() -> None:
         if not target.startswith("django_convert.client") and _layer(target) != 1
     )
     assert not beyond
+
+
+def test_template_tags_load_without_the_admin_app(tmp_path: Path) -> None:
+    """Django imports every template tag library of every installed app: the report's
+    number filters must not pull in the admin (which needs django.contrib.admin)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "no_admin_settings.py").write_text(
+        'SECRET_KEY = "x"\n'
+        'INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes",'
+        ' "rest_framework", "django_convert"]\n'
+        'TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates",'
+        ' "APP_DIRS": True}]\n'
+        'DJANGO_CONVERT = {"ENABLED": False}\n'
+    )
+    code = (
+        "import django; django.setup()\n"
+        "from django.template import engines\n"
+        "engines.all()\n"
+        "from django.template import Template\n"
+        "print(Template('{% load convert_report %}{{ 5066|count }}').render(__import__("
+        "'django.template').template.Context()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            "DJANGO_SETTINGS_MODULE": "no_admin_settings",
+            "PYTHONPATH": f"{tmp_path}:{PACKAGE.parent}",
+            "PATH": "",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "5,066"

@@ -7,6 +7,8 @@ model admins. The classes are importable from here for subclassing.
 
 from django_convert.admin.conversions import ConversionAdmin
 from django_convert.admin.project import ConfigSyncAdmin, ExperienceAdmin, GoalAdmin
+from django_convert.admin.report_index import ExperimentReportAdmin
+from django_convert.admin.sweep import SkippedConversionAdmin
 from django_convert.admin.visitors import BucketingAdmin, VisitorAdmin
 
 __all__ = [
@@ -14,6 +16,8 @@ __all__ = [
     "ConfigSyncAdmin",
     "ConversionAdmin",
     "ExperienceAdmin",
+    "ExperimentReportAdmin",
     "GoalAdmin",
+    "SkippedConversionAdmin",
     "VisitorAdmin",
 ]

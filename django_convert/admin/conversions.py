@@ -1,17 +1,21 @@
-"""Admin: the conversion outbox, with goal names, delivery health, Retry and Diagnose."""
+"""Admin: the conversion outbox, with goal names, delivery health, Retry and Diagnose; each
+conversion links to its visitor and to the object that caused it."""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
@@ -20,35 +24,35 @@ from django_convert.admin.names import (
     GoalFilter,
     ProjectNamesMixin,
     bucketing_html,
+    short_html,
     verdict_html,
 )
-from django_convert.models import Bucketing, Conversion, Visitor
+from django_convert.admin.permissions import OfferedActionsOnly, admin_link, may_view
+from django_convert.admin.visitors import bucketing_line, bucketing_text
+from django_convert.models import Conversion, Visitor
 from django_convert.project.names import current_names
+from django_convert.reports.formats import (
+    CHANGELIST_CSS,
+    DASH,
+    clip,
+    money,
+    number,
+    short_id,
+    stacked_datetime,
+)
 
 if TYPE_CHECKING:  # Django's admin classes are generic only in django-stubs.
-    VisitorAdminBase = admin.ModelAdmin[Visitor]
-    BucketingAdminBase = admin.ModelAdmin[Bucketing]
     ConversionAdminBase = admin.ModelAdmin[Conversion]
-    BucketingInlineBase = admin.TabularInline[Bucketing, Visitor]
 else:
-    VisitorAdminBase = BucketingAdminBase = ConversionAdminBase = admin.ModelAdmin
-    BucketingInlineBase = admin.TabularInline
+    ConversionAdminBase = admin.ModelAdmin
 
 
 @admin.register(Conversion)
-class ConversionAdmin(DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
-    # Status first: visitor ids are long and push later columns off narrow screens.
-    list_display = (
-        "transaction_id",
-        "status",
-        "goal",
-        "experiences",
-        "attempts",
-        "short_error",
-        "created_at",
-        "sent_at",
-        "visitor_id",
-    )
+class ConversionAdmin(OfferedActionsOnly, DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
+    # Five columns that fit beside the filters on a 1,280 px screen; the rest is on the
+    # conversion's page.
+    list_display = ("conversion", "status_attempts", "amount_money", "created", "visitor")
+    list_display_links = ("conversion",)
     list_filter = ("status", GoalFilter, "created_at")
     search_fields = ("=visitor_id", "transaction_id", "=goal_id")
     date_hierarchy = "created_at"
@@ -56,7 +60,7 @@ class ConversionAdmin(DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
     # The delivery health summary above the list (templates/admin/django_convert/conversion/).
     change_list_template = "admin/django_convert/conversion/change_list.html"
     fieldsets = (
-        (None, {"fields": ("goal", "transaction_id", "visitor_id", "origin")}),
+        (None, {"fields": ("goal", "transaction_id", "visitor_link", "source", "origin")}),
         (
             _("Snapshot"),
             {
@@ -64,7 +68,7 @@ class ConversionAdmin(DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
                     "experiences",
                     "bucketing",
                     "segments",
-                    "amount",
+                    "amount_money",
                     "products_count",
                     "custom_dimensions",
                 )
@@ -89,6 +93,9 @@ class ConversionAdmin(DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
         ),
     )
 
+    class Media:
+        css = CHANGELIST_CSS
+
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> Any:
@@ -107,6 +114,12 @@ class ConversionAdmin(DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting from a list one may not open (Django allows it by URL) is not offered.
+        return super().has_delete_permission(request, obj) and self.has_view_permission(
+            request, obj
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Viewing needs "view"; nothing here is editable in place.
@@ -128,12 +141,83 @@ class ConversionAdmin(DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
 
     @admin.display(description=_("experiences"))
     def experiences(self, obj: Conversion) -> str:
-        bucketing = obj.bucketing if isinstance(obj.bucketing, dict) else {}
-        return bucketing_html(sorted((str(k), str(v)) for k, v in bucketing.items()))
+        return bucketing_html(_pairs(obj))
 
-    @admin.display(description=_("last error"))
-    def short_error(self, obj: Conversion) -> str:
-        return obj.last_error[:80]
+    # List columns ---------------------------------------------------------------------
+    @admin.display(description=_("conversion"), ordering="transaction_id")
+    def conversion(self, obj: Conversion) -> SafeString:
+        """The transaction id (the link), then the goal and the experiences it counts for."""
+        goal = current_names().goal(obj.goal_id)
+        pairs = _pairs(obj)
+        what = format_html("{} · {}", short_html("goal", obj.goal_id), bucketing_line(pairs))
+        title = f"goal {goal.label}; {bucketing_text(pairs)}"
+        return format_html(
+            '{}<br><span class="dc-quiet">{}</span>',
+            clip(obj.transaction_id, "12em"),
+            clip(what, "14em", title),
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_attempts(self, obj: Conversion) -> SafeString:
+        """The status, attempts so far when not sent at first try, and the last error."""
+        status = obj.get_status_display()
+        if obj.attempts > 1 or (obj.status != Conversion.Status.SENT and obj.attempts):
+            status = _("%(status)s · %(count)s attempts") % {
+                "status": status,
+                "count": number(obj.attempts),
+            }
+        error = (
+            format_html('<br><span class="dc-quiet">{}</span>', clip(obj.last_error, "10em"))
+            if obj.last_error and obj.status != Conversion.Status.SENT
+            else ""
+        )
+        return format_html("{}{}", status, error)
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_money(self, obj: Conversion) -> str:
+        return money(obj.amount)
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, obj: Conversion) -> str:
+        return stacked_datetime(obj.created_at)
+
+    @admin.display(description=_("visitor"), ordering="visitor_id")
+    def visitor(self, obj: Conversion) -> str:
+        """The id, linked to the Visitors list searched for it (no query per row)."""
+        if not may_view("visitor"):
+            return short_id(obj.visitor_id)
+        url = reverse("admin:django_convert_visitor_changelist")
+        return format_html(
+            '<a href="{}?q={}">{}</a>', url, obj.visitor_id, short_id(obj.visitor_id)
+        )
+
+    # The conversion's page ------------------------------------------------------------
+    @admin.display(description=_("visitor"))
+    def visitor_link(self, obj: Conversion) -> str:
+        visitor = Visitor.objects.filter(visitor_id=obj.visitor_id).first()
+        if visitor is None:
+            return format_html(
+                "<code>{}</code> ({})", obj.visitor_id, _("nothing stored for this visitor")
+            )
+        return admin_link(visitor, format_html("<code>{}</code>", obj.visitor_id))
+
+    @admin.display(description=_("caused by"))
+    def source(self, obj: Conversion) -> str:
+        """The object whose save recorded it, linked to its admin page when there is one."""
+        if not obj.source_model:
+            return DASH
+        try:
+            model = apps.get_model(obj.source_model)
+        except (LookupError, ValueError):  # an app removed since
+            return format_html("{} {}", obj.source_model, obj.source_id)
+        try:
+            instance = model._default_manager.filter(pk=obj.source_id).first()
+        except (ValueError, TypeError):  # a key its model cannot read
+            instance = None
+        label = f"{model._meta.verbose_name} {obj.source_id}"
+        if instance is None:
+            return format_html("{} ({})", label, _("no longer there"))
+        return admin_link(instance, f"{label}: {instance}")
 
     @admin.display(description=_("request sent"))
     def request_sent(self, obj: Conversion) -> str:
@@ -185,3 +269,8 @@ class ConversionAdmin(DiagnoseMixin, ProjectNamesMixin, ConversionAdminBase):
         else:
             pks = failed + waiting
             transaction.on_commit(lambda: dispatch(pks), robust=True)
+
+
+def _pairs(obj: Conversion) -> list[tuple[str, str]]:
+    bucketing = obj.bucketing if isinstance(obj.bucketing, dict) else {}
+    return sorted((str(k), str(v)) for k, v in bucketing.items())

@@ -11,8 +11,9 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
+from django_convert.admin.permissions import can_view
 from django_convert.models import Conversion
-from django_convert.reports.doctor import diagnose_conversion
+from django_convert.reports.doctor import GUIDE_URL, diagnose_conversion
 
 if TYPE_CHECKING:
     MixinBase = admin.ModelAdmin[Conversion]
@@ -38,12 +39,15 @@ class DiagnoseMixin(MixinBase):
             raise Http404(_("No conversion with id %(id)s.") % {"id": object_id})
         if not self.has_view_permission(request, conversion):
             raise PermissionDenied
-        diagnosis = diagnose_conversion(conversion)
+        # The visitor's stored data only for those who may view visitors and bucketing.
+        show_visitor = can_view(request, "visitor") and can_view(request, "bucketing")
+        diagnosis = diagnose_conversion(conversion, show_visitor=show_visitor)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "object": conversion,
             "diagnosis": diagnosis,
+            "guide_url": GUIDE_URL,
             "title": _("Diagnose %(conversion)s") % {"conversion": conversion},
             "failed": len(diagnosis.failed()),
         }

@@ -61,6 +61,21 @@ def bucketing_html(pairs: Iterable[tuple[str, str]]) -> SafeString:
     return format_html_join(SafeString("<br>"), "{} → {}", lines)
 
 
+def short_html(kind: str, convert_id: str, experience_id: str | None = None) -> SafeString:
+    """The synced name alone (the id when there is none), with the problem mark: for list
+    columns, where the ids go in the title. ``kind``: experience, variation or goal."""
+    names = current_names()
+    if kind == "experience":
+        verdict, entry = names.experience(convert_id), names.experiences.get(convert_id)
+    elif kind == "variation":
+        verdict = names.variation(convert_id, experience_id)
+        entry = names.variations.get(convert_id)
+    else:
+        verdict, entry = names.goal(convert_id), names.goals.get(convert_id)
+    label = entry.name if entry is not None and entry.name else convert_id
+    return verdict_html(Verdict(label, verdict.problem, verdict.short))
+
+
 class ProjectNamesMixin(MixinBase):
     """Render each changelist and change form inside one names snapshot.
 
@@ -128,7 +143,7 @@ class ExperienceFilter(_NameFilter):
 
     def entries(self, request: HttpRequest) -> list[tuple[str, str]]:
         experiences = current_names().experiences.values()
-        return [(e.id, e.label()) for e in sorted(experiences, key=_by_name) if e.in_config]
+        return [(e.id, _label(e)) for e in sorted(experiences, key=_by_name) if e.in_config]
 
     def known_ids(self) -> list[str]:
         return [e.id for e in current_names().experiences.values() if e.in_config]
@@ -145,7 +160,7 @@ class VariationFilter(_NameFilter):
         if not chosen and len(names.variations) > LIST_ALL_VARIATIONS_UP_TO:
             return []  # a long list helps nobody: choose an experience first
         return [
-            (v.id, f"{names.experiences[v.experience_id].name or v.experience_id}: {v.label()}")
+            (v.id, f"{names.experiences[v.experience_id].name or v.experience_id}: {_label(v)}")
             for v in sorted(names.variations.values(), key=lambda v: (v.experience_id, v.id))
             if v.in_config and (not chosen or chosen == v.experience_id)
         ]
@@ -169,7 +184,7 @@ class GoalFilter(_NameFilter):
 
     def entries(self, request: HttpRequest) -> list[tuple[str, str]]:
         goals = current_names().goals.values()
-        return [(g.id, g.label()) for g in sorted(goals, key=_by_name) if g.in_config]
+        return [(g.id, _label(g)) for g in sorted(goals, key=_by_name) if g.in_config]
 
     def known_ids(self) -> list[str]:
         return [g.id for g in current_names().goals.values() if g.in_config]
@@ -177,3 +192,8 @@ class GoalFilter(_NameFilter):
 
 def _by_name(entry: Any) -> tuple[str, str]:
     return (entry.name.casefold(), entry.id)
+
+
+def _label(entry: Any) -> str:
+    """ "Name (id)", or the id said to be unnamed: never a bare number in a list of names."""
+    return entry.label() if entry.name else str(_("%(id)s (no name synced)") % {"id": entry.id})

@@ -6,6 +6,7 @@ them and never edits them (a later sync would overwrite any edit).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
@@ -13,13 +14,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from django_convert.admin.permissions import OfferedActionsOnly
+from django_convert.admin.report import may_see_reports
 from django_convert.models import ConfigSync, Experience, Goal, Variation
-from django_convert.project.sync import last_good_sync, sync_project_config
+from django_convert.project.sync import environment_note, last_good_sync, sync_project_config
+from django_convert.reports.formats import CHANGELIST_CSS, clip, number, stacked_datetime
+from django_convert.reports.srm import configured_shares, format_share
 
 if TYPE_CHECKING:
     ExperienceAdminBase = admin.ModelAdmin[Experience]
@@ -31,6 +36,13 @@ else:
     VariationInlineBase = admin.TabularInline
 
 SYNC_PERMISSION = "django_convert.add_configsync"
+
+
+def named_with_id(name: str, convert_id: str) -> str:
+    """The synced name, the id below it (never the id alone without saying so)."""
+    return format_html(
+        '{}<br><span class="dc-quiet">{}</span>', name or _("(no name synced)"), convert_id
+    )
 
 
 class ReadOnlyAdmin:
@@ -46,6 +58,14 @@ class ReadOnlyAdmin:
         return False
 
 
+def traffic_label(variation: Variation, shares: dict[str, Decimal]) -> str:
+    """ "50 %", or "50 % (equal share: no allocation in the config)"."""
+    share = format_share(shares.get(variation.id))
+    if variation.traffic_allocation is None:
+        return str(_("%(share)s (equal share: no allocation in the config)") % {"share": share})
+    return share
+
+
 class VariationInline(ReadOnlyAdmin, VariationInlineBase):
     model = Variation
     extra = 0
@@ -54,25 +74,59 @@ class VariationInline(ReadOnlyAdmin, VariationInlineBase):
 
     @admin.display(description=_("traffic"))
     def traffic(self, obj: Variation) -> str:
-        return f"{obj.traffic_percent:g} %"
+        siblings = {v.id: v for v in obj.experience.variations.all()}
+        return traffic_label(obj, configured_shares(siblings))
 
 
 @admin.register(Experience)
-class ExperienceAdmin(ReadOnlyAdmin, ExperienceAdminBase):
-    list_display = ("name", "id", "status", "type", "variation_list", "goal_list", "in_config")
-    list_filter = ("status", "type", "in_config")
+class ExperienceAdmin(OfferedActionsOnly, ReadOnlyAdmin, ExperienceAdminBase):
+    # Name and id in one column, a short "synced" heading: fits a 1,280 px screen.
+    list_display = (
+        "experience",
+        "status",
+        "type",
+        "environment",
+        "variation_list",
+        "goal_list",
+        "synced",
+    )
+    list_display_links = ("experience",)
+    list_filter = ("status", "type", "environment", "in_config")
     search_fields = ("name", "key", "=id")
-    fields = ("id", "name", "key", "status", "type", "goal_list", "in_config", "synced_at")
+    fields = (
+        "id",
+        "name",
+        "key",
+        "status",
+        "type",
+        "environment",
+        "goal_list",
+        "in_config",
+        "synced_at",
+    )
     readonly_fields = fields
     inlines = (VariationInline,)
     change_list_template = "admin/django_convert/experience/change_list.html"
 
+    class Media:
+        css = CHANGELIST_CSS
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Experience]:
         return super().get_queryset(request).prefetch_related("variations", "goals")
 
+    @admin.display(description=_("experience"), ordering="name")
+    def experience(self, obj: Experience) -> str:
+        return named_with_id(obj.name, obj.id)
+
+    @admin.display(description=_("synced"), boolean=True, ordering="in_config")
+    def synced(self, obj: Experience) -> bool:
+        return obj.in_config
+
     @admin.display(description=_("variations"))
     def variation_list(self, obj: Experience) -> str:
-        rows = [(str(v), f"{v.traffic_percent:g} %") for v in obj.variations.all()]
+        variations = list(obj.variations.all())
+        shares = configured_shares({v.id: v for v in variations})
+        rows = [(str(v), traffic_label(v, shares)) for v in variations]
         return format_html_join(SafeString("<br>"), "{} ({})", rows) or "—"
 
     @admin.display(description=_("goals"))
@@ -86,29 +140,59 @@ class ExperienceAdmin(ReadOnlyAdmin, ExperienceAdminBase):
             *super().get_urls(),
         ]
 
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # The link to the experience's report, for those who may open it.
+        context = {"can_see_report": may_see_reports(request), **(extra_context or {})}
+        return super().changeform_view(request, object_id, form_url, context)
+
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        good = last_good_sync()
         context = {
             "last_sync": ConfigSync.objects.first(),
-            "last_good_sync": last_good_sync(),
-            "can_sync": request.user.has_perm(SYNC_PERMISSION),
+            "last_good_sync": good,
+            "environment_note": environment_note(good) if good else "",
+            "can_sync": self.may_sync(request),
             **(extra_context or {}),
         }
         return super().changelist_view(request, context)
 
+    def may_sync(self, request: HttpRequest) -> bool:
+        """ "Sync now" writes a ConfigSync row ("add config sync"), from the Experience list,
+        which the user must be able to open (the button is there, and the answer too)."""
+        return bool(request.user.has_perm(SYNC_PERMISSION)) and self.has_view_permission(request)
+
     def sync_view(self, request: HttpRequest) -> HttpResponse:
         """Fetch now (the staff member waits at most TIMEOUT); a failure keeps the old copy."""
-        if not request.user.has_perm(SYNC_PERMISSION):
+        if not self.may_sync(request):
             raise PermissionDenied
         attempt = sync_project_config(trigger="admin")
         if attempt.ok:
             self.message_user(
                 request,
-                _("Synced %(e)d experiences, %(v)d variations and %(g)d goals from Convert.")
-                % {"e": attempt.experiences, "v": attempt.variations, "g": attempt.goals},
+                _("Synced %(e)d experiences, %(v)d variations and %(g)d goals from Convert%(env)s.")
+                % {
+                    "e": attempt.experiences,
+                    "v": attempt.variations,
+                    "g": attempt.goals,
+                    "env": environment_note(attempt),
+                },
                 messages.SUCCESS,
             )
+            if attempt.warnings:
+                self.message_user(
+                    request,
+                    _("%(n)d item(s) of the config could not be used and were skipped: %(items)s")
+                    % {"n": len(attempt.warnings), "items": " ".join(attempt.warnings[:5])},
+                    messages.WARNING,
+                )
         else:
             self.message_user(
                 request,
@@ -120,15 +204,27 @@ class ExperienceAdmin(ReadOnlyAdmin, ExperienceAdminBase):
 
 
 @admin.register(Goal)
-class GoalAdmin(ReadOnlyAdmin, GoalAdminBase):
-    list_display = ("name", "id", "key", "type", "experience_list", "in_config")
+class GoalAdmin(OfferedActionsOnly, ReadOnlyAdmin, GoalAdminBase):
+    list_display = ("goal", "key", "type", "experience_list", "synced")
+    list_display_links = ("goal",)
     list_filter = ("type", "in_config")
     search_fields = ("name", "key", "=id")
     fields = ("id", "name", "key", "type", "experience_list", "in_config", "synced_at")
     readonly_fields = fields
 
+    class Media:
+        css = CHANGELIST_CSS
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Goal]:
         return super().get_queryset(request).prefetch_related("experiences")
+
+    @admin.display(description=_("goal"), ordering="name")
+    def goal(self, obj: Goal) -> str:
+        return named_with_id(obj.name, obj.id)
+
+    @admin.display(description=_("synced"), boolean=True, ordering="in_config")
+    def synced(self, obj: Goal) -> bool:
+        return obj.in_config
 
     @admin.display(description=_("experiences"))
     def experience_list(self, obj: Goal) -> str:
@@ -137,16 +233,18 @@ class GoalAdmin(ReadOnlyAdmin, GoalAdminBase):
 
 
 @admin.register(ConfigSync)
-class ConfigSyncAdmin(ReadOnlyAdmin, ConfigSyncAdminBase):
+class ConfigSyncAdmin(OfferedActionsOnly, ReadOnlyAdmin, ConfigSyncAdminBase):
+    # The counts in one column and long texts cut (whole on hover): fits a 1,280 px screen.
     list_display = (
-        "started_at",
+        "started",
         "ok",
         "trigger",
-        "experiences",
-        "variations",
-        "goals",
+        "contents",
+        "environment_summary",
+        "skipped_items",
         "short_error",
     )
+    list_display_links = ("started",)
     list_filter = ("ok", "trigger")
     fields = (
         "started_at",
@@ -157,10 +255,54 @@ class ConfigSyncAdmin(ReadOnlyAdmin, ConfigSyncAdminBase):
         "experiences",
         "variations",
         "goals",
+        "environment",
+        "left_out",
+        "warning_list",
         "error",
     )
     readonly_fields = fields
 
+    class Media:
+        css = CHANGELIST_CSS
+
+    @admin.display(description=_("started"), ordering="started_at")
+    def started(self, obj: ConfigSync) -> str:
+        return stacked_datetime(obj.started_at)
+
+    @admin.display(description=_("synced"))
+    def contents(self, obj: ConfigSync) -> str:
+        return format_html(
+            "{}<br>{}",
+            _("%(e)s experiences") % {"e": number(obj.experiences)},
+            _("%(v)s variations, %(g)s goals")
+            % {"v": number(obj.variations), "g": number(obj.goals)},
+        )
+
+    @admin.display(description=_("environment"), ordering="environment")
+    def environment_summary(self, obj: ConfigSync) -> str:
+        others = self.left_out(obj)
+        if others == "—":
+            return obj.environment or "—"
+        return format_html(
+            '{}<br><span class="dc-quiet">{}</span>',
+            obj.environment or "—",
+            clip(_("left out: %(others)s") % {"others": others}, "10em"),
+        )
+
     @admin.display(description=_("error"))
     def short_error(self, obj: ConfigSync) -> str:
-        return obj.error[:120]
+        return clip(obj.error, "12em") if obj.error else "—"
+
+    @admin.display(description=_("experiences of other environments"))
+    def left_out(self, obj: ConfigSync) -> str:
+        others = obj.other_environments or {}
+        return ", ".join(f"{name}: {count}" for name, count in sorted(others.items())) or "—"
+
+    @admin.display(description=_("skipped items"))
+    def skipped_items(self, obj: ConfigSync) -> int:
+        return len(obj.warnings or [])
+
+    @admin.display(description=_("skipped items (could not be used)"))
+    def warning_list(self, obj: ConfigSync) -> str:
+        rows = ((str(text),) for text in obj.warnings or [])
+        return format_html_join(SafeString("<br>"), "{}", rows) or "—"

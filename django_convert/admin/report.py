@@ -1,10 +1,8 @@
-"""Admin: the experiment report pages, under the Bucketing admin's URLs.
+"""Admin: one experience's experiment report page.
 
 Thin: the form picks the goal, dates and baseline; :mod:`django_convert.reports` computes
-everything. Staff need the "view" permission on both Bucketing and Conversion.
-
-``BucketingAdmin.get_urls()`` (``admin/visitors.py``) adds :func:`report_urls`, so the
-report stays out of the visitors' admin.
+everything. Staff need to view both Bucketing and Conversion ("view" or "change"). The
+URLs (under the Bucketing admin's) and the reports index are in ``admin/report_index.py``.
 """
 
 from __future__ import annotations
@@ -15,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from django_convert.admin.permissions import can_view
 from django_convert.conf import get_setting
 from django_convert.models import Bucketing, Conversion, Experience, Goal, Variation
 from django_convert.reports.chart import rate_chart
@@ -74,35 +72,56 @@ class ReportForm(forms.Form):
         )
 
 
-def _goal_choices(experience: Experience | None) -> list[tuple[str, str]]:
-    """The experience's goals first (synced config), then goals seen in rules or the outbox."""
-    names = dict(Goal.objects.values_list("id", "name"))
-    ids: list[str] = []
+def experience_goals(experience_id: str, experience: Experience | None) -> list[str]:
+    """The experience's own goals, best first: those of the synced config (revenue goals
+    first: the report's revenue figures need one, and it is usually the goal an experiment
+    is judged on); without a synced config, the goals its visitors converted on, most
+    converted first. Empty when neither is known."""
     if experience is not None:
-        # Revenue goals first: the report's revenue figures need one, and it is usually
-        # the goal an experiment is judged on.
         goals = sorted(experience.goals.all(), key=lambda g: (g.type != "revenue", g.name, g.id))
-        ids += [goal.id for goal in goals]
+        if goals:
+            return [goal.id for goal in goals]
+    converted = (
+        Conversion.objects.filter(bucketing__has_key=experience_id)
+        .values("goal_id")
+        .annotate(count=Count("id"))
+        .order_by("-count", "goal_id")
+    )
+    return [row["goal_id"] for row in converted]
+
+
+def _goal_choices(own: list[str]) -> list[tuple[str, str]]:
+    """The experience's own goals first, then goals seen in rules or the outbox."""
+    names = dict(Goal.objects.values_list("id", "name"))
+    ids = list(own)
     ids += [str(rule.get("goal_id")) for rule in get_setting("CONVERSIONS") or []]
     ids += list(Conversion.objects.order_by("goal_id").values_list("goal_id", flat=True).distinct())
     unique = list(dict.fromkeys(goal_id for goal_id in ids if goal_id and goal_id != "None"))
     return [(goal_id, _named(names, goal_id)) for goal_id in unique]
 
 
+def experience_title(experience_id: str, experience: Experience | None) -> str:
+    """Its synced name with the id, never the id alone."""
+    if experience is not None and experience.name:
+        return f"{experience.name} ({experience_id})"
+    return str(_("Experience %(id)s (no name synced)") % {"id": experience_id})
+
+
 def _named(names: dict[str, str], convert_id: str) -> str:
     return f"{names[convert_id]} ({convert_id})" if names.get(convert_id) else convert_id
 
 
-def _check_permission(request: HttpRequest) -> None:
-    user = request.user
-    if not (
-        user.has_perm("django_convert.view_bucketing")
-        and user.has_perm("django_convert.view_conversion")
-    ):
+def may_see_reports(request: HttpRequest) -> bool:
+    """Reports show bucketing and conversions: the user must be able to view both."""
+    return can_view(request, "bucketing") and can_view(request, "conversion")
+
+
+def check_permission(request: HttpRequest) -> None:
+    if not may_see_reports(request):
         raise PermissionDenied
 
 
-def _context(model_admin: ModelAdmin[Any], request: HttpRequest, title: str) -> dict[str, Any]:
+def page_context(model_admin: ModelAdmin[Any], request: HttpRequest, title: str) -> dict[str, Any]:
     return {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
@@ -110,23 +129,10 @@ def _context(model_admin: ModelAdmin[Any], request: HttpRequest, title: str) -> 
     }
 
 
-def report_index_view(model_admin: ModelAdmin[Any], request: HttpRequest) -> HttpResponse:
-    """Every experience with bucketed visitors or in the synced config, with its name."""
-    _check_permission(request)
-    experiences = {e.id: e for e in Experience.objects.all()}
-    bucketed = Bucketing.objects.order_by("experience_id").values_list("experience_id")
-    bucketed_ids = {eid for (eid,) in bucketed.distinct()}
-    ids = sorted(set(experiences) | bucketed_ids)
-    rows = [(eid, experiences.get(eid)) for eid in ids]
-    context = _context(model_admin, request, str(_("Experiment reports")))
-    context["experiences"] = rows
-    return TemplateResponse(request, "admin/django_convert/report/index.html", context)
-
-
 def report_view(
     model_admin: ModelAdmin[Any], request: HttpRequest, experience_id: str
 ) -> HttpResponse:
-    _check_permission(request)
+    check_permission(request)
     if not EXPERIENCE_ID.fullmatch(experience_id):
         raise Http404("not an experience id")
     experience = Experience.objects.filter(pk=experience_id).first()
@@ -136,11 +142,15 @@ def report_view(
         names = dict.fromkeys(bucketed.values_list("variation_id", flat=True).distinct(), "")
     variation_ids = sorted(names)
     variations = [(vid, _named(names, vid)) for vid in variation_ids]
-    goals = _goal_choices(experience)
-    data = request.GET if "goal" in request.GET else _defaults(experience_id, goals)
+    own = experience_goals(experience_id, experience)
+    goals = _goal_choices(own)
+    data = request.GET if "goal" in request.GET else _defaults(experience_id, own)
     form = ReportForm(data, goals=goals, variations=variations)
     report: ExperimentReport | None = None
-    if form.is_valid():
+    if not data.get("goal"):
+        # No goal of this experience is known: let the user choose, never guess another's.
+        form = ReportForm(initial=data, goals=goals, variations=variations)
+    elif form.is_valid():
         start, end = form.time_range()
         report = build_report(
             experience_id,
@@ -149,10 +159,11 @@ def report_view(
             end,
             baseline_id=form.cleaned_data["baseline"] or None,
         )
-    title = str(experience.name if experience and experience.name else experience_id)
-    context = _context(model_admin, request, str(_("Experiment report: %s")) % title)
+    title = experience_title(experience_id, experience)
+    context = page_context(model_admin, request, str(_("Experiment report: %s")) % title)
     context.update(
         experience_id=experience_id,
+        no_goal=not data.get("goal"),
         form=form,
         report=report,
         chart=rate_chart(report.variations) if report else "",
@@ -160,30 +171,13 @@ def report_view(
     return TemplateResponse(request, "admin/django_convert/report/experience.html", context)
 
 
-def _defaults(experience_id: str, goals: list[tuple[str, str]]) -> dict[str, str]:
-    """The experience's whole life so far, for its first goal."""
+def _defaults(experience_id: str, own_goals: list[str]) -> dict[str, str]:
+    """The experience's whole life so far, for its first own goal ("" when none is known)."""
     first = Bucketing.objects.filter(experience_id=experience_id).aggregate(Min("first_seen"))
     today = timezone.localdate()
     start = timezone.localdate(first["first_seen__min"]) if first["first_seen__min"] else today
     return {
-        "goal": goals[0][0] if goals else "",
+        "goal": own_goals[0] if own_goals else "",
         "start": start.isoformat(),
         "end": max(today, start).isoformat(),
     }
-
-
-def report_urls(model_admin: ModelAdmin[Any]) -> list[URLPattern]:
-    """The report's admin URLs: ``admin:django_convert_bucketing_report`` (one experience)
-    and ``admin:django_convert_bucketing_reports`` (the list)."""
-    site = model_admin.admin_site
-
-    def index(request: HttpRequest) -> HttpResponse:
-        return report_index_view(model_admin, request)
-
-    def experience(request: HttpRequest, experience_id: str) -> HttpResponse:
-        return report_view(model_admin, request, experience_id)
-
-    return [
-        path("report/", site.admin_view(index), name="django_convert_bucketing_reports"),
-        path(EXPERIENCE_PATH, site.admin_view(experience), name="django_convert_bucketing_report"),
-    ]

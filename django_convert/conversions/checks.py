@@ -1,6 +1,8 @@
-"""System checks for conversion rules (django_convert.E101-E112, W110), run by ``manage.py check``.
+"""System checks for conversion rules (django_convert.E101-E112, W110, E120-E122, W122), run
+by ``manage.py check``.
 
-E110-E112 and W110 (databases, routers, ``sweep_since``) are in ``routing_checks``.
+E110-E112 and W110 (databases, routers, ``sweep_since``) are in ``routing_checks``;
+E120-E122 and W122 (values a rule can never match or carry) in ``value_checks``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django_convert.conversions.rules import (
     RULE_KEYS,
     ConversionRule,
 )
+from django_convert.conversions.value_checks import check_number_path, check_when_values
 from django_convert.conversions.values import clean_custom_dimensions, clean_goal_id
 from django_convert.exceptions import ConversionError
 
@@ -88,7 +91,9 @@ def _check_entry(name: str, entry: object) -> list[CheckMessage]:
     for key in PATH_KEYS:
         if entry.get(key) is not None:
             errors.extend(_check_path(name, model, key, entry[key]))
+            errors.extend(check_number_path(name, model, key, entry[key]))
     errors.extend(_check_when(name, model, entry.get("when")))
+    errors.extend(check_when_values(name, model, entry.get("when")))
     errors.extend(_check_dimensions(name, model, entry.get("custom_dimensions")))
     return errors
 
@@ -111,6 +116,7 @@ def _check_code_rule(rule: ConversionRule) -> list[CheckMessage]:
         path = getattr(rule, key)
         if not _overrides(rule, getter) and (path or key == "visitor"):
             errors.extend(_check_path(name, model, key, path))
+            errors.extend(check_number_path(name, model, key, path))
     if not _overrides(rule, "get_custom_dimensions"):
         errors.extend(_check_dimensions(name, model, rule.custom_dimensions))
     concrete = {field.name for field in model._meta.concrete_fields} | {

@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from django_convert.conversions.enabled import recording_enabled
-from django_convert.conversions.snapshot import Snapshot, load_snapshot
+from django_convert.conversions.snapshot import Snapshot, load_snapshot, snapshot_as_of
 from django_convert.conversions.sql import (
     insert_conversion,
     insert_from_visitor,
@@ -40,6 +41,7 @@ def write_conversion(
     conversion = Conversion(
         goal_id=values.goal_id,
         transaction_id=values.transaction_id,
+        transaction_id_is_local=values.transaction_id_is_local,
         visitor_id=snapshot.visitor_id,
         bucketing=snapshot.bucketing,
         segments=snapshot.segments,
@@ -47,6 +49,8 @@ def write_conversion(
         products_count=values.products_count,
         custom_dimensions=values.custom_dimensions,
         origin=values.origin,
+        source_model=values.source_model,
+        source_id=values.source_id,
     )
     if skips_duplicates(using):
         created = run_retrying_deadlocks(
@@ -200,13 +204,23 @@ def record_conversion(
     origin: str,
     using: str,
     refresh: bool = False,
+    source: Model | None = None,
+    as_of: datetime | None = None,
+    transaction_id_is_local: bool = False,
 ) -> Conversion | None:
     """Validate, snapshot the visitor (one query) and write the outbox row.
 
-    Exactly one of ``visitor_id`` / ``user_id`` is given. Everything is validated before
-    the first query, so bad input costs nothing and writes nothing. With ``refresh`` (the
-    rules), a row already recorded for this goal and transaction that is still pending
-    takes the new amount, products count and custom dimensions; its snapshot stays.
+    Exactly one of ``visitor_id`` / ``user_id`` is given. ``source`` is the saved object
+    that caused it (the admin links to it; no query: its model's label and its key).
+    Everything is validated before the first query, so bad input costs nothing and
+    writes nothing. With ``refresh`` (the rules), a row already recorded for this goal
+    and transaction that is still pending takes the new amount, products count and
+    custom dimensions; its snapshot stays.
+    ``as_of``: when the conversion happened, if not now (the sweep records orders made
+    earlier): the snapshot is then the bucketing the visitor had at that moment
+    (``snapshot.snapshot_as_of``), never one first seen after it.
+    ``transaction_id_is_local`` marks a transaction id made up for deduplication only
+    (never sent to Convert).
     """
     if not recording_enabled():
         return None
@@ -217,11 +231,18 @@ def record_conversion(
         products_count=products_count,
         custom_dimensions=custom_dimensions,
         origin=origin,
+        source=_source_key(source),
+        transaction_id_is_local=transaction_id_is_local,
     )
     if user_id is None:
         clean_visitor_id(visitor_id)
     written: tuple[Conversion, bool] | None
-    if snapshots_in_sql(using):  # one statement: the floor
+    if as_of is not None:
+        snapshot = snapshot_as_of(visitor_id=visitor_id, user_id=user_id, as_of=as_of, using=using)
+        if snapshot is not None and user_id is not None:
+            clean_visitor_id(snapshot.visitor_id)
+        written = None if snapshot is None else write_conversion(snapshot, values, using, refresh)
+    elif snapshots_in_sql(using):  # one statement: the floor
         if user_id is None:
             written = write_from_visitor("visitor_id", visitor_id, values, using, refresh)
         else:
@@ -242,6 +263,15 @@ def record_conversion(
             visitor_id,
         )
     return conversion
+
+
+def _source_key(source: Model | None) -> tuple[str, object] | None:
+    """``(model label, primary key)`` of the object that caused the conversion: the
+    concrete model's, as for the default transaction id (a proxy's save is its model's)."""
+    if source is None or source.pk is None:
+        return None
+    model = source._meta.concrete_model or type(source)
+    return model._meta.label_lower, source.pk
 
 
 def _load_snapshot(visitor_id: str | None, user_id: Any, using: str) -> Snapshot | None:

@@ -128,10 +128,13 @@ def insert_from_visitor(
     params = [
         values.goal_id,
         values.transaction_id,
+        values.transaction_id_is_local,
         statement.amount_field.get_db_prep_save(values.amount, connection),
         values.products_count,
         statement.prepare_dimensions(values.custom_dimensions, connection),
         values.origin,
+        values.source_model,
+        values.source_id,
         *[db_now] * len(TIMESTAMP_FIELDS),
         *statement.default_params,
         statement.lookup_field.get_db_prep_value(value, connection, prepared=False),
@@ -148,10 +151,13 @@ def insert_from_visitor(
         "id": pk,
         "goal_id": values.goal_id,
         "transaction_id": values.transaction_id,
+        "transaction_id_is_local": values.transaction_id_is_local,
         "amount": values.amount,
         "products_count": values.products_count,
         "custom_dimensions": values.custom_dimensions,
         "origin": values.origin,
+        "source_model": values.source_model,
+        "source_id": values.source_id,
         **dict.fromkeys(TIMESTAMP_FIELDS, now),
         "visitor_id": visitor_id,
         "bucketing": statement.bucketing_field.from_db_value(bucketing, None, connection),
@@ -252,10 +258,13 @@ def _insert_fields() -> list[Any]:
 PER_ROW_FIELDS = (
     "goal_id",
     "transaction_id",
+    "transaction_id_is_local",
     "amount",
     "products_count",
     "custom_dimensions",
     "origin",
+    "source_model",
+    "source_id",
 )
 TIMESTAMP_FIELDS = ("next_attempt_at", "created_at")
 FROM_VISITOR_FIELDS = ("visitor_id", "bucketing", "segments")

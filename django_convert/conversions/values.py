@@ -7,6 +7,7 @@ names the field and the rule, so a caller never ends up with a half-written conv
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -26,6 +27,7 @@ AMOUNT_LIMIT = Decimal(10) ** 14
 # Conversion.products_count is a PositiveIntegerField, 32-bit on every backend.
 PRODUCTS_COUNT_LIMIT = 2**31 - 1
 ORIGIN_MAX_LENGTH = 255
+SOURCE_ID_MAX_LENGTH = 255
 # A plain decimal number as webhook payloads write amounts: no exponent, NaN or grouping.
 _NUMERIC = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
@@ -40,6 +42,12 @@ class ConversionValues:
     products_count: int | None
     custom_dimensions: dict[str, str | list[str]]
     origin: str
+    #: The object that caused it, for the admin's link: its model label and primary key.
+    source_model: str = ""
+    source_id: str = ""
+    #: ``transaction_id`` was made up here (:func:`local_transaction_id`): a deduplication
+    #: key for the outbox, never sent to Convert as ``transactionId``.
+    transaction_id_is_local: bool = False
 
     @classmethod
     def clean(
@@ -51,8 +59,18 @@ class ConversionValues:
         products_count: object,
         custom_dimensions: object,
         origin: str,
+        source: tuple[str, object] | None = None,
+        transaction_id_is_local: bool = False,
     ) -> ConversionValues:
-        """Validate everything at once; raises :class:`ConversionError` naming the field."""
+        """Validate everything at once; raises :class:`ConversionError` naming the field.
+
+        ``source`` is ``(model label, primary key)``; a key longer than the column is left
+        out (no link rather than a wrong one)."""
+        source_model, source_id = "", ""
+        if source is not None and source[1] is not None:
+            key = str(source[1])
+            if len(key) <= SOURCE_ID_MAX_LENGTH:
+                source_model, source_id = source[0], key
         return cls(
             goal_id=clean_goal_id(goal_id),
             transaction_id=clean_transaction_id(transaction_id),
@@ -60,7 +78,20 @@ class ConversionValues:
             products_count=clean_products_count(products_count),
             custom_dimensions=clean_custom_dimensions(custom_dimensions),
             origin=origin[:ORIGIN_MAX_LENGTH],
+            source_model=source_model,
+            source_id=source_id,
+            transaction_id_is_local=transaction_id_is_local,
         )
+
+
+#: The prefix of a made-up transaction id, so the admin and logs show it for what it is.
+LOCAL_TRANSACTION_PREFIX = "local:"
+
+
+def local_transaction_id() -> str:
+    """A new deduplication key for a conversion nobody gave a transaction id:
+    ``local:`` and a uuid4 as 32 hex digits. Stored, never sent to Convert."""
+    return f"{LOCAL_TRANSACTION_PREFIX}{uuid.uuid4().hex}"
 
 
 def clean_goal_id(value: object) -> str:

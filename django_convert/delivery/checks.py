@@ -41,7 +41,44 @@ def check_delivery() -> list[CheckMessage]:
                 id="django_convert.E032",
             )
         ]
+    if mode == "celery":
+        return _check_celery_app()
     return []
+
+
+def _check_celery_app() -> list[CheckMessage]:
+    """E125: no Celery app of the project is loaded with Django.
+
+    The tasks are shared tasks: a web process publishes through the app Celery
+    falls back to in threads where no app is current, which is the project's app only
+    once it was created with Django's settings (Celery's Django fix-up makes it the
+    default then). Without it, publishing goes to Celery's built-in default broker
+    (``amqp://guest@localhost//``), not to the project's: nothing reaches the workers.
+    """
+    from celery import _state  # the only place Celery keeps its default and live apps
+
+    default = _state.default_app
+    if default is not None and not _is_celery_fallback(default):
+        return []
+    apps = [app for app in _state._get_active_apps() if not _is_celery_fallback(app)]
+    found = f" (an app {apps[0].main!r} exists, but not as the default app)" if apps else ""
+    return [
+        Error(
+            f"{SETTINGS_NAME}['DELIVERY'] is 'celery' but no Celery app of this project is "
+            f"loaded with Django{found}: the web process would publish deliveries to "
+            "Celery's default broker (amqp://guest@localhost//), where no worker listens.",
+            hint="Create the app as Celery's Django guide does (proj/celery.py with "
+            'app = Celery("proj"); app.config_from_object("django.conf:settings", '
+            'namespace="CELERY")) and import it in proj/__init__.py: '
+            '"from .celery import app as celery_app".',
+            id="django_convert.E125",
+        )
+    ]
+
+
+def _is_celery_fallback(app: object) -> bool:
+    # The app Celery creates on demand when none exists: named "default", no fix-ups.
+    return getattr(app, "main", None) == "default" and not getattr(app, "fixups", None)
 
 
 def _check_tasks() -> list[CheckMessage]:

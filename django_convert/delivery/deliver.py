@@ -32,6 +32,7 @@ from django_convert.delivery.claim import Claim, claim_due
 from django_convert.delivery.client import get_client
 from django_convert.exceptions import ConvertAPIError, ConvertTransientError
 from django_convert.models import Conversion
+from django_convert.models.tenants import in_each_schema
 
 logger = logging.getLogger("django_convert")
 
@@ -73,6 +74,13 @@ class DeliveryReport:
         )
 
 
+def _combined(reports: Any) -> DeliveryReport:
+    total = DeliveryReport()
+    for report in reports:
+        total.add(report)
+    return total
+
+
 def deliver_due(
     *, limit: int | None = None, should_stop: Callable[[], bool] | None = None
 ) -> DeliveryReport:
@@ -100,6 +108,9 @@ def deliver_due(
     when ``should_stop()`` says so between batches.
     """
     client = get_client()  # a configuration error is raised before anything is claimed
+    visits = in_each_schema(lambda: deliver_due(limit=limit, should_stop=should_stop))
+    if visits is not None:  # django-tenants: one outbox per tenant schema (models/tenants.py)
+        return _combined(report for _, report in visits)
     due_at = timezone.now()  # rows whose retry falls due during this run wait for the next
     report = DeliveryReport()
     claimed = 0
@@ -161,6 +172,11 @@ def deliver_conversions(
     :raises django.core.exceptions.ImproperlyConfigured: as :func:`deliver_due`.
     """
     get_client()
+    # django-tenants from the public schema (a process's exit): the ids may be in any
+    # tenant's outbox; a row of another schema with the same id is due anyway.
+    visits = in_each_schema(lambda: deliver_conversions(ids, should_stop=should_stop))
+    if visits is not None:
+        return _combined(report for _, report in visits)
     report = DeliveryReport()
     remaining = list(ids)
     while remaining and not report.transient_error and not (should_stop and should_stop()):

@@ -21,6 +21,7 @@ from typing import Any
 from django.core.checks import CheckMessage, Warning
 
 from django_convert.conf import SETTINGS_NAME, get_setting
+from django_convert.invocation import running_command
 
 logger = logging.getLogger("django_convert")
 
@@ -67,13 +68,21 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+#: The pip distributions of uWSGI: built from source, and ``pyuwsgi`` (binary wheels, the
+#: same server and ``uwsgi`` command).
+UWSGI_DISTRIBUTIONS = ("uWSGI", "pyuwsgi")
+
+
 def installed_uwsgi_without_default_threads() -> str | None:
-    """The version of an installed uWSGI (pip package) whose default is threads off."""
-    try:
-        version = metadata.version("uWSGI")
-    except metadata.PackageNotFoundError:
-        return None
-    return version if _version(version) < UWSGI_THREADS_BY_DEFAULT else None
+    """The version of an installed uWSGI (either pip package) whose default is threads off."""
+    for name in UWSGI_DISTRIBUTIONS:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+        if _version(version) < UWSGI_THREADS_BY_DEFAULT:
+            return version
+    return None
 
 
 def check_threads() -> list[CheckMessage]:
@@ -92,7 +101,9 @@ def check_threads() -> list[CheckMessage]:
             )
         ]
     version = installed_uwsgi_without_default_threads()
-    if version:
+    # runserver serves this process itself: an installed uWSGI is not what runs it (W030
+    # covers a process that does run under uWSGI).
+    if version and running_command() != "runserver":
         return [
             Warning(
                 f'{SETTINGS_NAME}["DELIVERY"] is {mode!r} and uWSGI {version} is installed: '

@@ -50,8 +50,11 @@ JOBS: list[Job] = [
     # last good copy is older than CONFIG_SYNC_INTERVAL, and fetches it only then.
     Job("config_sync", "django_convert.project.sync.sync_if_stale_in_worker", "POLL_SECONDS"),
     # Conversions that bypassed post_save (QuerySet.update(), bulk writes, raw SQL): one
-    # anti-join query per rule when nothing is missing (conversions/sweep.py).
-    Job("sweep", "django_convert.conversions.sweep.sweep_counts", "SWEEP_INTERVAL"),
+    # anti-join query per rule when nothing is missing (conversions/sweep.py). Each
+    # process asks the database every POLL_SECONDS whether SWEEP_INTERVAL has passed for
+    # the whole site (conversions/schedule.py): one sweep per interval, however many
+    # processes and however often they are recycled.
+    Job("sweep", "django_convert.conversions.sweep.sweep_if_due", "POLL_SECONDS"),
 ]
 
 _lock = threading.Lock()  # one run of the jobs at a time in a process
@@ -73,7 +76,7 @@ def run_due_jobs(*, force: bool = False) -> dict[str, Any]:
                 continue
             job.last_run = now
             try:
-                results[job.name] = import_string(job.function)()
+                results[job.name] = _in_each_schema(import_string(job.function))
             except Exception:
                 logger.exception(
                     "Periodic job %r failed; it runs again in %gs.", job.name, job.interval()
@@ -82,6 +85,15 @@ def run_due_jobs(*, force: bool = False) -> dict[str, Any]:
     finally:
         _lock.release()
     return results
+
+
+def _in_each_schema(function: Any) -> Any:
+    # django-tenants with the app in its tenant schemas: the job runs in each schema, and
+    # its result is {schema: result} (models/tenants.py).
+    from django_convert.models.tenants import in_each_schema
+
+    visits = in_each_schema(function)
+    return function() if visits is None else dict(visits)
 
 
 def seconds_until_next_job() -> float | None:

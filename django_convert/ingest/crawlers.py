@@ -24,11 +24,18 @@ def _pattern() -> re.Pattern[str]:
 
 def is_crawler(user_agent: str) -> bool:
     """True for a user agent on the crawler list (Googlebot, Bingbot, AhrefsBot, ...)."""
-    return bool(user_agent) and _matches(user_agent[:MAX_USER_AGENT])
+    return crawler_match(user_agent) is not None
+
+
+def crawler_match(user_agent: str) -> str | None:
+    """The part of ``user_agent`` the crawler list matched (``"HeadlessChrome"``,
+    ``"Googlebot"``), or None for a browser's."""
+    return _matches(user_agent[:MAX_USER_AGENT]) if user_agent else None
 
 
 # About 1 ms per search for a browser's user agent (hundreds of alternatives), and a site
 # sees few distinct user agents: remember the answers.
 @functools.lru_cache(maxsize=2048)
-def _matches(user_agent: str) -> bool:
-    return _pattern().search(user_agent) is not None
+def _matches(user_agent: str) -> str | None:
+    match = _pattern().search(user_agent)
+    return None if match is None else match.group(0)

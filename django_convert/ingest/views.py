@@ -37,12 +37,14 @@ from django_convert.identity.proof import (
 )
 from django_convert.ingest import outcomes
 from django_convert.ingest.authentication import LISTENER_META, CsrfSessionAuthentication
-from django_convert.ingest.crawlers import is_crawler
+from django_convert.ingest.crawlers import crawler_match
+from django_convert.ingest.drops import note_dropped
 from django_convert.ingest.parsers import BoundedJSONParser, check_body_size
 from django_convert.ingest.serializers import ContextSerializer
 from django_convert.ingest.store import store_context
 from django_convert.ingest.throttling import IngestRateThrottle
-from django_convert.models import Visitor
+from django_convert.models import DroppedPost, Visitor
+from django_convert.reports.drops import CRAWLER, WEBDRIVER
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +54,8 @@ class ContextView(APIView):
 
     POST: 204 on success, and the visitor's cookie and its key refreshed as server-set
     cookies (``no-store`` response); 204 storing nothing when ``ENABLED`` is False, the user
-    agent is a known crawler, or the listener marks an automated browser; 400 with field
+    agent is a known crawler, or the listener marks an automated browser (both noted once
+    per visitor id, for the doctor: ingest.drops); 400 with field
     errors (nothing stored); 403 without the anti-CSRF proof (see ingest.authentication),
     before cookie consent, without an id cookie, for another visitor's id, or for an id the
     browser cannot prove it holds (identity.proof); 413 for an oversized body; 415 for a
@@ -146,8 +149,9 @@ class ContextView(APIView):
         """Forget ``{visitorId}``: the listener's call after ``consentWithdrawn()``.
 
         The browser proves the id with its key (the id cookie is already gone): the
-        visitor and its bucketing are deleted, unless the visitor belongs to a user (their
-        account keeps it; see ``forget_user`` in the privacy docs). The answer deletes the
+        visitor, its bucketing, exposure history and dropped-post notes are deleted, unless
+        the visitor belongs to a user (their account keeps it; see ``forget_user()`` in
+        the privacy docs). The answer deletes the
         id cookie and the key, unless the browser holds another id by now (consent given
         again in the meantime). Conversions already recorded stay in the outbox.
         """
@@ -155,7 +159,10 @@ class ContextView(APIView):
         visitor_id = _posted_visitor_id(request.data)
         proven = holds_key(django_request, visitor_id)
         if proven:
-            Visitor.objects.filter(visitor_id=visitor_id, user__isnull=True).delete()
+            with transaction.atomic(using=router.db_for_write(Visitor)):
+                # Cascades to its bucketing, exposure history and merged ids.
+                Visitor.objects.filter(visitor_id=visitor_id, user__isnull=True).delete()
+                DroppedPost.objects.filter(visitor_id=visitor_id).delete()
             outcomes.record(outcomes.FORGOTTEN)
         response = _answer(
             status.HTTP_204_NO_CONTENT, outcomes.FORGOTTEN if proven else outcomes.UNPROVEN_ID
@@ -193,11 +200,15 @@ def _refuse_ignored(request: HttpRequest) -> None:
     """Raise Ignored for a disabled app, well-known crawlers and automated browsers."""
     if not get_setting("ENABLED"):
         raise Ignored(outcomes.DISABLED)
-    if is_crawler(request.META.get("HTTP_USER_AGENT", "")):
+    matched = crawler_match(request.META.get("HTTP_USER_AGENT", ""))
+    if matched is not None:
+        # The doctor names this case for the browser's conversions (reports/drops.py).
+        note_dropped(request, CRAWLER, matched)
         raise Ignored(outcomes.CRAWLER)
     if request.META.get(LISTENER_META) == "webdriver":
         # The listener marks a browser under remote control (navigator.webdriver) that did
         # not opt in: a shop's end-to-end tests, synthetic monitors, scrapers.
+        note_dropped(request, WEBDRIVER, "navigator.webdriver")
         raise Ignored(outcomes.WEBDRIVER)
 
 

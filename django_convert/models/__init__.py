@@ -1,10 +1,13 @@
 """Storage: visitors and their bucketing, the conversion outbox, and the project's config.
 
-One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing),
-:mod:`.outbox` (Conversion), :mod:`.project` (Experience, Variation, Goal, ConfigSync).
+One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing, DroppedPost),
+:mod:`.history` (Exposure, MergedId), :mod:`.outbox` (Conversion), :mod:`.project`
+(Experience, Variation, Goal, ConfigSync), :mod:`.sweep` (SkippedConversion, PeriodicRun),
+:mod:`.reports` (ExperimentReport, the reports' entry in the admin index).
 Everything is importable from ``django_convert.models`` as before.
 """
 
+from django_convert.models.history import Exposure, MergedId
 from django_convert.models.outbox import Conversion, ConversionQuerySet, _empty_dict
 from django_convert.models.project import (
     CONVERT_ID_MAX_LENGTH,
@@ -13,10 +16,13 @@ from django_convert.models.project import (
     Goal,
     Variation,
 )
+from django_convert.models.reports import ExperimentReport
+from django_convert.models.sweep import PeriodicRun, SkippedConversion
 from django_convert.models.visitors import (
     SEGMENT_FIELDS,
     VISITOR_ID_MAX_LENGTH,
     Bucketing,
+    DroppedPost,
     Visitor,
     _empty_list,
 )
@@ -30,8 +36,14 @@ __all__ = [
     "ConfigSync",
     "Conversion",
     "ConversionQuerySet",
+    "DroppedPost",
     "Experience",
+    "ExperimentReport",
+    "Exposure",
     "Goal",
+    "MergedId",
+    "PeriodicRun",
+    "SkippedConversion",
     "Variation",
     "Visitor",
     "_empty_dict",

@@ -113,3 +113,32 @@ class Bucketing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.experience_id} → {self.variation_id}"
+
+
+class DroppedPost(models.Model):
+    """A browser's ingest post that was answered but not stored, and why: evidence for the
+    doctor when a conversion's visitor has no bucketing ("posted as a crawler").
+
+    One row per visitor id and reason (the first time), never one per post: a browser that
+    keeps posting costs one conflicting INSERT per post. The reasons, what they mean and
+    what to do, are the doctor's table (``reports/drops.py``). Deleted by
+    ``convert_purge`` like visitors, and with the visitor by the admin's "Forget" action.
+    """
+
+    visitor_id = models.CharField(_("visitor id"), max_length=VISITOR_ID_MAX_LENGTH)
+    reason = models.CharField(max_length=32)
+    # What matched, e.g. the crawler pattern; never the whole user agent or the body.
+    detail = models.CharField(max_length=255, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("dropped post")
+        verbose_name_plural = _("dropped posts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visitor_id", "reason"], name="django_convert_one_drop_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visitor_id}: {self.reason}"

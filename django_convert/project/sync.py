@@ -46,6 +46,7 @@ def config_source() -> ConfigSource:
             project_id=text("PROJECT_ID"),
             sdk_key=text("SDK_KEY"),
             sdk_secret=text("SDK_SECRET"),
+            environment=text("ENVIRONMENT"),
             user_agent=str(get_setting("USER_AGENT")),
             timeout=float(get_setting("TIMEOUT")),
         )
@@ -74,11 +75,12 @@ def what_is_kept() -> str:
     return "the last good copy is kept"
 
 
-def sync_project_config(*, trigger: str = "command") -> ConfigSync:
+def sync_project_config(*, trigger: str = "command", log_failure: bool = True) -> ConfigSync:
     """Fetch and store the configuration; returns the attempt's ConfigSync row.
 
     A failure (settings, network, Convert's answer) is recorded on the row and logged as
-    a WARNING, and the stored copy is left as it was. Never raises for those.
+    a WARNING (unless ``log_failure`` is False: a caller that reports it itself, such as
+    ``convert_sync``), and the stored copy is left as it was. Never raises for those.
     """
     attempt = ConfigSync.objects.create(trigger=trigger[:32])
     try:
@@ -89,27 +91,62 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
         attempt.error = str(exc)
         attempt.finished_at = timezone.now()
         attempt.save(update_fields=["url", "error", "finished_at"])
-        logger.warning("Convert project config not synced (%s): %s", what_is_kept(), exc)
+        if log_failure:
+            logger.warning("Convert project config not synced (%s): %s", what_is_kept(), exc)
         return attempt
+    previous = last_good_sync()
     try:
         store_config(config, attempt)
     except DatabaseError as exc:  # e.g. a name the database's charset cannot store
         attempt.error = f"Could not store the config: {exc}"
         attempt.finished_at = timezone.now()
         attempt.save(update_fields=["url", "error", "finished_at"])
-        logger.error("Convert project config not stored (%s): %s", what_is_kept(), exc)
+        if log_failure:
+            logger.error("Convert project config not stored (%s): %s", what_is_kept(), exc)
         return attempt
     _prune()
     logger.info(
-        "Convert project config synced: %d experiences, %d variations, %d goals.",
+        "Convert project config synced: %d experiences, %d variations, %d goals%s.",
         attempt.experiences,
         attempt.variations,
         attempt.goals,
+        environment_note(attempt),
     )
+    if attempt.warnings:
+        # Said as a WARNING when the list changes; a periodic sync of the same config says
+        # it again at INFO, so an hourly sync does not repeat the warning all day.
+        same = previous is not None and previous.warnings == attempt.warnings
+        logger.log(
+            logging.INFO if same else logging.WARNING,
+            "Convert project config synced, but %d item(s) could not be used and were "
+            "skipped%s (see Convert > Config syncs in the admin): %s",
+            len(attempt.warnings),
+            ", as in the previous sync" if same else "",
+            " ".join(attempt.warnings[:5]) + (" ..." if len(attempt.warnings) > 5 else ""),
+        )
     return attempt
 
 
-def sync_if_stale(*, trigger: str = "interval") -> ConfigSync | None:
+def environment_note(attempt: ConfigSync) -> str:
+    """``" of environment 'staging' (left out: 2 experience(s) of production)"``, or ""
+    when no ENVIRONMENT was asked for."""
+    if not attempt.environment:
+        return ""
+    others = attempt.other_environments or {}
+    left_out = (
+        f" (left out: {left_out_count(attempt)} experience(s) of {', '.join(sorted(others))})"
+        if others
+        else ""
+    )
+    return f" of environment {attempt.environment!r}{left_out}"
+
+
+def left_out_count(attempt: ConfigSync) -> int:
+    """How many experiences of other environments the sync left out."""
+    return sum((attempt.other_environments or {}).values())
+
+
+def sync_if_stale(*, trigger: str = "interval", log_failure: bool = True) -> ConfigSync | None:
     """Sync when the last good copy is older than CONFIG_SYNC_INTERVAL; else do nothing.
 
     A failed attempt is retried after CONFIG_SYNC_RETRY_DELAY, and an attempt still
@@ -130,7 +167,7 @@ def sync_if_stale(*, trigger: str = "interval") -> ConfigSync | None:
     good = last if last is not None and last.ok else last_good_sync()
     if good is not None and now - good.started_at < timedelta(seconds=interval):
         return None
-    return sync_project_config(trigger=trigger)
+    return sync_project_config(trigger=trigger, log_failure=log_failure)
 
 
 def sync_if_stale_in_worker(trigger: str = "interval") -> None:
@@ -152,9 +189,10 @@ def sync_if_stale_in_worker(trigger: str = "interval") -> None:
 def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
     """Replace the local copy with ``config`` in one transaction, and mark ``attempt`` ok.
 
-    Rows that the new config no longer lists are kept with ``in_config=False``, so old
-    bucketing and conversions keep their names. Ids in ``archived_experiences`` are
-    stored with the status "archived".
+    Rows that the new config no longer lists (experiences of other environments
+    included) are kept with ``in_config=False``, so old bucketing and conversions keep
+    their names. Ids in ``archived_experiences`` are stored with the status "archived".
+    The items the parser skipped are stored in ``attempt.warnings``.
     """
     now = timezone.now()
     goals = {
@@ -169,7 +207,13 @@ def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
 
     experiences = {
         e.id: Experience(
-            id=e.id, key=e.key, name=e.name, status=e.status, type=e.type, synced_at=now
+            id=e.id,
+            key=e.key,
+            name=e.name,
+            status=e.status,
+            type=e.type,
+            environment=e.environment,
+            synced_at=now,
         )
         for e in config.experiences
     }
@@ -186,7 +230,11 @@ def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
             experiences[archived_id] = Experience(
                 id=archived_id, status=Experience.Status.ARCHIVED, synced_at=now
             )
-    _upsert(Experience, experiences, ["key", "name", "status", "type", "in_config", "synced_at"])
+    _upsert(
+        Experience,
+        experiences,
+        ["key", "name", "status", "type", "environment", "in_config", "synced_at"],
+    )
     Experience.objects.exclude(pk__in=[*experiences, *config.archived_experience_ids]).update(
         in_config=False
     )
@@ -231,6 +279,9 @@ def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
     attempt.experiences = len(config.experiences)
     attempt.variations = config.variation_count
     attempt.goals = len(config.goals)
+    attempt.environment = config.environment[:64]
+    attempt.other_environments = dict(config.other_environments)
+    attempt.warnings = list(config.warnings)
     attempt.save()
     return attempt
 

@@ -3,7 +3,9 @@
 "Conversion does not appear in reports / Revenue is missing / Visitor segmentation is
 missing": each of the guide's questions becomes one :class:CheckItem with pass, fail
 or warn, what was found, and what to do. Read-only: it reads the conversion, the
-visitor's stored bucketing and the last synced project config, and never the network.
+visitor's stored bucketing, the notes of its dropped posts and the last synced project
+config, and never the network. The source guide is Convert's "Complete Guide: Creating
+Custom Integrations with Convert.com" (:data:`GUIDE_URL`), section 9 "Troubleshooting".
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from django.db.models import Q
 
 from django_convert.conf import get_setting
-from django_convert.models import Bucketing, Conversion, Visitor
+from django_convert.models import Bucketing, Conversion, DroppedPost, Visitor
 from django_convert.project.names import ProjectNames
 from django_convert.reports.doctor_items import (
     Status,
@@ -26,21 +28,27 @@ from django_convert.reports.doctor_items import (
     check_segments,
     check_transaction_id,
 )
+from django_convert.reports.drops import DROP_REASONS, possible_reasons
 
 OK: Status = "pass"
 FAIL: Status = "fail"
 WARN: Status = "warn"
+#: Convert's integration guide, whose section 9 ("Troubleshooting") is this checklist.
+GUIDE_URL = "https://support.convert.com/hc/en-us/articles/complete-guide-creating-integrations-with-convertcom"
+HIDDEN = "(the visitor's details are hidden: viewing them needs the view permission on visitors)"
 
 
 @dataclass(frozen=True)
 class CheckItem:
-    """One line of the checklist. fix says what to do when the status is not pass."""
+    """One line of the checklist. fix says what to do when the status is not pass;
+    notes are the possibilities to go through, one per line."""
 
     key: str
     title: str
     status: Status
     detail: str
     fix: str = ""
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -66,21 +74,25 @@ def find_conversions(reference: str) -> list[Conversion]:
     return list(Conversion.objects.filter(query).order_by("pk"))
 
 
-def diagnose_conversion(conversion: Conversion, names: ProjectNames | None = None) -> Diagnosis:
-    """Run the checklist on one conversion."""
+def diagnose_conversion(
+    conversion: Conversion, names: ProjectNames | None = None, *, show_visitor: bool = True
+) -> Diagnosis:
+    """Run the checklist on one conversion. With ``show_visitor`` False (a staff user who
+    may not view visitors), the items say what failed without the visitor's stored
+    bucketing, times or dropped posts."""
     names = names or ProjectNames()
     diagnosis = Diagnosis(
         f"conversion {conversion.pk}: goal {conversion.goal_id} / {conversion.transaction_id}"
     )
-    for item in _items(conversion, names):
+    for item in _items(conversion, names, show_visitor):
         diagnosis.items.append(item)
     return diagnosis
 
 
-def _items(conversion: Conversion, names: ProjectNames) -> Iterator[CheckItem]:
-    yield _visitor(conversion, names)
+def _items(conversion: Conversion, names: ProjectNames, show_visitor: bool) -> Iterator[CheckItem]:
+    yield _visitor(conversion, names, show_visitor)
     bucketing = conversion.bucketing
-    yield _bucketing_shape(conversion, bucketing)
+    yield _bucketing_shape(conversion, bucketing, show_visitor)
     pairs = _pairs(bucketing)
     yield _goal(conversion, names, pairs)
     yield from _experiences(names, pairs)
@@ -94,39 +106,85 @@ def _items(conversion: Conversion, names: ProjectNames) -> Iterator[CheckItem]:
         yield CheckItem(key, title, status, detail, fix)
 
 
-def _visitor(conversion: Conversion, names: ProjectNames) -> CheckItem:
+def _visitor(conversion: Conversion, names: ProjectNames, show_visitor: bool) -> CheckItem:
     title = "The visitorId matches the one used when the visitor was bucketed"
     visitor = Visitor.objects.filter(visitor_id=conversion.visitor_id).first()
     if visitor is None:
-        return CheckItem(
-            "visitor",
-            title,
-            FAIL,
-            f"Visitor {conversion.visitor_id!r} was never reported by the browser, so "
-            "Convert has no bucketing for this id.",
-            "Render {% convert_head %} on every page (identify before Convert's script), and "
-            "record conversions for request.convert_visitor_id or the user who browsed.",
-        )
+        return _never_stored(conversion, title, show_visitor)
     rows = list(Bucketing.objects.filter(visitor=visitor).order_by("first_seen"))
     if not rows:
+        seen = f" (first seen {visitor.first_seen:%Y-%m-%d %H:%M})" if show_visitor else ""
         return CheckItem(
             "visitor",
             title,
             FAIL,
-            f"Visitor {visitor.visitor_id!r} (first seen {visitor.first_seen:%Y-%m-%d %H:%M}) "
-            "was never bucketed into an experience.",
+            f"Visitor {visitor.visitor_id!r}{seen} was never bucketed into an experience.",
             "Check that an experience is active on the pages the visitor saw and that the "
             "listener posts to the ingest endpoint (the browser's network tab).",
         )
+    if not show_visitor:
+        return CheckItem(
+            "visitor", title, OK, f"Visitor {visitor.visitor_id!r} is bucketed {HIDDEN}."
+        )
     bucketed = ", ".join(
-        f"{names.experience(row.experience_id).label} → "
-        f"{names.variation(row.variation_id).label} since {row.first_seen:%Y-%m-%d %H:%M}"
+        f"{experience_label(names, row.experience_id)} → "
+        f"{variation_label(names, row.variation_id)} since {row.first_seen:%Y-%m-%d %H:%M}"
         for row in rows
     )
     return CheckItem("visitor", title, OK, f"Visitor {visitor.visitor_id!r}: {bucketed}.")
 
 
-def _bucketing_shape(conversion: Conversion, bucketing: Any) -> CheckItem:
+def _never_stored(conversion: Conversion, title: str, show_visitor: bool) -> CheckItem:
+    """No Visitor row: the browser's posts were dropped (noted), or never came."""
+    never = (
+        f"Visitor {conversion.visitor_id!r} was never reported by the browser (nothing is "
+        "stored for it), so this app had no bucketing to send and Convert may have none for "
+        "this id."
+    )
+    drops = list(
+        DroppedPost.objects.filter(visitor_id=conversion.visitor_id).order_by("first_seen")
+    )
+    noted = [(drop, DROP_REASONS[drop.reason]) for drop in drops if drop.reason in DROP_REASONS]
+    if noted and show_visitor:
+        why = "; ".join(
+            f"{reason.what}"
+            + (f" (matched {drop.detail!r})" if drop.detail else "")
+            + f", first at {drop.first_seen:%Y-%m-%d %H:%M}"
+            for drop, reason in noted
+        )
+        return CheckItem(
+            "visitor",
+            title,
+            FAIL,
+            f"{never} Its posts were dropped: {why}.",
+            " ".join(reason.fix for _drop, reason in noted),
+        )
+    hidden = f" {HIDDEN}" if not show_visitor else " No dropped post was noted for it."
+    return CheckItem(
+        "visitor",
+        title,
+        FAIL,
+        never + hidden,
+        "Go through the reasons a browser's bucketing is not stored, most likely first:",
+        notes=tuple(
+            f"{reason.what[0].upper()}{reason.what[1:]}. {reason.fix}"
+            for reason in (possible_reasons())
+        ),
+    )
+
+
+def experience_label(names: ProjectNames, experience_id: str) -> str:
+    """ "Checkout button colour (100127238)", or "experience 100127238 (no name synced)"."""
+    label = names.experience(experience_id).label
+    return label if label != str(experience_id) else f"experience {experience_id} (no name synced)"
+
+
+def variation_label(names: ProjectNames, variation_id: str) -> str:
+    label = names.variation(variation_id).label
+    return label if label != str(variation_id) else f"variation {variation_id}"
+
+
+def _bucketing_shape(conversion: Conversion, bucketing: Any, show_visitor: bool) -> CheckItem:
     title = "bucketingData maps experience id to variation id"
     if not isinstance(bucketing, dict):
         return CheckItem(
@@ -147,7 +205,7 @@ def _bucketing_shape(conversion: Conversion, bucketing: Any) -> CheckItem:
             .values_list("first_seen", flat=True)
             .first()
         )
-        if first is not None and first > conversion.created_at:
+        if first is not None and first > conversion.created_at and show_visitor:
             return CheckItem(
                 "bucketing_shape",
                 title,
@@ -249,7 +307,8 @@ def _experiences(names: ProjectNames, pairs: list[tuple[str, str]]) -> Iterator[
                 f"experience:{experience_id}",
                 title,
                 OK,
-                f"{experience.label} → {variation.label}: active, running.",
+                f"{experience_label(names, experience_id)} → "
+                f"{variation_label(names, variation_id)}: active, running.",
             )
 
 

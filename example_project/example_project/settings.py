@@ -85,6 +85,8 @@ DJANGO_CONVERT = {
     "SDK_KEY": os.environ.get("CONVERT_SDK_KEY"),
     "SDK_SECRET": os.environ.get("CONVERT_SDK_SECRET"),
     "DELIVERY": "background",
+    # The shop's prices are in dollars: the admin and the reports show amounts as "37.40 USD".
+    "CURRENCY": "USD",
     "CONVERSIONS": [
         {
             "model": "shop.Order",

@@ -6,7 +6,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_convert.reports.doctor import Diagnosis, diagnose_conversion, find_conversions
+from django_convert.reports.doctor import (
+    GUIDE_URL,
+    Diagnosis,
+    diagnose_conversion,
+    find_conversions,
+)
 from django_convert.reports.doctor_project import diagnose_project
 
 SYMBOLS = {"pass": "PASS", "fail": "FAIL", "warn": "WARN"}
@@ -30,12 +35,16 @@ class Command(BaseCommand):
             if not conversions:
                 raise CommandError(f"No conversion with id or transaction id {reference!r}.")
             diagnoses = [diagnose_conversion(conversion) for conversion in conversions]
+        self.print_guide()
         for diagnosis in diagnoses:
             self.print(diagnosis)
         failed = sum(len(d.failed()) for d in diagnoses)
         if failed:
             raise CommandError(f"{failed} check(s) failed.", returncode=1)
         self.stdout.write(self.style.SUCCESS("All checks passed."))
+
+    def print_guide(self) -> None:
+        self.stdout.write(f"The checklist: section 9 of Convert's integration guide, {GUIDE_URL}")
 
     def print(self, diagnosis: Diagnosis) -> None:
         self.stdout.write(self.style.MIGRATE_HEADING(diagnosis.subject))
@@ -47,3 +56,5 @@ class Command(BaseCommand):
             self.stdout.write(f"        {item.detail}")
             if item.fix and item.status != "pass":
                 self.stdout.write(f"        → {item.fix}")
+                for number, note in enumerate(item.notes, 1):
+                    self.stdout.write(f"          {number}. {note}")

@@ -6,7 +6,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_convert.project.sync import sync_if_stale, sync_project_config, what_is_kept
+from django_convert.project.sync import (
+    environment_note,
+    sync_if_stale,
+    sync_project_config,
+    what_is_kept,
+)
 
 
 class Command(BaseCommand):
@@ -23,7 +28,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, if_stale: bool, **options: Any) -> None:
-        attempt = sync_if_stale(trigger="command") if if_stale else sync_project_config()
+        # The command reports a failure itself (stderr, exit status): no second copy of it
+        # from the library's log record.
+        if if_stale:
+            attempt = sync_if_stale(trigger="command", log_failure=False)
+        else:
+            attempt = sync_project_config(log_failure=False)
         if attempt is None:
             self.stdout.write("The project config is fresh; nothing to do.")
             return
@@ -35,6 +45,15 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Synced {attempt.experiences} experiences, {attempt.variations} variations "
-                f"and {attempt.goals} goals from {attempt.url}."
+                f"and {attempt.goals} goals{environment_note(attempt)} from {attempt.url}."
             )
         )
+        if attempt.warnings:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{len(attempt.warnings)} item(s) of the config could not be used and "
+                    "were skipped; the rest is in use:"
+                )
+            )
+            for warning in attempt.warnings:
+                self.stdout.write(f"  {warning}")

@@ -24,6 +24,9 @@ PRODUCTS = [
 
 class Command(BaseCommand):
     help = "Set up the demo database (products, admin account) and run the development server."
+    # runserver runs the system checks itself (skip_checks=False below), in the process
+    # that serves: checking here too would print every message twice.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
@@ -44,7 +47,7 @@ class Command(BaseCommand):
             if settings.DEMO_MODE:  # this process too (--noreload): settings are loaded already
                 settings.DJANGO_CONVERT["TRACKING_URL"] = f"{base}/demo-convert/v1/track"
                 settings.DJANGO_CONVERT["CONFIG_URL"] = f"{base}/demo-convert"
-            call_command("runserver", addrport, use_reloader=not noreload)
+            call_command("runserver", addrport, use_reloader=not noreload, skip_checks=False)
 
     def set_up(self, addrport: str) -> None:
         call_command("migrate", verbosity=0)
