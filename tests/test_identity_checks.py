@@ -121,7 +121,8 @@ def test_deploy_warnings_show_only_with_deploy(convert_settings) -> None:
     with override_settings(CSRF_TRUSTED_ORIGINS=["https://shop.example"]):
         plain, deploy = StringIO(), StringIO()
         call_command("check", stdout=plain, stderr=plain)
-        call_command("check", "--deploy", stdout=deploy, stderr=deploy)
+        # (The test settings fail other go-live checks: report them, do not raise.)
+        call_command("check", "--deploy", "--fail-level", "CRITICAL", stdout=deploy, stderr=deploy)
     assert "django_convert.W021" not in plain.getvalue()
     assert "django_convert.W021" in deploy.getvalue()
     assert "django_convert.W022" in deploy.getvalue()
