@@ -28,7 +28,7 @@ from django_convert.ingest.store import store_context
 from django_convert.ingest.throttling import IngestRateThrottle
 from django_convert.models import Visitor
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("django_convert")
 
 
 class ContextView(APIView):
