@@ -22,7 +22,7 @@ from django_convert.delivery import deliver_due
 from django_convert.delivery.backoff import retry_delay
 from django_convert.delivery.claim import claim_due
 from django_convert.delivery.deliver import deliver_claim, deliver_conversions
-from django_convert.delivery.outcome import mark_sent
+from django_convert.delivery.outcome import after_sent, mark_sent
 from django_convert.models import Conversion
 from django_convert.signals import conversion_delivered, conversion_failed
 from tests.fixtures_convert import make_conversions
@@ -272,20 +272,33 @@ def test_unreachable_convert_is_retried(convert_settings) -> None:
     assert statuses() == {"pending": 2}
 
 
-def test_max_attempts_then_failed(convert_server, convert_settings, signals) -> None:
-    convert_settings(MAX_ATTEMPTS=3, RETRY_BASE_DELAY=0.01)
+def test_retryable_failures_never_fail_a_conversion_before_retry_days(
+    convert_server, convert_settings, signals
+) -> None:
+    convert_settings(RETRY_BASE_DELAY=0.01, RETRY_DAYS=7)
     [row] = make_conversions(1)
     convert_server.fail(502, times=None)
-    for _ in range(3):
+    for _ in range(30):  # the old MAX_ATTEMPTS (12) ended it here
         make_due_now()
         deliver_due()
     row.refresh_from_db()
-    assert (row.status, row.attempts) == ("failed", 3)
-    assert row.last_error.startswith("Gave up after 3 attempts")
-    assert row.last_response_status == 502
-    assert signals["failed"] == [("ORDER-0", row.last_error)]
-    make_due_now()
-    assert deliver_due().claimed == 0
+    assert (row.status, row.attempts, row.retry_reason) == ("pending", 30, "unavailable")
+    assert signals["failed"] == []
+
+
+def test_retry_days_then_failed_saying_so(convert_server, convert_settings, signals) -> None:
+    convert_settings(RETRY_BASE_DELAY=0.01, RETRY_DAYS=7)
+    [old, new] = make_conversions(2)
+    Conversion.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    convert_server.fail(502, times=None)
+    report = deliver_due()
+    assert (report.failed, report.retried) == (1, 1)
+    old.refresh_from_db()
+    assert (old.status, old.retry_reason) == ("failed", "expired")
+    assert old.last_error.startswith("Not delivered: retried for 7 day(s) (RETRY_DAYS)")
+    assert old.last_response_status == 502
+    assert signals["failed"] == [("ORDER-0", old.last_error)]
+    assert Conversion.objects.get(pk=new.pk).status == "pending"
 
 
 # Permanent rejections -------------------------------------------------------------------
@@ -350,6 +363,7 @@ def test_expired_lease_is_due_again_and_the_old_worker_cannot_write(convert_serv
     assert all(r.attempts == 2 for r in fresh.rows)
     with caplog.at_level(logging.WARNING, logger="django_convert"):
         written = mark_sent([r.pk for r in stale.rows], stale.token, {}, 200, "")
+        after_sent([r.pk for r in stale.rows], stale.token, written)
     assert written == 0
     assert "lease had passed" in caplog.text
     assert statuses() == {"sending": 2}

@@ -2,11 +2,13 @@
 
 Outcomes keep the lease token on the row: a row still carrying it afterwards is one
 whose outcome this worker wrote, so signals go out exactly for those rows, even if a
-lease expired and another worker took a row over in the meantime.
+lease expired and another worker took a row over in the meantime. That is also what
+makes a write safe to repeat after a lost connection (``durable.py``).
 
-Each outcome is one UPDATE per batch, with the per-row values (the request each row was
-part of, its retry time) in CASE expressions. It is written in SQL because building the
-equivalent ORM Case/When costs more than the request to Convert itself.
+Each outcome is one UPDATE per batch in autocommit: the batch's shared values, plus the
+request each row was part of in a CASE (built from text already encoded, see
+``deliver.py``). Written in SQL because building the equivalent ORM Case/When costs more
+than the request to Convert itself.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connections
-from django.db.models import F, Field
+from django.db import DatabaseError, connections
+from django.db.models import Field
 from django.dispatch import Signal
 from django.utils import timezone
 
+from django_convert.client.transport import OUTCOME_UNKNOWN
 from django_convert.delivery.claim import outbox, outbox_alias
 from django_convert.models import Conversion
 from django_convert.signals import conversion_delivered, conversion_failed
@@ -29,7 +32,8 @@ from django_convert.signals import conversion_delivered, conversion_failed
 logger = logging.getLogger("django_convert")
 
 MAX_ERROR_CHARS = 2000
-Requests = Mapping[int, dict[str, Any] | None]
+SENDING = Conversion.Status.SENDING.value
+Requests = Mapping[int, str | None]  # pk -> the JSON text of the request it was part of
 
 
 def _field(name: str) -> Field[Any, Any]:
@@ -48,11 +52,13 @@ def _update_held(
     pks: Sequence[int],
     token: uuid.UUID,
     values: Mapping[str, Any],
-    per_row: Mapping[str, Mapping[int, Any]],
+    requests: Requests | None = None,
+    increments: Sequence[str] = (),
 ) -> int:
     """``UPDATE ... WHERE pk IN pks AND lease_token = token AND status = 'sending'``.
 
-    ``per_row`` gives some columns a value per primary key; rows without one keep theirs.
+    ``requests`` gives ``last_request`` per row (JSON text); ``increments`` are columns
+    to add one to.
     """
     if not pks:
         return 0
@@ -61,29 +67,25 @@ def _update_held(
     def _col(name: str) -> str:
         return _column(name, connection)
 
-    quote = connection.ops.quote_name
     pk_column = _col("id")
-    sets: list[str] = []
+    # Increments first: MySQL evaluates SET assignments left to right.
+    sets = [f"{_col(name)} = {_col(name)} + 1" for name in increments]
     params: list[Any] = []
     for name, value in values.items():
-        field = _field(name)
         sets.append(f"{_col(name)} = %s")
-        params.append(field.get_db_prep_save(value, connection))
-    for name, by_pk in per_row.items():
-        field = _field(name)
-        whens = []
-        for pk, value in by_pk.items():
-            if value is not None:
-                whens.append("WHEN %s THEN %s")
-                params += [pk, field.get_db_prep_save(value, connection)]
-        if whens:
-            column = _col(name)
-            sets.append(f"{column} = CASE {pk_column} {' '.join(whens)} ELSE {column} END")
-    params += [*pks, _field("lease_token").get_db_prep_save(token, connection)]
-    params.append(Conversion.Status.SENDING.value)
+        params.append(_field(name).get_db_prep_save(value, connection))
+    whens = [pk for pk in pks if requests and requests.get(pk) is not None]
+    if whens and requests:
+        column = _col("last_request")
+        cases = " ".join(["WHEN %s THEN %s"] * len(whens))
+        sets.append(f"{column} = CASE {pk_column} {cases} ELSE {column} END")
+        for pk in whens:
+            params += [pk, requests[pk]]  # JSON text: a json/jsonb column takes it as is
+    params += [*pks, _field("lease_token").get_db_prep_save(token, connection), SENDING]
     # Only quoted column/table names and placeholders are interpolated; values are params.
     sql = (
-        f"UPDATE {quote(Conversion._meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
+        f"UPDATE {connection.ops.quote_name(Conversion._meta.db_table)} "  # noqa: S608
+        f"SET {', '.join(sets)} "
         f"WHERE {pk_column} IN ({', '.join(['%s'] * len(pks))}) "
         f"AND {_col('lease_token')} = %s AND {_col('status')} = %s"
     )
@@ -92,13 +94,22 @@ def _update_held(
         return int(cursor.rowcount)
 
 
-def _written(
+def written(pks: Sequence[int], token: uuid.UUID, status: str) -> int:
+    """How many of ``pks`` hold this outcome under this token (after a lost connection)."""
+    return outbox().filter(pk__in=pks, lease_token=token, status=status).count()
+
+
+def _written_rows(
     pks: Sequence[int], token: uuid.UUID, status: str, count: int, signal: Signal
 ) -> list[Conversion]:
     """The rows this worker wrote, loaded only when someone needs them (signals, logs)."""
     if count == len(pks) and not signal.has_listeners(Conversion) and status != "failed":
         return []
-    rows = list(outbox().filter(pk__in=pks, lease_token=token, status=status))
+    try:
+        rows = list(outbox().filter(pk__in=pks, lease_token=token, status=status))
+    except DatabaseError as error:  # the outcome is written; only the signals are lost
+        logger.warning("Could not load %d %s conversion(s) for signals: %s", count, status, error)
+        return []
     if len(rows) < len(pks):
         logger.warning(
             "%d conversion(s) were %s but their lease had passed to another worker; "
@@ -119,17 +130,22 @@ def mark_sent(
         {
             "status": Conversion.Status.SENT.value,
             "sent_at": timezone.now(),
+            "retry_reason": "",
             "last_error": "",
             "last_response_status": status_code,
             "last_response_body": body,
         },
-        {"last_request": requests},
+        requests,
     )
-    for row in _written(pks, token, "sent", count, conversion_delivered):
+    return count
+
+
+def after_sent(pks: Sequence[int], token: uuid.UUID, count: int) -> None:
+    """Signals and the log line for rows :func:`mark_sent` wrote."""
+    for row in _written_rows(pks, token, "sent", count, conversion_delivered):
         conversion_delivered.send(sender=Conversion, conversion=row)
     if count:
         logger.info("Delivered %d conversion(s) to Convert.", count)
-    return count
 
 
 def mark_failed(
@@ -139,25 +155,30 @@ def mark_failed(
     error: str,
     status_code: int | None,
     body: str,
+    reason: str,
 ) -> int:
     """Rows that will never succeed as they are; kept with request and answer for the admin.
 
     ``next_attempt_at`` becomes the time of failure: delivery health counts recent
     failures on the (status, next_attempt_at) index.
     """
-    count = _update_held(
+    return _update_held(
         pks,
         token,
         {
             "status": Conversion.Status.FAILED.value,
             "next_attempt_at": timezone.now(),
+            "retry_reason": reason,
             "last_error": error[:MAX_ERROR_CHARS],
             "last_response_status": status_code,
             "last_response_body": body,
         },
-        {"last_request": requests},
+        requests,
     )
-    for row in _written(pks, token, "failed", count, conversion_failed):
+
+
+def after_failed(pks: Sequence[int], token: uuid.UUID, count: int, error: str) -> None:
+    for row in _written_rows(pks, token, "failed", count, conversion_failed):
         logger.error(
             "Conversion %s (goal %s, transaction %s) failed after %d attempt(s): %s",
             row.pk,
@@ -167,43 +188,32 @@ def mark_failed(
             error,
         )
         conversion_failed.send(sender=Conversion, conversion=row, error=row.last_error)
-    return count
 
 
 def mark_retry(
     pks: Sequence[int],
     token: uuid.UUID,
     requests: Requests,
-    next_attempts: Mapping[int, datetime],
+    next_attempt_at: datetime,
     error: str,
     status_code: int | None,
     body: str,
+    reason: str,
 ) -> int:
-    """Rows to try again later, each at its own backoff time."""
+    """Rows to try again at ``next_attempt_at``, the whole batch together (it comes back
+    as one batch). An attempt whose outcome is unknown is counted on the rows."""
     count = _update_held(
         pks,
         token,
         {
             "status": Conversion.Status.PENDING.value,
+            "next_attempt_at": next_attempt_at,
+            "retry_reason": reason,
             "last_error": error[:MAX_ERROR_CHARS],
             "last_response_status": status_code,
             "last_response_body": body,
         },
-        {"last_request": requests, "next_attempt_at": next_attempts},
+        requests,
+        increments=("unknown_outcomes",) if reason in OUTCOME_UNKNOWN else (),
     )
-    if count:
-        logger.warning("Convert delivery of %d conversion(s) will be retried: %s", count, error)
     return count
-
-
-def release(pks: Sequence[int], token: uuid.UUID) -> int:
-    """Give claimed rows back untried: due again right away, the attempt not counted."""
-    return int(
-        outbox()
-        .filter(pk__in=pks, lease_token=token, status=Conversion.Status.SENDING)
-        .update(
-            status=Conversion.Status.PENDING,
-            next_attempt_at=timezone.now(),
-            attempts=F("attempts") - 1,
-        )
-    )

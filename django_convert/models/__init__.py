@@ -1,11 +1,16 @@
 """Storage: visitors and their bucketing, the conversion outbox, and the project's config.
 
 One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing),
-:mod:`.outbox` (Conversion), :mod:`.project` (Experience, Variation, Goal, ConfigSync).
+:mod:`.outbox` (Conversion, DeliveryTally), :mod:`.project` (Experience, Variation, Goal, ConfigSync).
 Everything is importable from ``django_convert.models`` as before.
 """
 
-from django_convert.models.outbox import Conversion, ConversionQuerySet, _empty_dict
+from django_convert.models.outbox import (
+    Conversion,
+    ConversionQuerySet,
+    DeliveryTally,
+    _empty_dict,
+)
 from django_convert.models.project import (
     CONVERT_ID_MAX_LENGTH,
     ConfigSync,
@@ -30,6 +35,7 @@ __all__ = [
     "ConfigSync",
     "Conversion",
     "ConversionQuerySet",
+    "DeliveryTally",
     "Experience",
     "Goal",
     "Variation",
