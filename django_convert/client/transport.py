@@ -138,7 +138,9 @@ def _transport_error(
         )
     if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
         return ConvertTransientError(f"Could not reach Convert: {exc}", reason=UNREACHABLE)
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+    if isinstance(
+        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    ):
         return ConvertTransientError(f"Convert's answer was cut short: {exc}", reason=TRUNCATED)
     if isinstance(exc, requests.Timeout):
         return ConvertTransientError(f"Convert did not answer in time: {exc}", reason=NO_ANSWER)

@@ -133,3 +133,31 @@ def write_durably(
             time.monotonic() - started,
         )
     return result
+
+
+class DatabaseOutage:
+    """For a delivery loop: says once that the database is unreachable, and once that it
+    is back (with how long), instead of a traceback every round."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+        self.rounds = 0
+
+    def failed(self, error: BaseException) -> None:
+        self.rounds += 1
+        if self.since is None:
+            self.since = time.monotonic()
+            logger.warning(
+                "The database is unreachable (%s); delivery waits for it and tries again "
+                "(said once; Convert's answers already received are kept).",
+                error,
+            )
+
+    def succeeded(self) -> None:
+        if self.since is not None:
+            logger.warning(
+                "The database is back after %.1fs (%d round(s) waited); delivery goes on.",
+                time.monotonic() - self.since,
+                self.rounds,
+            )
+        self.since, self.rounds = None, 0

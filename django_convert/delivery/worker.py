@@ -33,6 +33,8 @@ from django.db.models import Min
 from django.utils import timezone
 
 from django_convert.conf import get_setting
+from django_convert.delivery import backoff
+from django_convert.delivery.durable import DatabaseOutage, is_connection_error
 from django_convert.delivery.periodic import run_due_jobs, seconds_until_next_job
 
 logger = logging.getLogger("django_convert")
@@ -56,6 +58,8 @@ class BackgroundWorker:
         self._thread: threading.Thread | None = None
         self._recorded: set[int] = set()  # ids this process recorded and has not seen sent
         self._config_error: tuple[str, float] | None = None  # the last one logged, and when
+        self._database = DatabaseOutage()
+        self._exit_done = False  # the exit send ran (ASGI lifespan or atexit): not twice
 
     @property
     def alive(self) -> bool:
@@ -127,6 +131,7 @@ class BackgroundWorker:
             if get_setting("DELIVERY") not in POLLING_MODES or not get_setting("ENABLED"):
                 return poll_seconds(), 0  # settings changed at run time: idle
             report = deliver_due(should_stop=self._stop.is_set)
+            self._database.succeeded()
             run_due_jobs()
             self._forget_sent()
             sleep = seconds_until_next_due()
@@ -151,8 +156,11 @@ class BackgroundWorker:
                     poll_seconds(),
                 )
             return poll_seconds(), 0
-        except Exception:
-            logger.exception("Background delivery of conversions failed; will try again.")
+        except Exception as error:
+            if is_connection_error(error):  # said once per outage, not every round
+                self._database.failed(error)
+            else:
+                logger.exception("Background delivery of conversions failed; will try again.")
             return ERROR_SECONDS, 0
         finally:
             close_old_connections()
@@ -191,7 +199,10 @@ class BackgroundWorker:
             return
         deadline = time.monotonic() + float(get_setting("EXIT_TIMEOUT"))
         try:
-            deliver_conversions(ids, should_stop=lambda: time.monotonic() > deadline)
+            # Every request ends by the deadline (one that could not is not sent).
+            deliver_conversions(
+                ids, should_stop=lambda: time.monotonic() > deadline, until=deadline
+            )
         except Exception:
             logger.exception("Sending this process's conversions before exit failed.")
 
@@ -215,9 +226,13 @@ def poll_seconds() -> float:
 
 
 def outage_pause(outages: int) -> float:
-    """Pause after ``outages`` rounds in a row ended on a retryable error: doubling, capped."""
-    base, cap = float(get_setting("RETRY_BASE_DELAY")), float(get_setting("RETRY_MAX_DELAY"))
-    return float(min(cap, poll_seconds(), base * 2 ** (outages - 1)))
+    """Pause after ``outages`` rounds in a row ended on a retryable error: doubling from
+    RETRY_BASE_DELAY up to RETRY_MAX_DELAY (one probe of a down Convert per pause)."""
+    return backoff.outage_pause(
+        outages,
+        base=float(get_setting("RETRY_BASE_DELAY")),
+        cap=float(get_setting("RETRY_MAX_DELAY")),
+    )
 
 
 def seconds_until_next_due() -> float:
@@ -279,10 +294,14 @@ def _after_fork_in_child() -> None:
     reset_clients(close=False)
 
 
-def _stop_at_exit() -> None:
+def stop_and_send_own() -> None:
+    """The exit send: stop the thread, send this process's own unsent conversions within
+    EXIT_TIMEOUT, and say how many could not be sent. Run once, by whichever comes first:
+    the ASGI lifespan's shutdown (``django_convert.asgi``) or the interpreter's exit."""
     worker = _worker
-    if worker.pid != os.getpid() or worker._thread is None:
+    if worker.pid != os.getpid() or worker._thread is None or worker._exit_done:
         return
+    worker._exit_done = True
     timeout = float(get_setting("EXIT_TIMEOUT"))
     worker.stop(timeout=timeout, flush=True)
     try:
@@ -298,6 +317,9 @@ def _stop_at_exit() -> None:
             unsent,
             timeout,
         )
+
+
+_stop_at_exit = stop_and_send_own
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -8,6 +8,7 @@
 # "rejected".
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import migrations, models
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils import timezone
 GAVE_UP = "Gave up after "  # the old last_error of a row out of MAX_ATTEMPTS
 
 
-def requeue_retryable_failures(apps, schema_editor):
+def requeue_retryable_failures(apps: Any, schema_editor: Any) -> None:
     from django_convert.conf import get_setting
 
     Conversion = apps.get_model("django_convert", "Conversion")
@@ -29,7 +30,7 @@ def requeue_retryable_failures(apps, schema_editor):
     rows.filter(status="failed", retry_reason="").update(retry_reason="rejected")
 
 
-def fail_requeued_again(apps, schema_editor):
+def fail_requeued_again(apps: Any, schema_editor: Any) -> None:
     pass  # the rows stay pending: the old code sends them as it sends any pending row
 
 

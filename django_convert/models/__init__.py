@@ -1,7 +1,8 @@
 """Storage: visitors and their bucketing, the conversion outbox, and the project's config.
 
 One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing),
-:mod:`.outbox` (Conversion, DeliveryTally), :mod:`.project` (Experience, Variation, Goal, ConfigSync).
+:mod:`.outbox` (Conversion, DeliveryTally), :mod:`.project` (Experience, Variation, Goal,
+ConfigSync).
 Everything is importable from ``django_convert.models`` as before.
 """
 
