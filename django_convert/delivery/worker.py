@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -276,11 +277,33 @@ def start_on_request(sender: Any = None, **kwargs: Any) -> None:
     """
     if getattr(sender, "__module__", "") == "django.test.client":
         return
+    _say_if_uvicorn_without_lifespan()
     worker = get_worker()
     if worker.alive:
         return
     if get_setting("DELIVERY") in POLLING_MODES and get_setting("ENABLED"):
         worker.ensure_started()
+
+
+_said_uvicorn = False
+
+
+def _say_if_uvicorn_without_lifespan() -> None:
+    """uvicorn ends its processes without running exit hooks: without the lifespan
+    wrapper, nothing sends (or counts) what a stopping process recorded. Said once."""
+    global _said_uvicorn
+    if _said_uvicorn or "uvicorn" not in sys.modules:
+        return
+    _said_uvicorn = True
+    from django_convert import asgi
+
+    if not asgi.lifespan_seen and get_setting("DELIVERY") in POLLING_MODES:
+        logger.warning(
+            "This process runs under uvicorn, which ends it without Python's exit hooks: "
+            "conversions it records just before stopping are not sent at exit and nothing "
+            "says so. Wrap the ASGI application: application = "
+            "django_convert.asgi.with_lifespan(get_asgi_application())."
+        )
 
 
 def _after_fork_in_child() -> None:
