@@ -86,10 +86,15 @@ class Command(BaseCommand):
             last = f"{health.last_sent_at:%Y-%m-%d %H:%M:%S %Z}" if health.last_sent_at else "never"
             self.stdout.write(
                 f"pending {health.pending}, sending {health.sending}, overdue {health.overdue}, "
-                f"stuck {health.stuck}, failed recently {health.failed_recently}; "
+                f"stuck {health.stuck}, held {health.held}, failed recently "
+                f"{health.failed_recently}, resent recently {health.resent_recently}; "
                 f"last delivery: {last} (DELIVERY={health.delivery!r}, "
                 f"database {health.database!r})"
             )
+            if health.retries:
+                reasons = ", ".join(f"{r} {n}" for r, n in sorted(health.retries.items()))
+                hours = get_setting("HEALTH_FAILED_HOURS")
+                self.stdout.write(f"retries in the last {hours:g} hour(s) by reason: {reasons}")
             for problem in health.problems:
                 self.stderr.write(f"PROBLEM [{problem.code}] {printable(problem.message)}")
         if not health.ok:
