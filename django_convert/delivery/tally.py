@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -39,14 +40,30 @@ def count(events: Mapping[str, int], *, outbox: str = OUTBOX) -> None:
             if mine.update(conversions=F("conversions") + n):
                 continue
             try:
-                with transaction.atomic(using=alias):
+                # In autocommit: no transaction of ours to hold (a savepoint only inside
+                # the caller's own transaction, which a failed INSERT must not break).
+                with transaction.atomic(using=alias) if _in_atomic(alias) else nullcontext():
                     tallies.create(outbox=outbox, hour=hour, event=event[:48], conversions=n)
             except IntegrityError:  # another worker created it just now
                 mine.update(conversions=F("conversions") + n)
                 continue
-            tallies.filter(hour__lt=hour - timedelta(days=KEEP_DAYS)).delete()
+            _prune(alias, hour - timedelta(days=KEEP_DAYS))
     except DatabaseError as error:
         logger.info("Delivery counts %s not stored (%s); delivery goes on.", dict(events), error)
+
+
+def _prune(alias: str, before: datetime) -> None:
+    """One DELETE in autocommit (QuerySet.delete() would open a transaction for it)."""
+    connection = connections[alias]
+    table = connection.ops.quote_name(DeliveryTally._meta.db_table)
+    column = connection.ops.quote_name("hour")
+    value = DeliveryTally._meta.get_field("hour").get_db_prep_value(before, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {column} < %s", [value])  # noqa: S608
+
+
+def _in_atomic(alias: str) -> bool:
+    return connections[alias].in_atomic_block
 
 
 def since(start: datetime, *, outbox: str = OUTBOX) -> dict[str, int]:
