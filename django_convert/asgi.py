@@ -38,9 +38,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: Set when an application wrapped by :func:`with_lifespan` got its lifespan startup.
-lifespan_seen = False
-
 
 def with_lifespan(application: ASGIApp) -> ASGIApp:
     """``application`` (any ASGI app: Django's, Channels' router...) with django-convert's
@@ -56,11 +53,9 @@ def with_lifespan(application: ASGIApp) -> ASGIApp:
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
-    global lifespan_seen
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
-            lifespan_seen = True
             await sync_to_async(_start, thread_sensitive=False)()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
@@ -71,8 +66,10 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 def _start() -> None:
     from django_convert.conf import get_setting
+    from django_convert.delivery import worker
     from django_convert.delivery.worker import POLLING_MODES, get_worker
 
+    worker.lifespan_seen = True  # the exit send will run here: no start-up warning
     if get_setting("DELIVERY") in POLLING_MODES and get_setting("ENABLED"):
         get_worker().ensure_started()
 

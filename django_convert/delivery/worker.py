@@ -286,6 +286,8 @@ def start_on_request(sender: Any = None, **kwargs: Any) -> None:
 
 
 _said_uvicorn = False
+#: Set by django_convert.asgi.with_lifespan's application at its lifespan startup.
+lifespan_seen = False
 
 
 def _say_if_uvicorn_without_lifespan() -> None:
@@ -295,9 +297,7 @@ def _say_if_uvicorn_without_lifespan() -> None:
     if _said_uvicorn or "uvicorn" not in sys.modules:
         return
     _said_uvicorn = True
-    from django_convert import asgi
-
-    if not asgi.lifespan_seen and get_setting("DELIVERY") in POLLING_MODES:
+    if not lifespan_seen and get_setting("DELIVERY") in POLLING_MODES:
         logger.warning(
             "This process runs under uvicorn, which ends it without Python's exit hooks: "
             "conversions it records just before stopping are not sent at exit and nothing "
