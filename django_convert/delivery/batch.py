@@ -22,6 +22,7 @@ from django_convert.client import (
 from django_convert.delivery.claim import Claim
 from django_convert.exceptions import ConvertAPIError
 from django_convert.models import Conversion
+from django_convert.models.memorydb import released
 
 Answer = TrackResult | ConvertAPIError
 
@@ -60,7 +61,8 @@ def to_event(row: Conversion) -> ConversionEvent:
 def post(client: ConvertClient, payload: bytes, timeout: float | None = None) -> Answer:
     """HTTP only, no database: Convert's answer, or the error that stands for it."""
     try:
-        return client.post(payload, timeout=timeout)
+        with released():
+            return client.post(payload, timeout=timeout)
     except ConvertAPIError as exc:
         return exc
 
@@ -90,7 +92,8 @@ class InFlight:
             self._done.set()
 
     def answer(self) -> Answer:
-        self._done.wait()  # bounded: the request has a total deadline (client/deadline.py)
+        with released():  # in-memory SQLite: checkouts may write while Convert answers
+            self._done.wait()  # bounded: the request has a total deadline (client/deadline.py)
         if self._error is not None:
             raise self._error
         assert self._answer is not None

@@ -27,6 +27,7 @@ from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
 from django_convert.delivery.claim import outbox_alias
+from django_convert.models.memorydb import released
 
 logger = logging.getLogger("django_convert")
 
@@ -46,7 +47,7 @@ def is_connection_error(error: BaseException) -> bool:
     return isinstance(error, OperationalError | InterfaceError)
 
 
-def _is_lock(error: BaseException) -> bool:
+def is_lock(error: BaseException) -> bool:
     # SQLite: "database is locked" / "database table is locked" (in-memory shared cache).
     return "is locked" in str(error)
 
@@ -89,7 +90,7 @@ def write_durably(
             if connection.in_atomic_block:
                 raise
             failures += 1
-            if not said_failure and not _is_lock(error):
+            if not said_failure and not is_lock(error):
                 said_failure = True
                 logger.warning(
                     "Convert answered for %d conversion(s) but the database could not record "
@@ -123,7 +124,8 @@ def write_durably(
                     count,
                 )
                 raise OutcomeNotRecorded(what)
-        time.sleep(pause)
+        with released():
+            time.sleep(pause)
         pause = min(MAX_PAUSE, pause * 2)
     if said_failure or (failures and time.monotonic() - started > MAX_PAUSE):
         logger.warning(
@@ -145,7 +147,7 @@ class DatabaseOutage:
 
     def failed(self, error: BaseException) -> None:
         self.rounds += 1
-        if self.since is None:
+        if self.since is None and not is_lock(error):  # a lock is not an outage
             self.since = time.monotonic()
             logger.warning(
                 "The database is unreachable (%s); delivery waits for it and tries again "

@@ -35,8 +35,10 @@ from django.utils import timezone
 
 from django_convert.conf import get_setting
 from django_convert.delivery import backoff
-from django_convert.delivery.durable import DatabaseOutage, is_connection_error
+from django_convert.delivery.claim import outbox_alias
+from django_convert.delivery.durable import DatabaseOutage, is_connection_error, is_lock
 from django_convert.delivery.periodic import run_due_jobs, seconds_until_next_job
+from django_convert.models.memorydb import serialized
 
 logger = logging.getLogger("django_convert")
 
@@ -131,11 +133,14 @@ class BackgroundWorker:
         try:
             if get_setting("DELIVERY") not in POLLING_MODES or not get_setting("ENABLED"):
                 return poll_seconds(), 0  # settings changed at run time: idle
-            report = deliver_due(should_stop=self._stop.is_set)
-            self._database.succeeded()
-            run_due_jobs()
-            self._forget_sent()
-            sleep = seconds_until_next_due()
+            # In-memory SQLite only: the round's database work holds the statement lock
+            # (released while Convert answers), so a checkout's INSERT waits, not fails.
+            with serialized(outbox_alias()):
+                report = deliver_due(should_stop=self._stop.is_set)
+                self._database.succeeded()
+                run_due_jobs()
+                self._forget_sent()
+                sleep = seconds_until_next_due()
             next_job = seconds_until_next_job()
             if next_job is not None:
                 sleep = min(sleep, max(0.05, next_job))
@@ -160,6 +165,8 @@ class BackgroundWorker:
         except Exception as error:
             if is_connection_error(error):  # said once per outage, not every round
                 self._database.failed(error)
+                if is_lock(error):  # SQLite: a checkout's transaction; try again soon
+                    return BATCH_WINDOW_SECONDS, 0
             else:
                 logger.exception("Background delivery of conversions failed; will try again.")
             return ERROR_SECONDS, 0
