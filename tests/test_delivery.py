@@ -357,7 +357,7 @@ def test_claims_do_not_overlap(convert_server) -> None:
 def test_expired_lease_is_due_again_and_the_old_worker_cannot_write(convert_server, caplog) -> None:
     make_conversions(2)
     stale = claim_due(10)
-    Conversion.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    Conversion.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=10))
     fresh = claim_due(10)
     assert len(fresh.rows) == 2
     assert all(r.attempts == 2 for r in fresh.rows)

@@ -1,8 +1,8 @@
 """Claim due conversions with a lease, so that no two workers ever send the same row.
 
 A claimed row is ``sending`` with a fresh ``lease_token`` and ``next_attempt_at`` set to
-when the lease expires. If its worker dies, the row is due again after the lease and
-nothing is lost. Outcomes are written only while the row still holds the worker's token
+when the lease expires. If its worker dies, the row is due again after the lease (plus
+:data:`TAKEOVER_GRACE`) and nothing is lost. Outcomes are written only while the row still holds the worker's token
 (see ``outcome.py``).
 
 **One statement per claim, in autocommit.** The UPDATE and its commit are one operation
@@ -50,6 +50,10 @@ logger = logging.getLogger("django_convert")
 SENDING, PENDING = Conversion.Status.SENDING.value, Conversion.Status.PENDING.value
 # Loaded with a claim: what sending needs, not the stored request and answer.
 LEFT_OUT = ("last_request", "last_response_body", "last_error")
+# A row whose lease ran out is taken over only this long after: a worker that still holds
+# Convert's answer (the database was away) retries its write at least every 2 s
+# (durable.MAX_PAUSE), so it records the answer before another worker sends it again.
+TAKEOVER_GRACE = timedelta(seconds=5)
 _orphans: list[tuple[uuid.UUID, datetime]] = []  # claims whose answer the database lost
 _orphans_lock = threading.Lock()
 
@@ -101,7 +105,10 @@ def _claim_due(
             left = limit - len(claim.rows)
             if left <= 0:
                 break
-            rows = _claim_status(alias, status, due_at or now, left, claim, ids)
+            due = due_at or now
+            if status == SENDING:
+                due -= TAKEOVER_GRACE
+            rows = _claim_status(alias, status, due, left, claim, ids)
             if status == SENDING:
                 claim.taken_over = {row.pk for row in rows}
             claim.rows += rows

@@ -249,6 +249,9 @@ class ConvertStandIn:
         self.random_fault_kinds: tuple[str, ...] = ()
         self.injected: dict[str, int] = {}  # random faults injected, by kind
         self._random = random.Random()  # noqa: S311 - picks test faults, not secrets
+        # Answer 200 {"status": 1} to POSTs on other paths (after the same latency): lets a
+        # benchmark measure another client (posthog's /batch/) on the same server.
+        self.other_posts = False
         # trickle_config(): the config GET's body one byte every this many seconds.
         self.config_trickle: float | None = None
         self.in_flight = 0  # requests being answered right now
@@ -487,6 +490,10 @@ class ConvertStandIn:
                         record.client_gone = True
                         self.close_connection = True
                         return
+                if stand_in.other_posts and not PATH.match(self.path):
+                    record.answer = 200
+                    self._send(200, b'{"status": 1}', "application/json")
+                    return
                 fault = stand_in._next_fault()
                 if fault and fault.kind == "reset":
                     self.connection.setsockopt(
@@ -658,8 +665,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--fault-rate", type=float, default=0.0, help="share of requests answered 5xx/429/reset"
     )
+    parser.add_argument(
+        "--other-posts",
+        action="store_true",
+        help='answer 200 {"status": 1} to POSTs on other paths (another client, for comparison)',
+    )
     args = parser.parse_args(argv)
     server = ConvertStandIn(latency=args.latency_ms / 1000, port=args.port).start()
+    server.other_posts = args.other_posts
     if args.fault_rate:
         server.random_faults(args.fault_rate)
     print(f"listening on {server.url}", flush=True)
