@@ -415,3 +415,24 @@ def test_a_lease_shorter_than_a_request_is_refused(convert_server, convert_setti
     with pytest.raises(ImproperlyConfigured, match="LEASE_SECONDS"):
         deliver_due()
     assert statuses() == {"pending": 1}
+
+
+def test_a_batch_encoded_by_parts_is_the_body_and_each_rows_part_of_it(convert_server) -> None:
+    from django_convert.client import build_body, encode_json, split_body
+    from django_convert.delivery.batch import prepare, to_event
+    from django_convert.delivery.client import get_client
+
+    make_conversions(30, visitors=7)
+    Conversion.objects.filter(pk__in=Conversion.objects.order_by("pk")[:5].values("pk")).update(
+        segments={}
+    )  # the same visitor with another snapshot: a separate entry
+    claim = claim_due(100)
+    config = get_client().config
+    batch = prepare(config, claim, claim.rows)
+    events = [to_event(row) for row in claim.rows]
+    body = build_body(config, events)
+    assert batch.payload == encode_json(body)
+    parts = split_body(json.loads(batch.payload), events)
+    for row, part in zip(claim.rows, parts, strict=True):
+        request = json.loads(batch.requests[row.pk])
+        assert request == {"url": config.endpoint, "batch_size": 30, "body": part}

@@ -17,8 +17,8 @@ from django_convert.client import (
     TrackResult,
     build_body,
     encode_json,
-    split_body,
 )
+from django_convert.client.body import _visitor_key as visitor_key
 from django_convert.delivery.claim import Claim
 from django_convert.exceptions import ConvertAPIError
 from django_convert.models import Conversion
@@ -36,15 +36,47 @@ class Batch:
 
 
 def prepare(config: ClientConfig, claim: Claim, rows: list[Conversion]) -> Batch:
+    """Encode the batch's body once, by parts: each visitor entry's head and each event
+    are encoded on their own and joined into the payload, and each row's request (what
+    the admin shows) is joined from the same parts, so nothing is encoded twice."""
     events = [to_event(row) for row in rows]
     body = build_body(config, events)
-    payload = encode_json(body)
-    requests = {
-        row.pk: encode_json(
-            {"url": config.endpoint, "batch_size": len(rows), "body": part}
-        ).decode()
-        for row, part in zip(rows, split_body(body, events), strict=True)
-    }
+    envelope = encode_json({k: v for k, v in body.items() if k != "visitors"})[:-1]
+    entries: list[tuple[bytes, list[bytes]]] = []
+    for entry in body["visitors"]:
+        head = encode_json({k: v for k, v in entry.items() if k != "events"})[:-1]
+        entries.append((head, [encode_json(event) for event in entry["events"]]))
+    payload = b"".join(
+        [
+            envelope,
+            b',"visitors":[',
+            b",".join(head + b',"events":[' + b",".join(parts) + b"]}" for head, parts in entries),
+            b"]}",
+        ]
+    )
+    # Each row's own part, as build_body grouped them: entries in order of first
+    # appearance, events in order within an entry. A visitor with one entry needs no key.
+    prefix = encode_json({"url": config.endpoint, "batch_size": len(rows)})[:-1] + b',"body":'
+    by_visitor: dict[str, list[int]] = {}
+    for index, entry in enumerate(body["visitors"]):
+        by_visitor.setdefault(entry["visitorId"], []).append(index)
+    snapshots: dict[str, dict[tuple[str, str], int]] = {}  # visitor -> its keys' entries
+    seen: dict[int, int] = {}
+    requests: dict[int, str] = {}
+    for row, event in zip(rows, events, strict=True):
+        candidates = by_visitor[event.visitor_id]
+        if len(candidates) == 1:
+            index = candidates[0]
+        else:  # one visitor, several segment snapshots: entries in order of first use
+            known = snapshots.setdefault(event.visitor_id, {})
+            key = visitor_key(event)
+            if key not in known:
+                known[key] = candidates[len(known)]
+            index = known[key]
+        position = seen[index] = seen.get(index, -1) + 1
+        head, parts = entries[index]
+        visitor = head + b',"events":[' + parts[position] + b"]}"
+        requests[row.pk] = (prefix + envelope + b',"visitors":[' + visitor + b"]}}").decode()
     return Batch(claim, rows, payload, requests)
 
 

@@ -172,9 +172,13 @@ def _claim_status(
     skip_locked = connection.features.has_select_for_update_skip_locked
     lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
     # Only quoted names and placeholders are interpolated; every value is a parameter.
+    # In the index's order, so the database reads `limit` entries and sorts nothing:
+    # SQLite's and InnoDB's index entries end with the primary key; PostgreSQL's do not
+    # (a tie-break on id there sorts every due row).
+    order = next_col if connection.vendor == "postgresql" else f"{next_col}, {pk}"
     candidates = (
         f"SELECT {pk} FROM {table} WHERE {where} "  # noqa: S608
-        f"ORDER BY {next_col}, {pk} LIMIT %s{lock}"
+        f"ORDER BY {order} LIMIT %s{lock}"
     )
     params = [*set_params, *where_params, limit]
     if connection.vendor == "mysql":
