@@ -30,7 +30,6 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections, connections
-from django.db.models import Min
 from django.utils import timezone
 
 from django_convert.conf import get_setting
@@ -246,19 +245,24 @@ def outage_pause(outages: int) -> float:
 def seconds_until_next_due() -> float:
     """Until the next pending row falls due or lease runs out, at most ``POLL_SECONDS``.
 
-    One query on the (status, next_attempt_at) index, on the outbox's write database.
+    One index seek per status on (status, next_attempt_at), on the outbox's write
+    database: the same cost with 100,000 rows waiting as with one.
     """
     from django_convert.delivery.claim import outbox
 
     poll = poll_seconds()
-    next_due = (
+    firsts = [
         outbox()
-        .filter(status__in=("pending", "sending"))
-        .aggregate(at=Min("next_attempt_at"))["at"]
-    )
-    if next_due is None:
+        .filter(status=status)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+        for status in ("pending", "sending")
+    ]
+    due = [at for at in firsts if at is not None]
+    if not due:
         return poll
-    wait: float = (next_due - timezone.now()) / timedelta(seconds=1)
+    wait: float = (min(due) - timezone.now()) / timedelta(seconds=1)
     return min(poll, max(0.05, wait))
 
 
