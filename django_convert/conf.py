@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "DELIVERY": "background",  # background | immediate | task | celery | manual
     "BATCH_SIZE": 100,  # conversions per tracking request (about 20 KB); Convert publishes no cap
     # Retryable failures (5xx, 429, no answer, an answer that is not Convert's) are retried
-    # for this many days after the conversion was recorded, then it fails ("expired").
+    # for this many days after the first of them, then the conversion fails ("expired").
     "RETRY_DAYS": 7.0,
     # Removed: an attempt count ended conversions during outages of a few hours. Ignored
     # (check W032 says so); RETRY_DAYS bounds retries instead.

@@ -289,7 +289,9 @@ def test_retryable_failures_never_fail_a_conversion_before_retry_days(
 def test_retry_days_then_failed_saying_so(convert_server, convert_settings, signals) -> None:
     convert_settings(RETRY_BASE_DELAY=0.01, RETRY_DAYS=7)
     [old, new] = make_conversions(2)
-    Conversion.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    Conversion.objects.filter(pk=old.pk).update(
+        attempts=5, failing_since=timezone.now() - timedelta(days=8)
+    )
     convert_server.fail(502, times=None)
     report = deliver_due()
     assert (report.failed, report.retried) == (1, 1)
@@ -436,3 +438,24 @@ def test_a_batch_encoded_by_parts_is_the_body_and_each_rows_part_of_it(convert_s
     for row, part in zip(claim.rows, parts, strict=True):
         request = json.loads(batch.requests[row.pk])
         assert request == {"url": config.endpoint, "batch_size": 30, "body": part}
+
+
+def test_the_retry_period_starts_at_the_first_failure_and_again_after_a_hand_retry(
+    convert_server, convert_settings
+) -> None:
+    convert_settings(RETRY_BASE_DELAY=0.01)
+    [row] = make_conversions(1)
+    convert_server.fail(503, times=None)
+    deliver_due()
+    row.refresh_from_db()
+    first = row.failing_since
+    assert first is not None
+    make_due_now()
+    deliver_due()
+    row.refresh_from_db()
+    assert (row.attempts, row.failing_since) == (2, first)  # the same run of failures
+    Conversion.objects.filter(pk=row.pk).update(attempts=0)  # the admin's Retry
+    make_due_now()
+    deliver_due()
+    row.refresh_from_db()
+    assert row.failing_since > first

@@ -54,11 +54,13 @@ def _update_held(
     values: Mapping[str, Any],
     requests: Requests | None = None,
     increments: Sequence[str] = (),
+    failing_since: datetime | None = None,
 ) -> int:
     """``UPDATE ... WHERE pk IN pks AND lease_token = token AND status = 'sending'``.
 
     ``requests`` gives ``last_request`` per row (JSON text); ``increments`` are columns
-    to add one to.
+    to add one to; ``failing_since`` is set on rows whose run of failures starts now
+    (their first attempt, or none recorded yet).
     """
     if not pks:
         return 0
@@ -71,6 +73,12 @@ def _update_held(
     # Increments first: MySQL evaluates SET assignments left to right.
     sets = [f"{_col(name)} = {_col(name)} + 1" for name in increments]
     params: list[Any] = []
+    if failing_since is not None:
+        since, attempts = _col("failing_since"), _col("attempts")
+        sets.append(
+            f"{since} = CASE WHEN {attempts} <= 1 OR {since} IS NULL THEN %s ELSE {since} END"
+        )
+        params.append(_field("failing_since").get_db_prep_save(failing_since, connection))
     for name, value in values.items():
         sets.append(f"{_col(name)} = %s")
         params.append(_field(name).get_db_prep_save(value, connection))
@@ -202,6 +210,7 @@ def mark_retry(
 ) -> int:
     """Rows to try again at ``next_attempt_at``, the whole batch together (it comes back
     as one batch). An attempt whose outcome is unknown is counted on the rows."""
+    now = timezone.now()
     count = _update_held(
         pks,
         token,
@@ -215,5 +224,6 @@ def mark_retry(
         },
         requests,
         increments=("unknown_outcomes",) if reason in OUTCOME_UNKNOWN else (),
+        failing_since=now,
     )
     return count

@@ -167,14 +167,18 @@ def retry(
     requests: dict[int, str] | None,
     should_stop: Callable[[], bool] | None,
 ) -> tuple[int, int]:
-    """Back the rows off together; fail those recorded more than RETRY_DAYS ago.
-    Returns (retried, failed)."""
+    """Back the rows off together; fail those failing for more than RETRY_DAYS (since
+    their first failed attempt). Returns (retried, failed)."""
     convert_state.failed()
     now = timezone.now()
     days = float(get_setting("RETRY_DAYS"))
     oldest = now - timedelta(days=days)
-    expired = [row for row in rows if row.created_at < oldest]
-    again = [row for row in rows if row.created_at >= oldest]
+
+    def is_expired(row: Conversion) -> bool:
+        return row.attempts > 1 and row.failing_since is not None and row.failing_since < oldest
+
+    expired = [row for row in rows if is_expired(row)]
+    again = [row for row in rows if not is_expired(row)]
     failed = 0
     if expired:
         gave_up = ConvertTransientError(

@@ -24,7 +24,10 @@ def requeue_retryable_failures(apps: Any, schema_editor: Any) -> None:
     since = timezone.now() - timedelta(days=float(get_setting("RETRY_DAYS")))
     gave_up = rows.filter(status="failed", last_error__startswith=GAVE_UP)
     gave_up.filter(created_at__gte=since).update(
-        status="pending", next_attempt_at=timezone.now(), retry_reason="unavailable"
+        status="pending",
+        next_attempt_at=timezone.now(),
+        retry_reason="unavailable",
+        failing_since=models.F("created_at"),
     )
     gave_up.update(retry_reason="expired")
     rows.filter(status="failed", retry_reason="").update(retry_reason="rejected")
@@ -46,6 +49,11 @@ class Migration(migrations.Migration):
             model_name='conversion',
             name='unknown_outcomes',
             field=models.PositiveSmallIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name='conversion',
+            name='failing_since',
+            field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
             model_name='conversion',

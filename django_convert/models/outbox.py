@@ -71,6 +71,9 @@ class Conversion(models.Model):
     # the worker sending it ran out. Once sent, Convert may have counted it once more for
     # each (delivery health reports such conversions as "resent").
     unknown_outcomes = models.PositiveSmallIntegerField(default=0)
+    # When its current run of retryable failures began (its first failed attempt, or the
+    # first after "Retry" in the admin reset attempts): retried for RETRY_DAYS from then.
+    failing_since = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_request = models.JSONField(null=True, blank=True)
     last_response_status = models.PositiveSmallIntegerField(null=True, blank=True)
