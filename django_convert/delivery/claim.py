@@ -2,8 +2,8 @@
 
 A claimed row is ``sending`` with a fresh ``lease_token`` and ``next_attempt_at`` set to
 when the lease expires. If its worker dies, the row is due again after the lease (plus
-:data:`TAKEOVER_GRACE`) and nothing is lost. Outcomes are written only while the row still holds the worker's token
-(see ``outcome.py``).
+:data:`TAKEOVER_GRACE`) and nothing is lost. Outcomes are written only while the row
+still holds the worker's token (see ``outcome.py``).
 
 **One statement per claim, in autocommit.** The UPDATE and its commit are one operation
 on the server, so no transaction and no row lock outlives it, whatever happens to the
@@ -122,20 +122,21 @@ def _claim_due(
     return claim
 
 
-def _quoted(connection: Any, name: str) -> str:
-    column = _field(name).column
+def quoted(connection: Any, name: str) -> str:
+    """The quoted column name of a Conversion field, for SQL written by hand."""
+    column = conversion_field(name).column
     assert column is not None
     return str(connection.ops.quote_name(column))
 
 
-def _field(name: str) -> Field[Any, Any]:
+def conversion_field(name: str) -> Field[Any, Any]:
     model_field = Conversion._meta.get_field(name)
     assert isinstance(model_field, Field)
     return model_field
 
 
 def _prep(connection: Any, name: str, value: Any) -> Any:
-    return _field(name).get_db_prep_save(value, connection)
+    return conversion_field(name).get_db_prep_save(value, connection)
 
 
 def _claim_status(
@@ -147,7 +148,7 @@ def _claim_status(
     ids: Collection[int] | None,
 ) -> list[Conversion]:
     connection = connections[alias]
-    col = partial(_quoted, connection)
+    col = partial(quoted, connection)
     table = connection.ops.quote_name(Conversion._meta.db_table)
     pk, status_col, next_col = col("id"), col("status"), col("next_attempt_at")
     # unknown_outcomes first: MySQL evaluates SET assignments left to right.

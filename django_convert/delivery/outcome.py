@@ -20,12 +20,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, connections
-from django.db.models import Field
 from django.dispatch import Signal
 from django.utils import timezone
 
 from django_convert.client.transport import OUTCOME_UNKNOWN
-from django_convert.delivery.claim import outbox, outbox_alias
+from django_convert.delivery.claim import conversion_field as _field
+from django_convert.delivery.claim import outbox, outbox_alias, quoted
 from django_convert.models import Conversion
 from django_convert.signals import conversion_delivered, conversion_failed
 
@@ -34,18 +34,6 @@ logger = logging.getLogger("django_convert")
 MAX_ERROR_CHARS = 2000
 SENDING = Conversion.Status.SENDING.value
 Requests = Mapping[int, str | None]  # pk -> the JSON text of the request it was part of
-
-
-def _field(name: str) -> Field[Any, Any]:
-    field = Conversion._meta.get_field(name)
-    assert isinstance(field, Field)
-    return field
-
-
-def _column(name: str, connection: Any) -> str:
-    column = _field(name).column
-    assert column is not None
-    return str(connection.ops.quote_name(column))
 
 
 def _update_held(
@@ -67,7 +55,7 @@ def _update_held(
     connection = connections[outbox_alias()]  # where the rows were claimed
 
     def _col(name: str) -> str:
-        return _column(name, connection)
+        return quoted(connection, name)
 
     pk_column = _col("id")
     # Increments first: MySQL evaluates SET assignments left to right.
