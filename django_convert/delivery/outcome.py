@@ -6,8 +6,8 @@ lease expired and another worker took a row over in the meantime. That is also w
 makes a write safe to repeat after a lost connection (``durable.py``).
 
 Each outcome is one UPDATE per batch in autocommit: the batch's shared values, plus the
-request each row was part of (text already encoded, see ``batch.py``): joined from two
-arrays on PostgreSQL, in a CASE elsewhere. Written in SQL because building the equivalent
+request each row was part of (text already encoded, see ``batch.py``): one JSON object
+on PostgreSQL, a CASE elsewhere. Written in SQL because building the equivalent
 ORM Case/When costs more than the request to Convert itself.
 """
 
@@ -76,14 +76,17 @@ def _update_held(
     whens = [pk for pk in pks if requests and requests.get(pk) is not None]
     # Only quoted column/table names and placeholders are interpolated; values are params.
     if connection.vendor == "postgresql":
-        # Arrays: a statement of the same few placeholders for any batch size (a hundred
-        # placeholders cost more to bind than the UPDATE takes to run).
+        # A statement of the same few placeholders for any batch size (a hundred
+        # placeholder pairs cost more to bind than the UPDATE takes to run): the rows'
+        # requests as one JSON object {pk: request}, joined from text already encoded.
         source = ""
         if whens and requests:
-            sets.append(f"{_col('last_request')} = requests.body::jsonb")
-            source = " FROM unnest(%s::bigint[], %s::text[]) AS requests(id, body)"
-            params += [whens, [requests[pk] for pk in whens]]
-            condition = f"{table}.{pk_column} = requests.id AND {table}.{pk_column} = ANY(%s)"
+            sets.append(f"{_col('last_request')} = requests.body")
+            source = " FROM jsonb_each(%s::jsonb) AS requests(id, body)"
+            params.append("{" + ",".join(f'"{pk}":{requests[pk]}' for pk in whens) + "}")
+            condition = (
+                f"{table}.{pk_column} = requests.id::bigint AND {table}.{pk_column} = ANY(%s)"
+            )
         else:
             condition = f"{pk_column} = ANY(%s)"
         params += [list(pks), token_value, SENDING]
