@@ -68,6 +68,7 @@ CLAIMED = (
 # Convert's answer (the database was away) retries its write at least every 2 s
 # (durable.MAX_PAUSE), so it records the answer before another worker sends it again.
 TAKEOVER_GRACE = timedelta(seconds=5)
+
 _orphans: list[tuple[uuid.UUID, datetime]] = []  # claims whose answer the database lost
 _orphans_lock = threading.Lock()
 
@@ -92,9 +93,14 @@ class Claim:
 
 
 def claim_due(
-    limit: int, *, due_at: datetime | None = None, ids: Collection[int] | None = None
+    limit: int,
+    *,
+    due_at: datetime | None = None,
+    ids: Collection[int] | None = None,
+    takeovers: bool = True,
 ) -> Claim:
-    """Claim up to ``limit`` rows due at ``due_at`` (default now): expired leases first,
+    """Claim up to ``limit`` rows due at ``due_at`` (default now): expired leases first
+    (unless ``takeovers`` is false: a run looks for them now and then, they are rare),
     then pending rows, oldest due first.
 
     Run again if the database broke a deadlock by rolling the claim back. If the database
@@ -104,18 +110,21 @@ def claim_due(
     alias = outbox_alias()
     release_orphans()
     return run_retrying_deadlocks(
-        partial(_claim_due, alias, limit, due_at, ids), using=alias, what="Claiming due rows"
+        partial(_claim_due, alias, limit, due_at, ids, takeovers),
+        using=alias,
+        what="Claiming due rows",
     )
 
 
 def _claim_due(
-    alias: str, limit: int, due_at: datetime | None, ids: Collection[int] | None
+    alias: str, limit: int, due_at: datetime | None, ids: Collection[int] | None, takeovers: bool
 ) -> Claim:
     now = timezone.now()
     lease = timedelta(seconds=float(get_setting("LEASE_SECONDS")))
     claim = Claim(token=uuid.uuid4(), lease_expires=now + lease)
+    statuses = [SENDING, PENDING] if takeovers else [PENDING]
     try:
-        for status in (SENDING, PENDING):
+        for status in statuses:
             left = limit - len(claim.rows)
             if left <= 0:
                 break

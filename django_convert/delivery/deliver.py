@@ -99,6 +99,7 @@ def deliver_due(
     report = DeliveryReport()
     claimed = 0
     claim_error: DatabaseError | None = None
+    next_takeover_check = 0.0  # expired leases: looked for first, then every second
 
     def stopping() -> bool:
         return (
@@ -106,19 +107,22 @@ def deliver_due(
         )
 
     def claim_next() -> Batch | None:
-        nonlocal claimed, claim_error
+        nonlocal claimed, claim_error, next_takeover_check
         size = int(get_setting("BATCH_SIZE"))
         if limit is not None:
             size = min(size, limit - claimed)
         if size <= 0 or stopping():
             return None
+        takeovers = time.monotonic() >= next_takeover_check
         try:
-            claim = claim_due(size, due_at=due_at)
+            claim = claim_due(size, due_at=due_at, takeovers=takeovers)
         except DatabaseError as error:
             if not is_connection_error(error):
                 raise
             claim_error = error  # raised once the answer in flight is recorded
             return None
+        if takeovers and not claim.taken_over:  # none waiting: a batch is one statement
+            next_takeover_check = time.monotonic() + TAKEOVER_CHECK_SECONDS
         claimed += len(claim.rows)
         return prepare(client.config, claim, claim.rows) if claim.rows else None
 
@@ -186,6 +190,7 @@ def deliver_conversions(
 
 
 MIN_REQUEST_SECONDS = 0.5  # below this before a deadline, a request is not started
+TAKEOVER_CHECK_SECONDS = 1.0  # how often a run looks for expired leases between batches
 
 
 def deliver_claim(
