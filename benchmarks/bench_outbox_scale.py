@@ -8,7 +8,7 @@ client CPU per conversion (this process, sender thread included), database CPU p
 conversion (the connection's own server process or thread, from /proc: PostgreSQL's
 backend, MariaDB's connection thread), and the cost of one claim of 100 as the tables
 grow (median of 20). posthog-python is a benchmark-only dependency
-(``pip install posthog``); without it its lines say so.
+(``pip install -e '.[bench]'``); without it its lines say so.
 
 Run: ``DATABASE_URL=postgres://... python -m benchmarks bench_outbox_scale`` (or
 mysql://). ``OUTBOX_SIZES=1000,10000`` and ``OUTBOX_SENT=0`` for a short run.
