@@ -14,6 +14,7 @@ import shutil
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,10 +60,21 @@ def paid_and_stopped(server: Server, convert_server: Any) -> float:
     guest_order("A-1")
     server.get("/pay/A-1/", method="POST")
     wait_for(lambda: convert_server.received, 10, "the conversion's request")
+    workers = children(server.process.pid)  # uvicorn --workers: the processes that serve
     started = time.monotonic()
     server.process.send_signal(signal.SIGTERM)
     server.process.wait(30)
+    # A supervisor may exit before its workers have: wait for them too (by their pids).
+    wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 20, "workers")
     return time.monotonic() - started
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
 
 
 @pytest.mark.parametrize("name", [needs(name) for name in SERVERS])
