@@ -52,7 +52,8 @@ docs: $(STAMP)
 	$(BIN)/python docs/check_reference.py
 
 ## The browser code (django_convert/browser/js/): the committed terser output is current, tsc
-## type-checks it against Convert's own types, and Node's test runner runs its tests.
+## type-checks it against Convert's own types, and Node's test runner runs its tests. tsc also
+## type-checks the tracking bodies the app sends (js/golden/) against Convert's request types.
 js:
 	npm ci --prefix js --no-audit --no-fund
 	npm run --prefix js check

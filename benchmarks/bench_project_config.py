@@ -41,7 +41,7 @@ def big_config() -> dict[str, Any]:
                     "id": str(300000000 + 3 * e + v),
                     "name": f"Variation {v}",
                     "status": "running",
-                    "traffic_allocation": 3333,
+                    "traffic_allocation": 33.33,
                 }
                 for v in range(3)
             ],

@@ -47,7 +47,7 @@ def _seed() -> None:
     experience.goals.add(goal)
     for variation_id, name in zip(VARIATIONS, ("Original", "Green button"), strict=True):
         Variation.objects.create(
-            id=variation_id, experience=experience, name=name, traffic_allocation=5000
+            id=variation_id, experience=experience, name=name, traffic_allocation=50
         )
     start = START.isoformat()
     with connection.cursor() as cursor:

@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "get_visitor_id", "track_conversion"]
+__all__ = ["__version__", "forget_user", "get_visitor_id", "track_conversion"]
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     # Type checkers see the real signature; at run time the wrapper below imports it lazily.
     from django_convert.conversions.api import track_conversion
+    from django_convert.identity.erasure import forget_user
 
 
 def get_visitor_id(request: HttpRequest) -> str | None:
@@ -48,3 +49,13 @@ if not TYPE_CHECKING:
         from django_convert.conversions.api import track_conversion as _track
 
         return _track(*args, **kwargs)
+
+    def forget_user(*args: Any, **kwargs: Any) -> Any:
+        """Delete a user's Convert data, the visitor ids merged into their account included.
+
+        The same function as :func:`django_convert.identity.erasure.forget_user` (which
+        documents the arguments, return value and errors), imported on first call.
+        """
+        from django_convert.identity.erasure import forget_user as _forget
+
+        return _forget(*args, **kwargs)

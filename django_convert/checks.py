@@ -7,6 +7,8 @@ django_convert.E004  ConvertVisitorMiddleware not in MIDDLEWARE
 django_convert.E005  ConvertVisitorMiddleware placed before AuthenticationMiddleware
 django_convert.E006  DELIVERY is not one of the known modes
 django_convert.E007  the app's URLs are not included (reverse("django_convert:context") fails)
+django_convert.E008  SDK_KEY cannot go into a URL path as it is (whitespace, ?, #, %, an empty part)
+django_convert.E009  SOURCE or ENVIRONMENT is not a string, or USER_AGENT lacks ConvertAgent/
 django_convert.W001  an unknown key in DJANGO_CONVERT (probably a typo)
 django_convert.E020  VISITOR_ID_RESOLVER cannot be imported, or is not callable
 django_convert.W020  VISITOR_ID_RESOLVER returned personal data in a self-test
@@ -32,11 +34,16 @@ django_convert.W201  a rule's goal is attached to no active experience
 django_convert.I202  no project config synced yet
 django_convert.W203  the last project config sync failed
 django_convert.W204  the project config is older than twice CONFIG_SYNC_INTERVAL
+django_convert.W205  the last good sync skipped config items it could not use
+django_convert.W206  the synced config mixes environments and ENVIRONMENT is not set
+django_convert.W207  ENVIRONMENT left out every experience of the project config
 
 django_convert.E110  the outbox's database (router.db_for_write) does not migrate django_convert
 django_convert.E111  Visitor or Bucketing is written to another database than the outbox
 django_convert.E112  a rule's sweep_since is not a date or datetime field
 django_convert.W110  a rule's model is in another database: recorded after its commit, apart
+django_convert.E113  a conversion rule's occurred_at does not resolve, or is not a date
+django_convert.W111  a swept rule's moment is a date only, or unknown (late attribution)
 
 django_convert.W050  MySQL/MariaDB not at READ COMMITTED (more locks, waits and deadlocks)
 django_convert.W051  MySQL/MariaDB connection charset is not utf8mb4
@@ -44,6 +51,7 @@ django_convert.W051  MySQL/MariaDB connection charset is not utf8mb4
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,6 +60,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.urls import NoReverseMatch, reverse
 
+from django_convert.client.config import USER_AGENT_PREFIX
 from django_convert.conf import (
     DEFAULTS,
     SETTINGS_NAME,
@@ -59,6 +68,10 @@ from django_convert.conf import (
     get_setting,
     unknown_settings,
 )
+
+#: What an SDK key cannot hold to go into a URL path unchanged (Convert's SDKs put it there
+#: as it is, its slash included): whitespace, a query or fragment start, an escape.
+UNFIT_IN_PATH = re.compile(r"[\s?#%]")
 
 MIDDLEWARE_PATH = "django_convert.middleware.ConvertVisitorMiddleware"
 AUTH_MIDDLEWARE_PATH = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -101,6 +114,55 @@ def check_ids(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> 
                     id="django_convert.E002",
                 )
             )
+    return messages
+
+
+@register(Tags.compatibility)
+def check_wire_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E008: an SDK_KEY that cannot go into a path as it is; E009: SOURCE, ENVIRONMENT or
+    USER_AGENT that Convert would not get as meant."""
+    messages: list[CheckMessage] = []
+    key = get_setting("SDK_KEY")
+    if key not in (None, ""):
+        text = str(key)
+        if UNFIT_IN_PATH.search(text) or "" in text.split("/"):
+            messages.append(
+                Error(
+                    f"{SETTINGS_NAME}['SDK_KEY'] is {text!r}: it goes into the tracking and "
+                    "config URLs as it is (Convert's SDKs put its slash there unencoded), "
+                    "so it cannot hold whitespace, '?', '#', '%' or an empty part between "
+                    "slashes.",
+                    hint="Copy the SDK key from Convert (Project settings), e.g. "
+                    '"10035569/10034190".',
+                    id="django_convert.E008",
+                )
+            )
+    for name in ("SOURCE", "ENVIRONMENT"):
+        value = get_setting(name)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            messages.append(
+                Error(
+                    f"{SETTINGS_NAME}[{name!r}] is {value!r}; it must be a non-empty string "
+                    "or None.",
+                    hint='SOURCE is the tracking body\'s optional "source"; ENVIRONMENT a '
+                    'Convert environment name such as "production". None leaves them out.',
+                    id="django_convert.E009",
+                )
+            )
+    agent = get_setting("USER_AGENT")
+    if not isinstance(agent, str) or not agent.startswith(USER_AGENT_PREFIX):
+        messages.append(
+            Error(
+                f"{SETTINGS_NAME}['USER_AGENT'] is {agent!r}: Convert's tracking server "
+                "treats other user agents as bots, answers 200 and drops the events, so "
+                "delivery refuses to send with it.",
+                hint='Leave USER_AGENT unset (the default is "ConvertAgent/1.0", what '
+                "Convert's SDKs send), or start it with ConvertAgent/.",
+                id="django_convert.E009",
+            )
+        )
     return messages
 
 
@@ -282,3 +344,13 @@ def check_database_settings(
     from django_convert.models.checks import check_databases
 
     return check_databases()
+
+
+@register(Tags.models)
+def check_conversion_moments(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    # E113, W111: when a conversion happened, for the bucketing the sweep records it with.
+    from django_convert.conversions.moment_checks import check_moments
+
+    return check_moments()

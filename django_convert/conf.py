@@ -27,9 +27,15 @@ DEFAULTS: dict[str, Any] = {
     "TRACKING_URL": "https://metrics.convertexperiments.com/v1/track",
     "SCRIPT_URL": "//cdn-4.convertexperiments.com/v1/js/{account_id}-{project_id}.js",
     "ENRICH_DATA": True,
-    "SOURCE": "js-sdk",
-    # Convert drops events from default client user agents: keep the ConvertAgent/ prefix.
-    "USER_AGENT": "ConvertAgent/1.0 (django-convert)",
+    # The body's "source": not in Convert's request type nor in the guide's body; None
+    # leaves it out (each Convert SDK sends its own: "js4.4.3", "js-sdk", "ruby-sdk"...).
+    "SOURCE": None,
+    # Convert's environment ("production", "staging", "live"...): sent as ?environment= when
+    # fetching the project config, whose experiences of other environments are left out.
+    "ENVIRONMENT": None,
+    # Convert drops events from default client user agents. The SDKs' own value, byte for
+    # byte: their comments say the metrics endpoint's bot filter lets it through.
+    "USER_AGENT": "ConvertAgent/1.0",
     # Seconds for one whole request to Convert (connect, send, and the whole answer), the
     # tracking POST and the config GET alike. Also bounds how long a stopping worker waits.
     "TIMEOUT": 10.0,

@@ -63,9 +63,11 @@ class ConvertRejectedError(ConvertAPIError):
 
 
 class ConvertConfigError(ConvertAPIError):
-    """Convert's project-config answer is not JSON, or not the shape its published types give.
+    """Convert's project-config answer is not JSON, not a project config at all, or another
+    project's.
 
     The shape is ``ConfigResponseData`` in ``@convertcom/js-sdk`` 4.4.3
     (``lib/types/src/config/types.gen.d.ts``) and ``convert-python-sdk`` 2.1.0
-    (``_generated/serving_config``).
+    (``_generated/serving_config``). Every field of it is optional: an item that cannot be
+    used is skipped and listed in the parsed config's ``warnings``, not raised.
     """

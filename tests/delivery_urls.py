@@ -4,6 +4,8 @@ after commit)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
@@ -19,6 +21,9 @@ def checkout(request: HttpRequest) -> JsonResponse:
             transaction_id=request.POST["order"],
             visitor_id="visitor-checkout",
             bucketing={"100127238": "1001186427"},
+            # A revenue conversion: its transactionId goes on the wire (a count goal's
+            # conversion carries no goalData, so no transaction id).
+            amount=Decimal("24.90"),
         )
         transaction.on_commit(lambda: conversion_recorded.send(sender=Conversion, conversion=row))
     return JsonResponse({"ok": True, "conversion": row.pk})

@@ -14,7 +14,7 @@ from django_convert.models import Bucketing, Conversion, Visitor
 
 pytestmark = pytest.mark.django_db
 
-CHANGELISTS = ["visitor", "bucketing", "conversion"]
+CHANGELISTS = ["visitor", "bucketing", "conversion", "skippedconversion"]
 
 
 def changelist(name: str) -> str:

@@ -34,7 +34,7 @@ RANGE = {
 
 @pytest.fixture
 def experiment() -> None:
-    configure({ORIGINAL: 5000, GREEN: 5000})
+    configure({ORIGINAL: 50, GREEN: 50})
     seed({ORIGINAL: 600, GREEN: 400}, {ORIGINAL: 0.05, GREEN: 0.09})
 
 

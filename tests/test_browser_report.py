@@ -74,7 +74,7 @@ def watch(page: Any, base: str) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_report_under_a_strict_csp(live_server, tmp_path) -> None:
-    configure({ORIGINAL: 5000, GREEN: 5000})
+    configure({ORIGINAL: 50, GREEN: 50})
     seed({ORIGINAL: 500, GREEN: 500}, {ORIGINAL: 0.05, GREEN: 0.08})
     get_user_model().objects.create_superuser("boss", password="pw")
     with launch_chromium() as browser:

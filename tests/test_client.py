@@ -52,10 +52,15 @@ def test_endpoint_with_account_and_project() -> None:
     assert config().endpoint == f"{BASE}/10012345/10056789"
 
 
-def test_endpoint_with_sdk_key_wins() -> None:
-    assert config(sdk_key="10012345/abc", tracking_url=BASE + "/").endpoint == (
-        f"{BASE}/10012345%2Fabc"
+def test_endpoint_with_sdk_key_wins_and_keeps_its_slash() -> None:
+    # As every Convert SDK puts it (captured: tests/convert_artifacts/bodies/*/02-bucketing).
+    assert config(sdk_key="10035569/10034190", tracking_url=BASE + "/").endpoint == (
+        f"{BASE}/10035569/10034190"
     )
+
+
+def test_only_what_a_path_cannot_hold_is_encoded_in_an_sdk_key() -> None:
+    assert config(sdk_key="a b/c?d#e%f:g@h").endpoint == f"{BASE}/a%20b/c%3Fd%23e%25f:g@h"
 
 
 def test_secret_becomes_bearer_and_headers_are_json() -> None:
@@ -88,7 +93,7 @@ def test_body_groups_events_per_visitor_and_is_valid() -> None:
     assert body["accountId"] == "10012345"
     assert body["projectId"] == "10056789"
     assert body["enrichData"] is True
-    assert body["source"] == "js-sdk"
+    assert "source" not in body  # not in Convert's request type nor the guide's body
     assert [v["visitorId"] for v in body["visitors"]] == ["a", "b"]
     assert [e["data"]["goalId"] for e in body["visitors"][0]["events"]] == ["1", "3"]
     assert body["visitors"][0]["events"][0] == {
@@ -244,7 +249,7 @@ def test_sends_valid_body_with_headers_through_one_pooled_connection(stand_in) -
     [first, *_] = stand_in.received
     assert first.path == "/v1/track/10012345/10056789"
     assert first.headers["content-type"] == "application/json"
-    assert first.headers["user-agent"] == "ConvertAgent/1.0 (django-convert)"
+    assert first.headers["user-agent"] == "ConvertAgent/1.0"  # byte for byte as the SDKs
     assert all(r.accepted and not r.errors for r in stand_in.received)
     assert len(stand_in.accepted_conversions()) == 6
     assert stand_in.accepted_conversions()[0]["goalData"][0] == {"key": "amount", "value": 149.99}
@@ -306,7 +311,7 @@ def test_rejection_carries_converts_message(stand_in) -> None:
     assert json.loads(caught.value.response_body) == {
         "code": 400,
         "message": "goalId 100 does not exist",
-        "fields": {"goalId": "unknown"},
+        "fields": "goalId: unknown",  # a string in Convert's ErrorData type
     }
 
 
@@ -317,10 +322,10 @@ def test_stand_in_refuses_schema_violations(stand_in) -> None:
     with pytest.raises(ConvertRejectedError) as caught:
         client.track(bad)
     fields = json.loads(caught.value.response_body)["fields"]
-    assert fields == {
-        "visitors[0].segments.visitorType": "must be new or returning",
-        "visitors[0].events[0].data.goalData[0].value": "amount must be a number",
-    }
+    assert fields == (
+        "visitors[0].segments.visitorType: must be new or returning; "
+        "visitors[0].events[0].data.goalData[0].value: amount must be a number"
+    )
 
 
 def test_stand_in_drops_events_from_other_user_agents_like_convert(stand_in) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import re
+from decimal import Decimal
 
 import pytest
 
@@ -40,9 +42,10 @@ def test_fetch_by_account_and_project(server) -> None:
     assert checkout.status == "active"
     assert checkout.goal_ids == ("100037225", "100037226")
     assert [(v.id, v.name, v.traffic_allocation) for v in checkout.variations] == [
-        ("1001186427", "A: blue button", 5000),
-        ("1001186428", "B: green button", 5000),
+        ("1001186427", "A: blue button", Decimal(50)),
+        ("1001186428", "B: green button", Decimal(50)),
     ]
+    assert config.warnings == ()
     assert {g.id: g.type for g in config.goals}["100037225"] == "revenue"
     assert config.archived_experience_ids == ("100127100",)
     [request] = server.config.requests
@@ -51,15 +54,36 @@ def test_fetch_by_account_and_project(server) -> None:
     assert "authorization" not in request.headers
 
 
-def test_fetch_by_sdk_key_sends_the_secret(server) -> None:
-    server.config.sdk_key, server.config.sdk_secret = "key-1", "s3cret"
-    config = client(server, sdk_key="key-1", sdk_secret="s3cret").fetch()
+def test_fetch_by_sdk_key_sends_the_secret_and_keeps_the_keys_slash(server) -> None:
+    key = "10035569/10034190"  # Convert's demo key: its slash goes into the path as is
+    server.config.sdk_key, server.config.sdk_secret = key, "s3cret"
+    config = client(server, sdk_key=key, sdk_secret="s3cret").fetch()
     assert config.project_id == "10056789"
-    assert server.config.requests[-1].path == "/api/v1/config/key-1"
+    assert server.config.requests[-1].path == f"/api/v1/config/{key}"
     assert server.config.requests[-1].headers["authorization"] == "Bearer s3cret"
     with pytest.raises(ConvertRejectedError) as error:
-        client(server, sdk_key="key-1", sdk_secret="wrong").fetch()
+        client(server, sdk_key=key, sdk_secret="wrong").fetch()
     assert error.value.status_code == 401
+
+
+def test_the_stand_in_refuses_a_percent_encoded_slash(server) -> None:
+    server.config.sdk_key = "10035569/10034190"
+    status, body = server.config.answer("/api/v1/config/10035569%2F10034190", {})
+    assert status == 404
+    assert b"percent-encoded" in body
+
+
+def test_environment_is_asked_for_and_other_environments_are_left_out(server) -> None:
+    data = sample_config()
+    data["experiences"][1]["environment"] = "staging"
+    server.config.serve(data)
+    server.config.filter_environments = False  # a mixed answer, as the CDN gives unasked
+    config = client(server, environment="production").fetch()
+    assert server.config.requests[-1].path.endswith("?environment=production")
+    assert server.config.requests[-1].environment == "production"
+    assert [e.id for e in config.experiences] == ["100127238", "100127240"]
+    assert config.other_environments == {"staging": 1}
+    assert config.environment == "production"
 
 
 def test_one_session_for_many_fetches(server) -> None:
@@ -77,10 +101,11 @@ def test_one_session_for_many_fetches(server) -> None:
         (lambda s: s.config.fail(403), ConvertRejectedError),
         (lambda s: s.config.slow(1.5), ConvertTransientError),
         (lambda s: s.config.garble(), ConvertConfigError),
-        (lambda s: s.config.serve({"account_id": "10012345"}), ConvertConfigError),
+        (lambda s: s.config.serve({"code": 200, "message": "OK"}), ConvertConfigError),
+        (lambda s: s.config.serve([sample_config()]), ConvertConfigError),
         (lambda s: s.stop(), ConvertTransientError),
     ],
-    ids=["5xx", "429", "403", "timeout", "not json", "no project", "down"],
+    ids=["5xx", "429", "403", "timeout", "not json", "not a config", "not an object", "down"],
 )
 def test_failures_map_to_the_error_hierarchy(server, fault, error) -> None:
     fault(server)
@@ -106,30 +131,102 @@ def shape(**edit):
 
 
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("data", "warning", "kept"),
     [
-        ([], "the config: must be an object"),
-        (shape(project=None), "project: must be an object"),
-        (shape(goals={"id": "1"}), "goals: must be an array"),
-        (shape(goals__0__id=None), r"goals\[0\].id: required"),
-        (shape(experiences__1__variations__0__id=""), r"experiences\[1\].variations\[0\].id"),
+        (shape(project="x"), "project: skipped", lambda c: len(c.experiences) == 3),
+        (shape(goals={"id": "1"}), "goals: skipped, an array", lambda c: c.goals == ()),
+        (
+            shape(goals__0__id=None),
+            r"goals\[0\]: skipped, it has no id",
+            lambda c: len(c.goals) == 2,
+        ),
+        (
+            shape(experiences__1__variations__0__id=""),
+            r"experiences\[1\] \(100127239\).variations\[0\]: skipped, its id",
+            lambda c: len(c.experiences[1].variations) == 2,
+        ),
         (
             shape(experiences__0__variations__0__traffic_allocation="50%"),
-            "traffic_allocation: must be a number",
+            r"\(1001186427\).traffic_allocation: ignored, a percentage",
+            lambda c: c.experiences[0].variations[0].traffic_allocation is None,
         ),
         (
-            shape(experiences__0__variations__0__traffic_allocation=10001),
-            "must be from 0 to 10000",
+            shape(experiences__0__variations__0__traffic_allocation=5000),
+            "a percentage from 0 to 100 was expected, got int 5000",
+            lambda c: c.experiences[0].variations[0].traffic_allocation is None,
         ),
-        (shape(experiences__0__name=["x"]), r"experiences\[0\].name: must be a string"),
-        (shape(experiences__0__goals="100037225"), r"experiences\[0\].goals: must be an array"),
-        (shape(goals__1__id="100037225"), "goals: id '100037225' appears twice"),
-        (shape(archived_experiences__0="x" * 40), "longer than 32"),
+        (
+            shape(experiences__0__name=["x"]),
+            r"experiences\[0\] \(100127238\).name: left empty",
+            lambda c: c.experiences[0].name == "" and c.experiences[0].id == "100127238",
+        ),
+        (
+            shape(experiences__0__goals="100037225"),
+            r"\(100127238\).goals: skipped, an array",
+            lambda c: c.experiences[0].goal_ids == (),
+        ),
+        (
+            shape(goals__1__id="100037225"),
+            r"goals\[1\]: skipped, id 100037225 appears twice",
+            lambda c: [g.name for g in c.goals] == ["Purchase", "Newsletter signup"],
+        ),
+        (
+            shape(experiences__1__variations__0__id="1001186427"),
+            "is a variation of experience 100127238 too",
+            lambda c: [v.id for v in c.experiences[1].variations] == ["1001186401", "1001186402"],
+        ),
+        (
+            shape(archived_experiences__0="x" * 40),
+            r"archived_experiences\[0\]: skipped",
+            lambda c: c.archived_experience_ids == (),
+        ),
+        (shape(experiences__2=[]), r"experiences\[2\]: skipped, an object", lambda c: True),
     ],
 )
-def test_bad_shapes_name_the_field(data, message) -> None:
-    with pytest.raises(ConvertConfigError, match=message):
+def test_an_item_that_cannot_be_used_is_skipped_and_recorded(data, warning, kept) -> None:
+    config = parse_project_config(data)
+    assert len(config.warnings) == 1, config.warnings
+    assert re.search(warning, config.warnings[0]), config.warnings[0]
+    assert kept(config)
+    assert len(config.experiences) >= 2  # the rest of the config is kept
+
+
+def test_warnings_are_capped_and_counted() -> None:
+    data = sample_config()
+    data["goals"] = [{"key": f"no-id-{n}"} for n in range(80)]
+    warnings = parse_project_config(data).warnings
+    assert len(warnings) == 51
+    assert warnings[-1] == "... and 30 more."
+
+
+@pytest.mark.parametrize(
+    "data",
+    [[], "config", None, {"code": 200, "message": "OK"}, {"error": "no such project"}],
+)
+def test_what_is_not_a_project_config_at_all_is_refused(data) -> None:
+    with pytest.raises(ConvertConfigError, match="config"):
         parse_project_config(data)
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        (50.0, Decimal(50)),
+        (12.5, Decimal("12.5")),
+        (33.3333, Decimal("33.3333")),
+        (100, Decimal(100)),
+        (0, Decimal(0)),
+        ("87.5", Decimal("87.5")),
+        (None, None),
+        (float("nan"), None),
+        (-1, None),
+        (100.01, None),
+        (True, None),
+    ],
+)
+def test_traffic_allocation_is_a_percentage(given, read) -> None:
+    data = shape(experiences__0__variations__0__traffic_allocation=given)
+    assert parse_project_config(data).experiences[0].variations[0].traffic_allocation == read
 
 
 def test_optional_fields_may_be_missing_or_null_and_ids_may_be_numbers() -> None:
@@ -137,13 +234,25 @@ def test_optional_fields_may_be_missing_or_null_and_ids_may_be_numbers() -> None
         "account_id": 10012345,
         "project": {"id": 10056789},
         "goals": None,
-        "experiences": [{"id": 7, "variations": [{"id": 8, "traffic_allocation": 3333.4}]}],
+        "experiences": [{"id": 7, "variations": [{"id": 8, "traffic_allocation": 33.34}]}],
     }
     config = parse_project_config(data)
     assert config.project_id == "10056789"
     assert config.experiences[0].variations[0].id == "8"
-    assert config.experiences[0].variations[0].traffic_allocation == 3333
+    assert config.experiences[0].variations[0].traffic_allocation == Decimal("33.34")
     assert config.goals == ()
+    assert config.warnings == ()
+
+
+def test_a_config_that_names_no_project_is_used_with_a_warning(server) -> None:
+    data = sample_config()
+    del data["account_id"]
+    server.config.serve(data)
+    config = client(server).fetch()
+    assert len(config.experiences) == 3
+    assert config.warnings == (
+        "account_id: missing, so the config cannot be checked to be project 10056789's.",
+    )
 
 
 def test_unknown_fields_are_ignored() -> None:
@@ -161,7 +270,9 @@ def test_source_validation() -> None:
     with pytest.raises(ValueError, match="sdk_key"):
         ConfigSource(config_url="https://x", account_id="1")
     source = ConfigSource(config_url="https://cdn-4.convertexperiments.com/", sdk_key="a/b")
-    assert source.endpoint == "https://cdn-4.convertexperiments.com/api/v1/config/a%2Fb"
+    assert source.endpoint == "https://cdn-4.convertexperiments.com/api/v1/config/a/b"
+    staging = ConfigSource(config_url="https://x", sdk_key="a/b", environment="pre prod")
+    assert staging.endpoint == "https://x/api/v1/config/a/b?environment=pre+prod"
 
 
 def test_refusals_say_which_setting_to_check(server) -> None:

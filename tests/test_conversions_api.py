@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from decimal import Decimal
 from typing import Any
@@ -97,8 +98,16 @@ def test_without_transaction_id_every_call_records(visitor: Visitor) -> None:
     assert first is not None
     assert second is not None
     assert first.transaction_id != second.transaction_id
-    assert len(first.transaction_id) == 32
+    assert re.fullmatch(r"local:[0-9a-f]{32}", first.transaction_id)
+    assert first.transaction_id_is_local
+    assert second.transaction_id_is_local
     assert Conversion.objects.count() == 2
+    # A local key is never sent: a conversion without goal data carries no goalData, and
+    # with goal data the transactionId is left out of it.
+    assert first.goal_data() == []
+    priced = track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, amount=Decimal("9.5"))
+    assert priced is not None
+    assert priced.goal_data() == [{"key": "amount", "value": Decimal("9.5000")}]
 
 
 def test_goal_id_may_be_an_int(visitor: Visitor) -> None:

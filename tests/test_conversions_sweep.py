@@ -109,16 +109,27 @@ def test_cost_follows_new_rows_not_the_table(guest_rule: None) -> None:
     assert len(work) <= 1 + 2 * 3
 
 
-def test_rows_without_visitor_are_counted_and_logged(
+def test_rows_without_visitor_are_noted_once_and_logged_once(
     guest_rule: None, caplog: pytest.LogCaptureFixture
 ) -> None:
+    from django_convert.models import SkippedConversion
+
     Order.objects.create(number="N1", visitor_id="")
     Order.objects.update(status="paid")
     with caplog.at_level(logging.WARNING, logger="django_convert"):
         [report] = sweep()
-    assert (report.missing, report.recorded, report.not_recorded) == (1, 0, 1)
-    assert "has no visitor" in caplog.text
-    assert "1 row(s) match but record no conversion" in caplog.text
+    assert (report.missing, report.recorded, report.noted) == (1, 0, 1)
+    assert "the order has no visitor" in caplog.text
+    assert "noted 1 without a visitor" in caplog.text
+    [note] = SkippedConversion.objects.all()
+    assert (note.goal_id, note.transaction_id) == (GOAL, "N1")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="django_convert"):
+        [report] = sweep()
+    assert (report.missing, report.noted) == (0, 0)
+    [line] = caplog.records  # the run's summary, nothing about N1
+    assert line.levelname == "INFO"
+    assert "N1" not in line.getMessage()
 
 
 def test_rule_without_a_date_field_is_reported_not_swept(
@@ -130,7 +141,7 @@ def test_rule_without_a_date_field_is_reported_not_swept(
     with caplog.at_level(logging.WARNING, logger="django_convert"):
         [report] = sweep()
     assert "name one with 'sweep_since'" in report.skipped
-    assert "is NOT swept" in caplog.text
+    assert "NOT swept" in caplog.text
 
 
 def test_sweep_since_names_the_window_field(convert_settings: Any) -> None:
@@ -213,7 +224,14 @@ def test_command_reports_per_rule(guest_rule: None) -> None:
 def test_task_forms_return_counts(guest_rule: None) -> None:
     Order.objects.create(number="N1", visitor_id="v-guest")
     Order.objects.update(status="paid")
-    assert sweep_counts() == {"rules": 1, "skipped_rules": 0, "recorded": 1, "not_recorded": 0}
+    assert sweep_counts() == {
+        "rules": 1,
+        "skipped_rules": 0,
+        "recorded": 1,
+        "noted": 0,
+        "not_recorded": 0,
+        "undated": 0,
+    }
     celery = pytest.importorskip("django_convert.delivery.celery")
     Order.objects.create(number="N2", visitor_id="v-guest")
     Order.objects.filter(number="N2").update(status="paid")

@@ -37,8 +37,10 @@ def test_api_browsers_are_kept(code: str) -> None:
 
 
 @pytest.mark.parametrize("code", ["EDG", "MO", "NS", "BRAVE", "ch_new"])
-def test_browsers_the_api_does_not_accept_become_oth(code: str) -> None:
-    assert _validated(browser=code)["browser"] == "OTH"
+def test_browsers_the_api_does_not_accept_are_stored_as_unknown(code: str) -> None:
+    # Not "OTH": with enrichData a browser sent overwrites the one Convert stored, so a
+    # code the API refuses is left out of conversions rather than replaced by a guess.
+    assert _validated(browser=code)["browser"] == ""
 
 
 def test_codes_are_matched_case_insensitively() -> None:
@@ -51,8 +53,22 @@ def test_codes_are_matched_case_insensitively() -> None:
     }
 
 
-def test_unknown_devices_become_othdev_once() -> None:
-    assert _validated(devices=["IPH", "WATCH", "TV", "IPH"])["devices"] == ["IPH", "OTHDEV"]
+def test_unknown_devices_are_left_out() -> None:
+    assert _validated(devices=["IPH", "WATCH", "TV", "IPH"])["devices"] == ["IPH"]
+    assert _validated(devices=["WATCH"])["devices"] == []
+
+
+def test_absent_segments_are_not_made_up() -> None:
+    # The listener may report no segments at all (Convert reported none): nothing is filled
+    # in, and the visitor's segments stay unknown (blank) and unsent.
+    serializer = ContextSerializer(
+        data={"visitorId": "visitor-1", "experiences": [], "segments": {}}
+    )
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data["segments"] == {}
+    bare = ContextSerializer(data={"visitorId": "visitor-1", "experiences": []})
+    assert bare.is_valid(), bare.errors
+    assert "segments" not in bare.validated_data
 
 
 def test_unknown_source_and_visitor_type_are_stored_as_unknown() -> None:

@@ -65,15 +65,15 @@ def test_repeat_post_updates_last_seen_and_variation_keeps_first_seen(
     assert visitor.bucketing_data() == {"100127238": "1001186428", "200": "300"}
 
 
-def test_unknown_enum_codes_are_stored_as_other(ingest_client: IngestClient) -> None:
+def test_unknown_enum_codes_are_stored_as_unknown(ingest_client: IngestClient) -> None:
     payload = example_payload()
     payload["segments"].update(
         browser="EDG", devices=["DESK", "WATCH", "TV"], source="social", country="xk"
     )
     assert ingest_client.ingest(payload).status_code == 204
     visitor = Visitor.objects.get()
-    assert visitor.browser == "OTH"
-    assert visitor.devices == ["DESK", "OTHDEV"]
+    assert visitor.browser == ""
+    assert visitor.devices == ["DESK"]
     assert visitor.source == ""
     assert visitor.country == ""
 

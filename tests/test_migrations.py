@@ -12,3 +12,109 @@ from django.core.management import call_command
 def test_no_missing_migrations() -> None:
     out = StringIO()
     call_command("makemigrations", "django_convert", "--check", "--dry-run", stdout=out)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exposure_history_is_backfilled_from_bucketing() -> None:
+    """0005 turns every existing Bucketing row into the visitor's first exposure."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    before, after = (
+        [("django_convert", "0004_report_indexes")],
+        [("django_convert", "0005_exposure_history")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    seen = timezone.now() - timedelta(days=3)
+    visitor = old.get_model("django_convert", "Visitor").objects.create(visitor_id="v-old")
+    old.get_model("django_convert", "Bucketing").objects.create(
+        visitor=visitor, experience_id="1", variation_id="2", first_seen=seen, last_seen=seen
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
+    exposure = new.get_model("django_convert", "Exposure").objects.get()
+    assert (exposure.visitor_id, exposure.experience_id, exposure.variation_id) == (
+        visitor.pk,
+        "1",
+        "2",
+    )
+    assert (exposure.first_seen, exposure.last_seen, exposure.is_first) == (seen, seen, True)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # back to the latest for the suite
+
+
+def _migrate(target: str) -> object:
+    """Migrate django_convert to ``target`` on the default database; its historical apps."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("django_convert", target)])
+    executor.loader.build_graph()
+    return executor.loader.project_state([("django_convert", target)]).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0006_converts_stored_allocations_to_percent() -> None:
+    from decimal import Decimal
+
+    old = _migrate("0005_exposure_history")
+    try:
+        Experience = old.get_model("django_convert", "Experience")  # type: ignore[attr-defined]
+        Variation = old.get_model("django_convert", "Variation")  # type: ignore[attr-defined]
+        stored = {
+            # 0-10000 units (a stand-in, or a config in the type comment's units): / 100
+            "units": [5000, 5000],
+            "thirds": [3334, 3333, 3333],
+            # Convert's own percentages, rounded by the old parser: kept
+            "percent": [50, 50],
+            "rounded": [12, 88],
+            "thirds-percent": [33, 33, 33],
+            # The old parser stored a missing allocation as 0: none given, equal shares
+            "missing": [0, 0],
+            # A stopped variation beside a running one: its 0 is kept
+            "stopped": [0, 100],
+        }
+        for number, (name, values) in enumerate(stored.items()):
+            experience = Experience.objects.create(id=f"{900 + number}", name=name)
+            for index, value in enumerate(values):
+                Variation.objects.create(
+                    id=f"{900 + number}{index}", experience=experience, traffic_allocation=value
+                )
+        new = _migrate("0006_traffic_allocation_percent")
+        Variation = new.get_model("django_convert", "Variation")  # type: ignore[attr-defined]
+        found: dict[str, list[Decimal | None]] = {}
+        for variation in Variation.objects.order_by("id").select_related("experience"):
+            found.setdefault(variation.experience.name, []).append(variation.traffic_allocation)
+        d = Decimal
+        assert found == {
+            "units": [d(50), d(50)],
+            "thirds": [d("33.34"), d("33.33"), d("33.33")],
+            "percent": [d(50), d(50)],
+            "rounded": [d(12), d(88)],
+            "thirds-percent": [d(33), d(33), d(33)],
+            "missing": [None, None],
+            "stopped": [d(0), d(100)],
+        }
+        # And back: percent to 0-10000, a missing one to 0.
+        back = _migrate("0005_exposure_history")
+        Variation = back.get_model("django_convert", "Variation")  # type: ignore[attr-defined]
+        assert list(
+            Variation.objects.filter(experience__name="units").values_list(
+                "traffic_allocation", flat=True
+            )
+        ) == [5000, 5000]
+        assert set(
+            Variation.objects.filter(experience__name="missing").values_list(
+                "traffic_allocation", flat=True
+            )
+        ) == {0}
+    finally:
+        _migrate("0006_traffic_allocation_percent")
+        call_command("migrate", "django_convert", verbosity=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -48,9 +49,10 @@ def test_sync_stores_experiences_variations_and_goals(config_server) -> None:
     )
     assert sorted(checkout.goals.values_list("pk", flat=True)) == ["100037225", "100037226"]
     assert list(checkout.variations.values_list("name", "traffic_allocation", "status")) == [
-        ("A: blue button", 5000, "running"),
-        ("B: green button", 5000, "running"),
+        ("A: blue button", Decimal(50), "running"),
+        ("B: green button", Decimal(50), "running"),
     ]
+    assert (attempt.warnings, attempt.environment, attempt.other_environments) == ([], "", {})
     assert Goal.objects.get(pk="100037225").type == "revenue"
     archived = Experience.objects.get(pk="100127100")
     assert (archived.status, archived.name, archived.in_config) == ("archived", "", True)
@@ -62,7 +64,7 @@ def test_resync_updates_and_marks_what_disappeared(config_server) -> None:
     data["experiences"][0]["name"] = "Checkout button, round 2"
     data["experiences"][0]["status"] = "paused"
     data["experiences"][0]["goals"] = ["100037225"]
-    data["experiences"][0]["variations"][1]["traffic_allocation"] = 2000
+    data["experiences"][0]["variations"][1]["traffic_allocation"] = 12.5
     del data["experiences"][2]  # the draft is gone
     data["goals"] = data["goals"][:2]
     config_server.config.serve(data)
@@ -70,7 +72,7 @@ def test_resync_updates_and_marks_what_disappeared(config_server) -> None:
     checkout = Experience.objects.get(pk="100127238")
     assert (checkout.name, checkout.status) == ("Checkout button, round 2", "paused")
     assert list(checkout.goals.values_list("pk", flat=True)) == ["100037225"]
-    assert Variation.objects.get(pk="1001186428").traffic_allocation == 2000
+    assert Variation.objects.get(pk="1001186428").traffic_allocation == Decimal("12.5")
     gone = Experience.objects.get(pk="100127240")
     assert (gone.name, gone.in_config) == ("Homepage hero", False)  # names kept for history
     assert not Variation.objects.get(pk="1001186500").in_config

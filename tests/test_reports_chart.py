@@ -17,7 +17,8 @@ def variation(name: str, rate: float | None, interval: Interval | None, baseline
     return VariationResult(
         variation_id=name.lower()[:8] or "x",
         name=name,
-        traffic_allocation=5000,
+        traffic_allocation=Decimal(50),
+        traffic_share=Decimal(50),
         is_baseline=baseline,
         visitors=1000,
         converting_visitors=round((rate or 0) * 1000),

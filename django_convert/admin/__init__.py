@@ -7,6 +7,7 @@ model admins. The classes are importable from here for subclassing.
 
 from django_convert.admin.conversions import ConversionAdmin
 from django_convert.admin.project import ConfigSyncAdmin, ExperienceAdmin, GoalAdmin
+from django_convert.admin.sweep import SkippedConversionAdmin
 from django_convert.admin.visitors import BucketingAdmin, VisitorAdmin
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "ConversionAdmin",
     "ExperienceAdmin",
     "GoalAdmin",
+    "SkippedConversionAdmin",
     "VisitorAdmin",
 ]

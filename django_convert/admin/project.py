@@ -6,6 +6,7 @@ them and never edits them (a later sync would overwrite any edit).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
@@ -19,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from django_convert.models import ConfigSync, Experience, Goal, Variation
-from django_convert.project.sync import last_good_sync, sync_project_config
+from django_convert.project.sync import environment_note, last_good_sync, sync_project_config
+from django_convert.reports.srm import configured_shares, format_share
 
 if TYPE_CHECKING:
     ExperienceAdminBase = admin.ModelAdmin[Experience]
@@ -46,6 +48,14 @@ class ReadOnlyAdmin:
         return False
 
 
+def traffic_label(variation: Variation, shares: dict[str, Decimal]) -> str:
+    """ "50 %", or "50 % (equal share: no allocation in the config)"."""
+    share = format_share(shares.get(variation.id))
+    if variation.traffic_allocation is None:
+        return str(_("%(share)s (equal share: no allocation in the config)") % {"share": share})
+    return share
+
+
 class VariationInline(ReadOnlyAdmin, VariationInlineBase):
     model = Variation
     extra = 0
@@ -54,15 +64,35 @@ class VariationInline(ReadOnlyAdmin, VariationInlineBase):
 
     @admin.display(description=_("traffic"))
     def traffic(self, obj: Variation) -> str:
-        return f"{obj.traffic_percent:g} %"
+        siblings = {v.id: v for v in obj.experience.variations.all()}
+        return traffic_label(obj, configured_shares(siblings))
 
 
 @admin.register(Experience)
 class ExperienceAdmin(ReadOnlyAdmin, ExperienceAdminBase):
-    list_display = ("name", "id", "status", "type", "variation_list", "goal_list", "in_config")
-    list_filter = ("status", "type", "in_config")
+    list_display = (
+        "name",
+        "id",
+        "status",
+        "type",
+        "environment",
+        "variation_list",
+        "goal_list",
+        "in_config",
+    )
+    list_filter = ("status", "type", "environment", "in_config")
     search_fields = ("name", "key", "=id")
-    fields = ("id", "name", "key", "status", "type", "goal_list", "in_config", "synced_at")
+    fields = (
+        "id",
+        "name",
+        "key",
+        "status",
+        "type",
+        "environment",
+        "goal_list",
+        "in_config",
+        "synced_at",
+    )
     readonly_fields = fields
     inlines = (VariationInline,)
     change_list_template = "admin/django_convert/experience/change_list.html"
@@ -72,7 +102,9 @@ class ExperienceAdmin(ReadOnlyAdmin, ExperienceAdminBase):
 
     @admin.display(description=_("variations"))
     def variation_list(self, obj: Experience) -> str:
-        rows = [(str(v), f"{v.traffic_percent:g} %") for v in obj.variations.all()]
+        variations = list(obj.variations.all())
+        shares = configured_shares({v.id: v for v in variations})
+        rows = [(str(v), traffic_label(v, shares)) for v in variations]
         return format_html_join(SafeString("<br>"), "{} ({})", rows) or "—"
 
     @admin.display(description=_("goals"))
@@ -89,9 +121,11 @@ class ExperienceAdmin(ReadOnlyAdmin, ExperienceAdminBase):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        good = last_good_sync()
         context = {
             "last_sync": ConfigSync.objects.first(),
-            "last_good_sync": last_good_sync(),
+            "last_good_sync": good,
+            "environment_note": environment_note(good) if good else "",
             "can_sync": request.user.has_perm(SYNC_PERMISSION),
             **(extra_context or {}),
         }
@@ -105,10 +139,22 @@ class ExperienceAdmin(ReadOnlyAdmin, ExperienceAdminBase):
         if attempt.ok:
             self.message_user(
                 request,
-                _("Synced %(e)d experiences, %(v)d variations and %(g)d goals from Convert.")
-                % {"e": attempt.experiences, "v": attempt.variations, "g": attempt.goals},
+                _("Synced %(e)d experiences, %(v)d variations and %(g)d goals from Convert%(env)s.")
+                % {
+                    "e": attempt.experiences,
+                    "v": attempt.variations,
+                    "g": attempt.goals,
+                    "env": environment_note(attempt),
+                },
                 messages.SUCCESS,
             )
+            if attempt.warnings:
+                self.message_user(
+                    request,
+                    _("%(n)d item(s) of the config could not be used and were skipped: %(items)s")
+                    % {"n": len(attempt.warnings), "items": " ".join(attempt.warnings[:5])},
+                    messages.WARNING,
+                )
         else:
             self.message_user(
                 request,
@@ -145,6 +191,9 @@ class ConfigSyncAdmin(ReadOnlyAdmin, ConfigSyncAdminBase):
         "experiences",
         "variations",
         "goals",
+        "environment",
+        "left_out",
+        "skipped_items",
         "short_error",
     )
     list_filter = ("ok", "trigger")
@@ -157,6 +206,9 @@ class ConfigSyncAdmin(ReadOnlyAdmin, ConfigSyncAdminBase):
         "experiences",
         "variations",
         "goals",
+        "environment",
+        "left_out",
+        "warning_list",
         "error",
     )
     readonly_fields = fields
@@ -164,3 +216,17 @@ class ConfigSyncAdmin(ReadOnlyAdmin, ConfigSyncAdminBase):
     @admin.display(description=_("error"))
     def short_error(self, obj: ConfigSync) -> str:
         return obj.error[:120]
+
+    @admin.display(description=_("experiences of other environments"))
+    def left_out(self, obj: ConfigSync) -> str:
+        others = obj.other_environments or {}
+        return ", ".join(f"{name}: {count}" for name, count in sorted(others.items())) or "—"
+
+    @admin.display(description=_("skipped items"))
+    def skipped_items(self, obj: ConfigSync) -> int:
+        return len(obj.warnings or [])
+
+    @admin.display(description=_("skipped items (could not be used)"))
+    def warning_list(self, obj: ConfigSync) -> str:
+        rows = ((str(text),) for text in obj.warnings or [])
+        return format_html_join(SafeString("<br>"), "{}", rows) or "—"

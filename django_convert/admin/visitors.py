@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -22,7 +22,8 @@ from django_convert.admin.names import (
     verdict_html,
 )
 from django_convert.admin.report import report_urls
-from django_convert.models import Bucketing, Conversion, Visitor
+from django_convert.identity.erasure import forget_visitors
+from django_convert.models import Bucketing, Conversion, Exposure, MergedId, Visitor
 from django_convert.project.names import current_names
 from django_convert.segments import Device
 
@@ -31,9 +32,11 @@ if TYPE_CHECKING:  # Django's admin classes are generic only in django-stubs.
     BucketingAdminBase = admin.ModelAdmin[Bucketing]
     ConversionAdminBase = admin.ModelAdmin[Conversion]
     BucketingInlineBase = admin.TabularInline[Bucketing, Visitor]
+    ExposureInlineBase = admin.TabularInline[Exposure, Visitor]
+    MergedIdInlineBase = admin.TabularInline[MergedId, Visitor]
 else:
     VisitorAdminBase = BucketingAdminBase = ConversionAdminBase = admin.ModelAdmin
-    BucketingInlineBase = admin.TabularInline
+    BucketingInlineBase = ExposureInlineBase = MergedIdInlineBase = admin.TabularInline
 
 
 class DeviceFilter(admin.SimpleListFilter):
@@ -69,6 +72,41 @@ class BucketingInline(BucketingInlineBase):
         return verdict_html(current_names().variation(obj.variation_id, obj.experience_id))
 
 
+class ExposureInline(ExposureInlineBase):
+    """The exposure history, read-only: every variation the visitor was seen in."""
+
+    model = Exposure
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("exposure history")
+    fields = ("experience", "variation", "is_first", "first_seen", "last_seen")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("experience"))
+    def experience(self, obj: Exposure) -> str:
+        return verdict_html(current_names().experience(obj.experience_id))
+
+    @admin.display(description=_("variation"))
+    def variation(self, obj: Exposure) -> str:
+        return verdict_html(current_names().variation(obj.variation_id, obj.experience_id))
+
+
+class MergedIdInline(MergedIdInlineBase):
+    """The guest ids login stitching merged into this visitor (erasure follows them)."""
+
+    model = MergedId
+    extra = 0
+    can_delete = False
+    fields = ("merged_id", "merged_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Visitor)
 class VisitorAdmin(ProjectNamesMixin, VisitorAdminBase):
     list_display = (
@@ -95,7 +133,8 @@ class VisitorAdmin(ProjectNamesMixin, VisitorAdminBase):
     raw_id_fields = ("user",)
     readonly_fields = ("first_seen",)
     date_hierarchy = "last_seen"
-    inlines = (BucketingInline,)
+    inlines = (BucketingInline, ExposureInline, MergedIdInline)
+    actions = ("forget_visitors",)
 
     # Visitors come from the ingest endpoint; the admin browses and corrects them.
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -103,6 +142,23 @@ class VisitorAdmin(ProjectNamesMixin, VisitorAdminBase):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Visitor]:
         return super().get_queryset(request).prefetch_related("bucketings")
+
+    @admin.action(
+        description=_(
+            "Forget the selected visitors: their ids, the ids merged into them, and "
+            "their data (erasure)"
+        ),
+        permissions=["delete"],
+    )
+    def forget_visitors(self, request: HttpRequest, queryset: QuerySet[Visitor]) -> None:
+        erasure = forget_visitors(queryset)
+        self.message_user(request, str(erasure), messages.SUCCESS)
+        if erasure.in_flight_conversions:
+            self.message_user(
+                request,
+                _("Some conversions were being sent: run the action again once they are."),
+                messages.WARNING,
+            )
 
     @admin.display(description=_("experiences"))
     def experiences(self, obj: Visitor) -> str:

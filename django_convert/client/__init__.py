@@ -15,6 +15,7 @@ from django_convert.client.project_config import (
     ProjectConfig,
     VariationConfig,
     parse_project_config,
+    traffic_shares,
 )
 from django_convert.client.transport import ConvertClient, TrackResult, parse_retry_after
 
@@ -35,4 +36,5 @@ __all__ = [
     "parse_project_config",
     "parse_retry_after",
     "split_body",
+    "traffic_shares",
 ]

@@ -6,6 +6,16 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 USER_AGENT_PREFIX = "ConvertAgent/"
+#: Characters RFC 3986 allows as they are in a path (``pchar`` and ``/``): an SDK key goes
+#: into the path unchanged, slash included (``/v1/track/10035569/10034190``), as every
+#: Convert SDK puts it; only what a path cannot hold (a space, ``?``, ``#``, ``%``,
+#: non-ASCII) is percent-encoded.
+PATH_SAFE = "/:@!$&'()*+,;="
+
+
+def key_path(sdk_key: str) -> str:
+    """An SDK key as a URL path: as is, its slash included (see :data:`PATH_SAFE`)."""
+    return quote(str(sdk_key), safe=PATH_SAFE)
 
 
 @dataclass(frozen=True)
@@ -16,8 +26,9 @@ class ClientConfig:
     sdk_key: str | None = None
     sdk_secret: str | None = None
     enrich_data: bool = True
-    source: str | None = "js-sdk"
-    user_agent: str = "ConvertAgent/1.0 (django-convert)"
+    # Not in Convert's request type, and not in the source guide's body: sent only when set.
+    source: str | None = None
+    user_agent: str = "ConvertAgent/1.0"
     timeout: float = 10.0
 
     def __post_init__(self) -> None:
@@ -36,10 +47,11 @@ class ClientConfig:
 
     @property
     def endpoint(self) -> str:
-        """``{tracking_url}/{sdk_key}`` when there is a key, else ``/{account}/{project}``."""
+        """``{tracking_url}/{sdk_key}`` (the key as is, slash included) when there is a key,
+        else ``{tracking_url}/{account}/{project}``."""
         base = self.tracking_url.rstrip("/")
         if self.sdk_key:
-            return f"{base}/{quote(str(self.sdk_key), safe='')}"
+            return f"{base}/{key_path(self.sdk_key)}"
         return (
             f"{base}/{quote(str(self.account_id), safe='')}/{quote(str(self.project_id), safe='')}"
         )

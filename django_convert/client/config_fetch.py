@@ -1,20 +1,22 @@
 """Fetch a Convert project's configuration over HTTP (no models, no settings).
 
 ``GET {config_url}/api/v1/config/{account_id}/{project_id}`` needs no key unless the
-project turned the default config off; ``GET {config_url}/api/v1/config/{sdk_key}`` takes
-an optional ``Authorization: Bearer <secret>`` (CONVERT_FACTS.md; the route is the one
-``convert-python-sdk`` 2.1.0's transport builds).
+project turned the default config off; ``GET {config_url}/api/v1/config/{sdk_key}`` (the
+key as is, its slash included) takes an optional ``Authorization: Bearer <secret>``, and
+both take ``?environment=<name>`` ("Filter experiences based on environment", the
+``GetProjectConfigBySdkKeyData`` type). Captured from Convert's JS SDK 4.4.3 and Python
+SDK 2.1.0 (``tests/convert_artifacts/bodies/*/01-config-request.json``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from urllib.parse import quote
+from dataclasses import dataclass, replace
+from urllib.parse import quote, urlencode
 
 import requests
 
-from django_convert.client.config import USER_AGENT_PREFIX
+from django_convert.client.config import USER_AGENT_PREFIX, key_path
 from django_convert.client.deadline import new_session
 from django_convert.client.project_config import ProjectConfig, parse_project_config
 from django_convert.client.transport import (
@@ -40,7 +42,9 @@ class ConfigSource:
     project_id: str | None = None
     sdk_key: str | None = None
     sdk_secret: str | None = None
-    user_agent: str = "ConvertAgent/1.0 (django-convert)"
+    #: Sent as ``?environment=``, and experiences of other environments are left out.
+    environment: str | None = None
+    user_agent: str = "ConvertAgent/1.0"
     timeout: float = 10.0
 
     def __post_init__(self) -> None:
@@ -55,11 +59,16 @@ class ConfigSource:
 
     @property
     def endpoint(self) -> str:
+        """The URL fetched: ``.../api/v1/config/{sdk_key or account/project}[?environment=]``."""
         base = f"{self.config_url.rstrip('/')}/api/v1/config"
         if self.sdk_key:
-            return f"{base}/{quote(str(self.sdk_key), safe='')}"
-        account = quote(str(self.account_id), safe="")
-        return f"{base}/{account}/{quote(str(self.project_id), safe='')}"
+            url = f"{base}/{key_path(self.sdk_key)}"
+        else:
+            account = quote(str(self.account_id), safe="")
+            url = f"{base}/{account}/{quote(str(self.project_id), safe='')}"
+        if self.environment:
+            url = f"{url}?{urlencode({'environment': self.environment})}"
+        return url
 
     def headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json", "User-Agent": self.user_agent}
@@ -85,8 +94,9 @@ class ConfigClient:
         Raises ConvertTransientError (no complete answer within ``timeout``, the total
         deadline for the whole exchange; a connection error; 5xx, 408/425/429),
         ConvertRejectedError (any other non-2xx: a wrong key or project, a secret that is
-        missing or wrong), or ConvertConfigError (not JSON, not the published shape, or
-        another project's configuration).
+        missing or wrong), or ConvertConfigError (not JSON, not a project config at all, or
+        another project's configuration). Items that cannot be used are skipped and listed
+        in the result's ``warnings`` (see :func:`parse_project_config`).
         """
         answer = exchange(
             self.session,
@@ -120,9 +130,8 @@ class ConfigClient:
                 status_code=status,
                 response_body=answer.text,
             ) from exc
-        config = parse_project_config(data)
-        self._check_project(config)
-        return config
+        config = parse_project_config(data, environment=self.source.environment)
+        return self._check_project(config)
 
     def _hint(self, status: int) -> str:
         if status in (401, 403):
@@ -136,12 +145,26 @@ class ConfigClient:
             return " (check ACCOUNT_ID and PROJECT_ID, or SDK_KEY)"
         return ""
 
-    def _check_project(self, config: ProjectConfig) -> None:
+    def _check_project(self, config: ProjectConfig) -> ProjectConfig:
+        """Refuse another project's config; note one that names no project."""
         source = self.source
         if source.sdk_key:
-            return  # the key names the project; there is nothing to compare with
-        if (config.account_id, config.project_id) != (source.account_id, source.project_id):
-            raise ConvertConfigError(
-                f"Convert served the config of account {config.account_id} / project "
-                f"{config.project_id}, not {source.account_id} / {source.project_id}."
-            )
+            return config  # the key names the project; there is nothing to compare with
+        served = {"account": config.account_id, "project": config.project_id}
+        wanted = {"account": source.account_id, "project": source.project_id}
+        for name, value in served.items():
+            if value and value != wanted[name]:
+                raise ConvertConfigError(
+                    f"Convert served the config of account {config.account_id or '?'} / "
+                    f"project {config.project_id or '?'}, not {source.account_id} / "
+                    f"{source.project_id}."
+                )
+        labels = {"account": "account_id", "project": "project.id"}
+        unnamed = [labels[name] for name, value in served.items() if not value]
+        if not unnamed:
+            return config
+        note = (
+            f"{' and '.join(unnamed)}: missing, so the config cannot be checked to be "
+            f"project {source.project_id}'s."
+        )
+        return replace(config, warnings=(note, *config.warnings))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import router
 
 from django_convert.conversions.record import record_conversion
+from django_convert.conversions.values import local_transaction_id
 from django_convert.exceptions import ConversionError
 
 if TYPE_CHECKING:
@@ -49,9 +49,12 @@ def track_conversion(
         ``goalData`` ``amount`` (guide, section 9: "amount as a number").
     :param products_count: a non-negative ``int``, sent as ``productsCount``.
     :param transaction_id: 1 to 255 characters (an ``int`` becomes a string), sent as
-        ``transactionId``. The outbox keeps one conversion per (goal, transaction id):
-        a second call with the same pair returns the first row (its data wins). Without
-        it a random uuid4 hex is used, so every call records a new conversion.
+        ``transactionId`` in ``goalData`` when the conversion has goal data (an amount,
+        a products count or a custom dimension). The outbox keeps one conversion per
+        (goal, transaction id): a second call with the same pair returns the first row
+        (its data wins). Without it every call records a new conversion, keyed by a
+        local id (``local:`` and a uuid4) that is never sent: no Convert SDK and not the
+        source guide invent a ``transactionId``.
     :param custom_dimensions: ``{1..5: value}`` (keys ``int`` or ``"1"``), each value a
         string or a list of strings of at most 32 characters each (Convert truncates
         longer values: guide, section 4); ``None`` values are left out. Sent as
@@ -101,7 +104,8 @@ def track_conversion(
         goal_id=goal_id,
         amount=amount,
         products_count=products_count,
-        transaction_id=uuid.uuid4().hex if transaction_id is None else transaction_id,
+        transaction_id=local_transaction_id() if transaction_id is None else transaction_id,
+        transaction_id_is_local=transaction_id is None,
         custom_dimensions=custom_dimensions,
         origin=origin,
         using=using or router.db_for_write(Conversion),

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import models
 
 from django_convert.conversions.paths import field_lookup, final_field, resolve, saved_by
-from django_convert.conversions.rules import REQUIRED_KEYS, ConversionRule
+from django_convert.conversions.rules import REQUIRED_KEYS, ConversionRule, as_moment
 from django_convert.conversions.values import clean_goal_id
 from django_convert.exceptions import ConversionError
 
@@ -43,6 +43,7 @@ class DeclarativeRule(ConversionRule):
             products_count=entry.get("products_count"),
             transaction_id=entry.get("transaction_id"),
             custom_dimensions=entry.get("custom_dimensions"),
+            occurred_at=entry.get("occurred_at"),
         )
         self.when = dict(when)
         self.sweep_since: str | None = entry.get("sweep_since")
@@ -105,6 +106,17 @@ class DeclarativeRule(ConversionRule):
                 sorted(saved),
             )
         return True
+
+    def get_occurred_at(self, instance: Any) -> datetime | None:
+        """The ``occurred_at`` path's moment, else the sweep's date field's (``sweep_since``,
+        else the model's only ``auto_now_add`` date: when the order was created, so an
+        exposure between creation and payment is left out), else None."""
+        for path in (self.occurred_at, self.sweep_field()):
+            if path:
+                moment = as_moment(resolve(instance, path))
+                if moment is not None:
+                    return moment
+        return None
 
     def sweep_field(self) -> str | None:
         """The date field the sweep's window applies to: ``sweep_since``, else the model's

@@ -88,9 +88,22 @@ def apply_rule(
     previous: Any,
     using: str,
     update_fields: Any = None,
+    as_of: Any = None,
 ) -> Conversion | None:
-    """Run one rule on one saved instance; bad instance data is logged, never raised."""
+    """Run one rule on one saved instance; bad instance data is logged, never raised.
+
+    ``as_of``: when the conversion happened, for one recorded after the fact (the sweep).
+    """
     try:
+        if as_of is not None:
+            return rule.record(
+                instance,
+                created=created,
+                previous=previous,
+                using=using,
+                update_fields=update_fields,
+                as_of=as_of,
+            )
         return rule.record(
             instance,
             created=created,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from django_convert.conversions.enabled import recording_enabled
-from django_convert.conversions.snapshot import Snapshot, load_snapshot
+from django_convert.conversions.snapshot import Snapshot, load_snapshot, snapshot_as_of
 from django_convert.conversions.sql import (
     insert_conversion,
     insert_from_visitor,
@@ -40,6 +41,7 @@ def write_conversion(
     conversion = Conversion(
         goal_id=values.goal_id,
         transaction_id=values.transaction_id,
+        transaction_id_is_local=values.transaction_id_is_local,
         visitor_id=snapshot.visitor_id,
         bucketing=snapshot.bucketing,
         segments=snapshot.segments,
@@ -200,6 +202,8 @@ def record_conversion(
     origin: str,
     using: str,
     refresh: bool = False,
+    as_of: datetime | None = None,
+    transaction_id_is_local: bool = False,
 ) -> Conversion | None:
     """Validate, snapshot the visitor (one query) and write the outbox row.
 
@@ -207,6 +211,11 @@ def record_conversion(
     the first query, so bad input costs nothing and writes nothing. With ``refresh`` (the
     rules), a row already recorded for this goal and transaction that is still pending
     takes the new amount, products count and custom dimensions; its snapshot stays.
+    ``as_of``: when the conversion happened, if not now (the sweep records orders made
+    earlier): the snapshot is then the bucketing the visitor had at that moment
+    (``snapshot.snapshot_as_of``), never one first seen after it.
+    ``transaction_id_is_local`` marks a transaction id made up for deduplication only
+    (never sent to Convert).
     """
     if not recording_enabled():
         return None
@@ -217,11 +226,17 @@ def record_conversion(
         products_count=products_count,
         custom_dimensions=custom_dimensions,
         origin=origin,
+        transaction_id_is_local=transaction_id_is_local,
     )
     if user_id is None:
         clean_visitor_id(visitor_id)
     written: tuple[Conversion, bool] | None
-    if snapshots_in_sql(using):  # one statement: the floor
+    if as_of is not None:
+        snapshot = snapshot_as_of(visitor_id=visitor_id, user_id=user_id, as_of=as_of, using=using)
+        if snapshot is not None and user_id is not None:
+            clean_visitor_id(snapshot.visitor_id)
+        written = None if snapshot is None else write_conversion(snapshot, values, using, refresh)
+    elif snapshots_in_sql(using):  # one statement: the floor
         if user_id is None:
             written = write_from_visitor("visitor_id", visitor_id, values, using, refresh)
         else:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.utils import timezone
 
 from django_convert.conversions.paths import resolve, resolve_visitor
 from django_convert.conversions.values import (
@@ -43,6 +45,7 @@ RULE_KEYS = frozenset(
         "transaction_id",
         "custom_dimensions",
         "sweep_since",
+        "occurred_at",
     }
 )
 REQUIRED_KEYS = ("model", "goal_id", "visitor")
@@ -85,6 +88,10 @@ class ConversionRule:
     custom_dimensions: ClassVar[Mapping[Any, str] | None] = None
     #: Fields whose pre-save database values ``should_record`` receives as ``previous``.
     previous_fields: ClassVar[Sequence[str]] = ()
+    #: Path to when the conversion happened (``"paid_at"``), for conversions the sweep
+    #: records late: they carry the bucketing the visitor had then. None: see
+    #: ``get_occurred_at``.
+    occurred_at: ClassVar[str | None] = None
 
     @property
     def origin(self) -> str:
@@ -146,6 +153,17 @@ class ConversionRule:
             return None
         return {index: resolve(instance, path) for index, path in self.custom_dimensions.items()}
 
+    def get_occurred_at(self, instance: Any) -> datetime | None:
+        """When this instance became a conversion (an aware datetime), or None if unknown.
+
+        Read only when the conversion is recorded after the fact (``convert_sweep``): at
+        save time, now is the moment. Default: the ``occurred_at`` path. A date counts as
+        its end (the next midnight, in the current time zone); a naive datetime is read in
+        the current time zone. None: the sweep records with the bucketing at sweep time and
+        ``manage.py check`` warns (W111) for a rule it sweeps.
+        """
+        return as_moment(resolve(instance, self.occurred_at)) if self.occurred_at else None
+
     def matches(
         self,
         instance: Any,
@@ -177,6 +195,7 @@ class ConversionRule:
         previous: Mapping[str, Any] | None,
         using: str,
         update_fields: Collection[str] | None = None,
+        as_of: datetime | None = None,
     ) -> Conversion | None:
         """Record this save's conversion if the rule matches; the row, or None.
 
@@ -184,7 +203,9 @@ class ConversionRule:
         database (``router.db_for_write(Conversion)``): in the same transaction when that
         is ``using``, else after ``using`` commits (see ``conversions.routing``), and then
         None is returned. A later save that still matches updates the amount, products
-        count and custom dimensions of a conversion not yet sent.
+        count and custom dimensions of a conversion not yet sent. ``as_of``: when the
+        conversion happened if not now (the sweep passes ``get_occurred_at``): the row
+        carries the bucketing the visitor had then.
         """
         if not self.matches(
             instance,
@@ -230,9 +251,18 @@ class ConversionRule:
                 origin=self.origin,
                 using=outbox,
                 refresh=True,
+                as_of=as_of,
             )
 
         return record_in_outbox(write, saved_to=using, instance=instance, origin=self.origin)
+
+    def visitor_key(self, instance: Any) -> tuple[str | None, Any]:
+        """``(visitor_id, user_pk)`` this instance records for: one of them, or both None.
+
+        Raises ConversionError when ``get_visitor`` gives something else than a User or a
+        string.
+        """
+        return self._visitor(instance)
 
     def _visitor(self, instance: Any) -> tuple[str | None, Any]:
         visitor = self.get_visitor(instance)
@@ -300,6 +330,19 @@ class _UserKey:
 
     def __init__(self, pk: Any) -> None:
         self.pk = pk
+
+
+def as_moment(value: object) -> datetime | None:
+    """An aware datetime for ``value``: a datetime (naive ones in the current time zone),
+    a date (its end: the next midnight), or None for anything else."""
+    if isinstance(value, datetime):
+        if timezone.is_naive(value) and settings.USE_TZ:
+            return timezone.make_aware(value)
+        return value
+    if isinstance(value, date):
+        midnight = datetime.combine(value + timedelta(days=1), time.min)
+        return timezone.make_aware(midnight) if settings.USE_TZ else midnight
+    return None
 
 
 def default_transaction_id(instance: Any, model: type[models.Model] | None = None) -> str:

@@ -128,6 +128,7 @@ def insert_from_visitor(
     params = [
         values.goal_id,
         values.transaction_id,
+        values.transaction_id_is_local,
         statement.amount_field.get_db_prep_save(values.amount, connection),
         values.products_count,
         statement.prepare_dimensions(values.custom_dimensions, connection),
@@ -148,6 +149,7 @@ def insert_from_visitor(
         "id": pk,
         "goal_id": values.goal_id,
         "transaction_id": values.transaction_id,
+        "transaction_id_is_local": values.transaction_id_is_local,
         "amount": values.amount,
         "products_count": values.products_count,
         "custom_dimensions": values.custom_dimensions,
@@ -252,6 +254,7 @@ def _insert_fields() -> list[Any]:
 PER_ROW_FIELDS = (
     "goal_id",
     "transaction_id",
+    "transaction_id_is_local",
     "amount",
     "products_count",
     "custom_dimensions",

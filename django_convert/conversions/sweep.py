@@ -7,18 +7,24 @@ the sweep asks the database for the rows of the last ``SWEEP_DAYS`` days (by the
 them. It is idempotent (the unique (goal, transaction id) constraint decides, as for
 every recording), so it may run often and alongside the web processes.
 
+Each is recorded as of the moment it happened (the rule's ``occurred_at``), with the
+bucketing its visitor had then, and a row that can never record (no visitor) is noted
+once and left out afterwards (``conversions.sweep_record``). Each run logs one line.
+
 Its cost follows the new rows, not the table: one query finds them, with an index on
-the date field and, when the model and the outbox share a database, an anti-join
-(``NOT EXISTS``) on the outbox's unique (goal_id, transaction_id) index, the transaction
-id computed in SQL; then one INSERT per new row. Otherwise (another database, a
-transaction id or goal computed in Python) candidates are read in chunks of 500 and
-checked against the outbox with one ``IN`` query per chunk.
+the date field and, when the model and the outbox share a database, two anti-joins
+(``NOT EXISTS``) on the unique (goal_id, transaction_id) indexes of the outbox and of the
+noted rows, the transaction id computed in SQL; then three queries per chunk of 500 (the
+visitors, their exposures and bucketing) and one INSERT per new row. Otherwise (another
+database, a transaction id or goal computed in Python) candidates are read in chunks of
+500 and checked against both tables with one ``IN`` query each per chunk. The delivery
+loops run it once per ``SWEEP_INTERVAL`` for the whole site (:func:`sweep_if_due`).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -29,13 +35,15 @@ from django.utils import timezone
 
 from django_convert.conf import get_setting
 from django_convert.conversions.paths import field_lookup, final_field
-from django_convert.conversions.receivers import apply_rule
 from django_convert.conversions.registry import active_rules
 from django_convert.conversions.routing import outbox_database
 from django_convert.conversions.rules import ConversionRule
+from django_convert.conversions.schedule import claimed
+from django_convert.conversions.sweep_record import RuleSweep, log_summary, record_late, totals
 from django_convert.conversions.values import clean_goal_id, clean_transaction_id
 from django_convert.exceptions import ConversionError, InvalidVisitorId
-from django_convert.models import Conversion
+from django_convert.models import Conversion, SkippedConversion
+from django_convert.models.tenants import in_each_schema
 
 logger = logging.getLogger("django_convert")
 
@@ -57,45 +65,35 @@ _TEXT_EXACT = {
 }
 
 
-@dataclass
-class RuleSweep:
-    """What the sweep did for one rule."""
-
-    rule: str
-    model: str
-    since_field: str | None = None
-    #: Rows in the window matching ``when`` without a conversion.
-    missing: int = 0
-    recorded: int = 0
-    #: Rows that still record nothing (no visitor, unusable data: logged per row).
-    not_recorded: int = 0
-    #: Why the rule was not swept, if it was not.
-    skipped: str = ""
-    sql_anti_join: bool = False
-    dry_run: bool = False
-    details: list[str] = field(default_factory=list)
-
-
 def sweep(days: float | None = None, *, dry_run: bool = False) -> list[RuleSweep]:
     """Record the conversions of the last ``days`` (default ``SWEEP_DAYS``) that are missing.
 
-    With ``dry_run`` nothing is written: the reports count what would be recorded.
-    Rules that cannot be swept (a code rule without ``sweep_queryset()``, a model with
-    no date field to window on) are reported and logged at WARNING.
+    Each is recorded with the bucketing its visitor had when it happened (the rule's
+    ``get_occurred_at``), never one first seen later. A row that cannot record because it
+    has no visitor is noted once (:class:`~django_convert.models.SkippedConversion`, one
+    WARNING) and left out of later sweeps. With ``dry_run`` nothing is written: the
+    reports count what would be recorded. Logs one summary line per run.
     """
     if not get_setting("ENABLED"):
         logger.warning("convert_sweep: ENABLED is False; nothing is recorded.")
         return []
     days = float(get_setting("SWEEP_DAYS") if days is None else days)
-    since = timezone.now() - timedelta(days=days)
-    reports = [_sweep_rule(model, rule, since, dry_run) for model, rule in active_rules()]
-    for report in reports:
-        _log(report)
+    visits = in_each_schema(lambda: sweep(days, dry_run=dry_run))  # django-tenants
+    if visits is not None:
+        return [
+            replace(report, rule=f"[schema {schema}] {report.rule}")
+            for schema, reports in visits
+            for report in reports
+        ]
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    reports = [_sweep_rule(model, rule, since, now, dry_run) for model, rule in active_rules()]
+    log_summary(reports, days)
     return reports
 
 
 def _sweep_rule(
-    model: type[models.Model], rule: ConversionRule, since: Any, dry_run: bool
+    model: type[models.Model], rule: ConversionRule, since: Any, now: Any, dry_run: bool
 ) -> RuleSweep:
     report = RuleSweep(rule=rule.origin, model=model._meta.label, dry_run=dry_run)
     report.since_field = getattr(rule, "sweep_field", lambda: None)()
@@ -117,11 +115,11 @@ def _sweep_rule(
     goal, transaction_id = _static_goal(rule), _transaction_id_sql(rule, model)
     if model_db == outbox and goal is not None and transaction_id is not None:
         report.sql_anti_join = True
-        recorded = Conversion.objects.using(outbox).filter(
-            goal_id=goal, transaction_id=OuterRef("_convert_transaction_id")
-        )
-        candidates = candidates.alias(_convert_transaction_id=transaction_id).filter(
-            ~Exists(recorded)
+        key = {"goal_id": goal, "transaction_id": OuterRef("_convert_transaction_id")}
+        candidates = (
+            candidates.alias(_convert_transaction_id=transaction_id)
+            .filter(~Exists(Conversion.objects.using(outbox).filter(**key)))
+            .filter(~Exists(SkippedConversion.objects.using(outbox).filter(**key)))
         )
         chunks = _chunks(candidates.iterator(chunk_size=CHUNK_SIZE))
     else:
@@ -135,12 +133,7 @@ def _sweep_rule(
         if dry_run or not chosen:
             continue
         with transaction.atomic(using=outbox):  # one commit per chunk, not per row
-            for instance in chosen:
-                written = apply_rule(rule, instance, created=False, previous=None, using=model_db)
-                if written is None:
-                    report.not_recorded += 1
-                else:
-                    report.recorded += 1
+            record_late(rule, chosen, now, model_db, outbox, report)
     return report
 
 
@@ -183,14 +176,16 @@ def _without_conversion(rule: ConversionRule, chunk: list[Any], outbox: str) -> 
         except (ConversionError, InvalidVisitorId):
             key = ("", f"unusable:{instance.pk}")  # recorded through the rule: it logs why
         keys[key] = instance
-    existing = set(
-        Conversion.objects.using(outbox)
-        .filter(
-            goal_id__in={goal for goal, _ in keys},
-            transaction_id__in={transaction_id for _, transaction_id in keys},
+    existing: set[tuple[str, str]] = set()
+    for table in (Conversion, SkippedConversion):
+        existing.update(
+            table.objects.using(outbox)
+            .filter(
+                goal_id__in={goal for goal, _ in keys},
+                transaction_id__in={transaction_id for _, transaction_id in keys},
+            )
+            .values_list("goal_id", "transaction_id")
         )
-        .values_list("goal_id", "transaction_id")
-    )
     return [instance for key, instance in keys.items() if key not in existing]
 
 
@@ -205,37 +200,21 @@ def _chunks(iterator: Any) -> Any:
         yield chunk
 
 
-def _log(report: RuleSweep) -> None:
-    if report.skipped:
-        logger.warning(
-            "convert_sweep: %s (%s) is NOT swept: %s. Conversions its model gets through "
-            "QuerySet.update(), bulk_create(), bulk_update() or raw SQL are not recorded.",
-            report.rule,
-            report.model,
-            report.skipped,
-        )
-    elif report.not_recorded:
-        logger.warning(
-            "convert_sweep: %s: %d row(s) match but record no conversion (see the "
-            "messages above: no visitor, or unusable data).",
-            report.rule,
-            report.not_recorded,
-        )
-    elif report.recorded:
-        logger.warning(
-            "convert_sweep: %s recorded %d conversion(s) that no save had recorded "
-            "(QuerySet.update(), bulk writes, raw SQL or another service?).",
-            report.rule,
-            report.recorded,
-        )
-
-
 def sweep_counts(days: float | None = None) -> dict[str, int]:
     """:func:`sweep` for a task queue: JSON-serialisable totals over all rules."""
-    reports = sweep(days)
-    return {
-        "rules": len(reports),
-        "skipped_rules": sum(1 for report in reports if report.skipped),
-        "recorded": sum(report.recorded for report in reports),
-        "not_recorded": sum(report.not_recorded for report in reports),
-    }
+    return totals(sweep(days))
+
+
+def sweep_if_due() -> dict[str, int] | None:
+    """The delivery loops' periodic job: :func:`sweep` once per ``SWEEP_INTERVAL`` for the
+    whole site, whatever the number of processes (the interval is claimed in the
+    database: ``conversions.schedule``). None when it was not this process's turn."""
+    interval = float(get_setting("SWEEP_INTERVAL"))
+    if interval <= 0:
+        return None
+    with claimed("sweep", interval) as run:
+        if run is None:
+            return None
+        counts = sweep_counts()
+        run.result = counts
+        return counts

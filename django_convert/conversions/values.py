@@ -7,6 +7,7 @@ names the field and the rule, so a caller never ends up with a half-written conv
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -40,6 +41,9 @@ class ConversionValues:
     products_count: int | None
     custom_dimensions: dict[str, str | list[str]]
     origin: str
+    #: ``transaction_id`` was made up here (:func:`local_transaction_id`): a deduplication
+    #: key for the outbox, never sent to Convert as ``transactionId``.
+    transaction_id_is_local: bool = False
 
     @classmethod
     def clean(
@@ -51,6 +55,7 @@ class ConversionValues:
         products_count: object,
         custom_dimensions: object,
         origin: str,
+        transaction_id_is_local: bool = False,
     ) -> ConversionValues:
         """Validate everything at once; raises :class:`ConversionError` naming the field."""
         return cls(
@@ -60,7 +65,18 @@ class ConversionValues:
             products_count=clean_products_count(products_count),
             custom_dimensions=clean_custom_dimensions(custom_dimensions),
             origin=origin[:ORIGIN_MAX_LENGTH],
+            transaction_id_is_local=transaction_id_is_local,
         )
+
+
+#: The prefix of a made-up transaction id, so the admin and logs show it for what it is.
+LOCAL_TRANSACTION_PREFIX = "local:"
+
+
+def local_transaction_id() -> str:
+    """A new deduplication key for a conversion nobody gave a transaction id:
+    ``local:`` and a uuid4 as 32 hex digits. Stored, never sent to Convert."""
+    return f"{LOCAL_TRANSACTION_PREFIX}{uuid.uuid4().hex}"
 
 
 def clean_goal_id(value: object) -> str:

@@ -54,6 +54,7 @@ CLAIMED = (
     "id",
     "goal_id",
     "transaction_id",
+    "transaction_id_is_local",
     "visitor_id",
     "bucketing",
     "segments",

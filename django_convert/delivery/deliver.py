@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, fields
 
 from django.db import DatabaseError
@@ -23,6 +23,7 @@ from django_convert.delivery.client import get_client
 from django_convert.delivery.durable import is_connection_error
 from django_convert.delivery.recording import record
 from django_convert.models import Conversion
+from django_convert.models.tenants import in_each_schema
 
 logger = logging.getLogger("django_convert")
 
@@ -66,6 +67,13 @@ class DeliveryReport:
         )
 
 
+def _combined(reports: Iterable[DeliveryReport]) -> DeliveryReport:
+    total = DeliveryReport()
+    for report in reports:
+        total.add(report)
+    return total
+
+
 def deliver_due(
     *, limit: int | None = None, should_stop: Callable[[], bool] | None = None
 ) -> DeliveryReport:
@@ -95,6 +103,9 @@ def deliver_due(
     when ``should_stop()`` says so between batches.
     """
     client = get_client()  # a configuration error is raised before anything is claimed
+    visits = in_each_schema(lambda: deliver_due(limit=limit, should_stop=should_stop))
+    if visits is not None:  # django-tenants: one outbox per tenant schema (models/tenants.py)
+        return _combined(report for _, report in visits)
     due_at = timezone.now()  # rows whose retry falls due during this run wait for the next
     report = DeliveryReport()
     claimed = 0
@@ -176,6 +187,11 @@ def deliver_conversions(
     :raises django.core.exceptions.ImproperlyConfigured: as :func:`deliver_due`.
     """
     get_client()
+    # django-tenants from the public schema (a process's exit): the ids may be in any
+    # tenant's outbox; a row of another schema with the same id is due anyway.
+    visits = in_each_schema(lambda: deliver_conversions(ids, should_stop=should_stop, until=until))
+    if visits is not None:
+        return _combined(report for _, report in visits)
     report = DeliveryReport()
     remaining = list(ids)
     while remaining and not report.transient_error and not (should_stop and should_stop()):

@@ -29,7 +29,8 @@ Besides, ``retries`` gives the conversions sent back to wait in that window by r
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,7 @@ from django_convert.client.transport import FOREIGN_ANSWER, REDIRECT, TRUNCATED
 from django_convert.conf import get_setting
 from django_convert.delivery import tally
 from django_convert.delivery.claim import outbox, outbox_alias
+from django_convert.models.tenants import in_each_schema
 
 #: Retry reasons that mean the answer was not Convert's.
 FOREIGN_REASONS = (FOREIGN_ANSWER, REDIRECT, TRUNCATED)
@@ -95,6 +97,9 @@ def delivery_health(now: datetime | None = None) -> DeliveryHealth:
     Raises the database's errors (e.g. the table does not exist before ``migrate``).
     """
     now = now or timezone.now()
+    visits = in_each_schema(lambda: delivery_health(now))  # django-tenants: every schema
+    if visits is not None:
+        return _merged_health(visits)
     overdue_after = timedelta(seconds=float(get_setting("HEALTH_OVERDUE_SECONDS")))
     failed_hours = float(get_setting("HEALTH_FAILED_HOURS"))
     silence_hours = float(get_setting("HEALTH_SILENCE_HOURS"))
@@ -256,3 +261,53 @@ def _problems(
             )
         )
     return problems
+
+
+def _merged_health(visits: Sequence[tuple[str, DeliveryHealth]]) -> DeliveryHealth:
+    """django-tenants: the schemas' health as one (``--check`` never says OK while rows
+    wait in a schema it did not look at): counts summed, the oldest overdue row, the latest
+    delivery, and every schema's problems, prefixed with ``[schema NAME]``."""
+    schemas = [schema for schema, _ in visits]
+    healths = [health for _, health in visits]
+    if not healths:  # no tenant yet
+        return DeliveryHealth(
+            checked_at=timezone.now(),
+            database=f"{outbox_alias()} (no tenant schema yet)",
+            delivery=str(get_setting("DELIVERY")),
+            pending=0,
+            sending=0,
+            overdue=0,
+            overdue_since=None,
+            stuck=0,
+            failed_recently=0,
+            last_sent_at=None,
+            unsent_old=0,
+        )
+    first = healths[0]
+    overdue_since = [h.overdue_since for h in healths if h.overdue_since is not None]
+    last_sent = [h.last_sent_at for h in healths if h.last_sent_at is not None]
+    problems = tuple(
+        HealthProblem(problem.code, problem.count, f"[schema {schema}] {problem.message}")
+        for schema, health in visits
+        for problem in health.problems
+    )
+    return replace(
+        first,
+        database=f"{first.database} (schemas {', '.join(schemas)})",
+        pending=sum(h.pending for h in healths),
+        sending=sum(h.sending for h in healths),
+        overdue=sum(h.overdue for h in healths),
+        overdue_since=min(overdue_since) if overdue_since else None,
+        stuck=sum(h.stuck for h in healths),
+        failed_recently=sum(h.failed_recently for h in healths),
+        last_sent_at=max(last_sent) if last_sent else None,
+        unsent_old=sum(h.unsent_old for h in healths),
+        held=sum(h.held for h in healths),
+        resent_recently=sum(h.resent_recently for h in healths),
+        retries={
+            reason: sum(h.retries.get(reason, 0) for h in healths)
+            for reason in sorted({reason for h in healths for reason in h.retries})
+        },
+        last_foreign=next((h.last_foreign for h in healths if h.last_foreign), ""),
+        problems=problems,
+    )

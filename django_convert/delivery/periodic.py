@@ -62,8 +62,11 @@ JOBS: list[Job] = [
         own_thread=True,
     ),
     # Conversions that bypassed post_save (QuerySet.update(), bulk writes, raw SQL): one
-    # anti-join query per rule when nothing is missing (conversions/sweep.py).
-    Job("sweep", "django_convert.conversions.sweep.sweep_counts", "SWEEP_INTERVAL"),
+    # anti-join query per rule when nothing is missing (conversions/sweep.py). Each
+    # process asks the database every POLL_SECONDS whether SWEEP_INTERVAL has passed for
+    # the whole site (conversions/schedule.py): one sweep per interval, however many
+    # processes and however often they are recycled.
+    Job("sweep", "django_convert.conversions.sweep.sweep_if_due", "POLL_SECONDS"),
 ]
 
 _lock = threading.Lock()  # one run of the jobs at a time in a process
@@ -95,7 +98,7 @@ def run_due_jobs(*, force: bool = False) -> dict[str, Any]:
 
 def _run(job: Job) -> Any:
     try:
-        return import_string(job.function)()
+        return _in_each_schema(import_string(job.function))
     except Exception:
         logger.exception("Periodic job %r failed; it runs again in %gs.", job.name, job.interval())
         return None
@@ -127,6 +130,15 @@ def wait_for_jobs(timeout: float) -> None:
     for job in JOBS:
         if job.thread is not None:
             job.thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def _in_each_schema(function: Any) -> Any:
+    # django-tenants with the app in its tenant schemas: the job runs in each schema, and
+    # its result is {schema: result} (models/tenants.py).
+    from django_convert.models.tenants import in_each_schema
+
+    visits = in_each_schema(function)
+    return function() if visits is None else dict(visits)
 
 
 def seconds_until_next_job() -> float | None:

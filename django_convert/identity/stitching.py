@@ -5,8 +5,9 @@ The rule: on login, the request's anonymous id (the cookie's) meets the user's i
 - A user who already has an id keeps it; the cookie switches to it, the anonymous
   visitor's bucketing moves to the user's visitor (for an experience both have, the
   user's stored variation wins: it is the one Convert buckets that id into from now on),
-  its segments fill what the user's visitor does not know yet, and the anonymous visitor
-  row is deleted.
+  its segments fill what the user's visitor does not know yet, its exposure history moves
+  to the user's visitor with its dates, the user's visitor keeps its id (``MergedId``,
+  which ``forget_user()`` follows), and the anonymous visitor row is deleted.
 A visitor row that belongs to another user is never merged or deleted.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
+from django_convert.identity.history import keep_history
 from django_convert.identity.visitor import resolve_visitor_id
 from django_convert.models import SEGMENT_FIELDS, Bucketing, Visitor
 
@@ -60,6 +62,7 @@ def _merge(source_id: str, target_id: str) -> int:
     target.first_seen = min(target.first_seen, source.first_seen)
     target.last_seen = max(target.last_seen, source.last_seen)
     target.save(update_fields=[*changed, "first_seen", "last_seen"])
+    keep_history(source, target)
     source.delete()  # cascades to the bucketing the user's own rows outvoted
     return moved
 

@@ -3,11 +3,13 @@
 Field names are the payload's camelCase names, so errors point at what the client sent
 and ``validated_data`` keeps the payload's shape for ``experiences_evaluated`` receivers.
 
-Segment enums: a known code is kept; a well-formed code Convert's tracking API does not
-accept (the JS SDK's ``EDG``/``MO``/``NS`` browsers, or a code added later) is stored as
-the category's "other" (``OTH``, ``OTHDEV``) or, where the category has none, as unknown
-(blank). A bucketing report is never lost over a segment, and nothing Convert would refuse
-is stored. Anything malformed is a 400.
+Segments: every key is optional, and a key that is absent or ``null`` is stored as
+unknown (blank): nothing is made up for it. A known code is kept; a well-formed code
+Convert's tracking API does not accept (the JS SDK's ``EDG``/``MO``/``NS`` browsers, or a
+code added later) is stored as unknown too, not as the category's "other": with
+``enrichData`` a value sent overwrites the one Convert stored, so an unknown one is left
+out of the conversions and Convert keeps its own. A bucketing report is never lost over a
+segment, and nothing Convert would refuse is stored. Anything malformed is a 400.
 
 The fields below are small ``serializers.Field`` subclasses rather than compositions of
 CharField and ListField: DRF builds every field anew for every request, and with the
@@ -44,12 +46,12 @@ def _by_casefold(codes: Iterable[str]) -> dict[str, str]:
     return {code.casefold(): code for code in codes}
 
 
-#: category -> (known codes by their case-folded spelling, what an unknown code becomes)
-CODES: dict[str, tuple[dict[str, str], str]] = {
-    "browser": (_by_casefold(API_BROWSERS), "OTH"),
-    "device": (_by_casefold(Device.values), Device.OTHER_DEVICE.value),
-    "source": (_by_casefold(Source.values), ""),
-    "visitorType": (_by_casefold(VisitorType.values), ""),
+#: category -> known codes by their case-folded spelling (any other code is unknown: "")
+CODES: dict[str, dict[str, str]] = {
+    "browser": _by_casefold(API_BROWSERS),
+    "device": _by_casefold(Device.values),
+    "source": _by_casefold(Source.values),
+    "visitorType": _by_casefold(VisitorType.values),
 }
 
 
@@ -76,8 +78,7 @@ def _code(category: str, data: Any) -> str:
         raise serializers.ValidationError(
             "Must be a segment code (letters and underscores).", code="invalid_code"
         )
-    known, other = CODES[category]
-    return known.get(data.casefold(), other)
+    return CODES[category].get(data.casefold(), "")
 
 
 def _list(data: Any, max_length: int) -> list[Any]:
@@ -129,7 +130,7 @@ class CodeListField(_PlainField):
                 errors[index] = exc.detail
         if errors:
             _raise_item_errors(errors)
-        return _unique(codes)
+        return _unique(code for code in codes if code)
 
 
 class CountryField(_PlainField):

@@ -1,6 +1,7 @@
 """Store one ingest: the visitor, its segments and one bucketing row per experience.
 
-Two statements whatever the number of experiences, in one transaction, and safe when
+Three statements whatever the number of experiences, in one transaction (the third
+records the exposure history, ``ingest.exposures``), and safe when
 several requests for the same new visitor arrive at once: both writes are upserts
 (``INSERT ... ON CONFLICT DO UPDATE``, ``ON DUPLICATE KEY UPDATE`` on MariaDB), so the
 database serialises them on the visitor's row instead of failing on the unique
@@ -21,6 +22,7 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from django_convert.deadlocks import run_retrying_deadlocks
+from django_convert.ingest.exposures import record_exposures
 from django_convert.ingest.upsert import upsert
 from django_convert.models import SEGMENT_FIELDS, Bucketing, Visitor
 
@@ -36,7 +38,8 @@ def store_context(
     """Upsert the visitor and its bucketing; return the visitor (its pk set).
 
     Only the segments present in ``segments`` are written, so a partial report does not
-    erase what is known. A changed variation updates its row and keeps ``first_seen``.
+    erase what is known. A changed variation updates its Bucketing row and keeps
+    ``first_seen``; the exposure history gains a row for it (and keeps the old one).
     The returned instance holds what this call wrote, not fields it left alone (such as
     an earlier ``first_seen``): ``refresh_from_db()`` it to read the whole stored row.
     """
@@ -90,6 +93,7 @@ def _store(
                 update_fields=["variation_id", "last_seen"],
                 using=db,
             )
+            record_exposures(visitor.pk, experiences, now, db)
     return visitor
 
 

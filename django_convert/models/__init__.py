@@ -1,11 +1,13 @@
 """Storage: visitors and their bucketing, the conversion outbox, and the project's config.
 
 One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing),
-:mod:`.outbox` (Conversion, DeliveryTally), :mod:`.project` (Experience, Variation, Goal,
-ConfigSync).
+:mod:`.history` (Exposure, MergedId), :mod:`.outbox` (Conversion,
+DeliveryTally), :mod:`.project`
+(Experience, Variation, Goal, ConfigSync), :mod:`.sweep` (SkippedConversion, PeriodicRun).
 Everything is importable from ``django_convert.models`` as before.
 """
 
+from django_convert.models.history import Exposure, MergedId
 from django_convert.models.outbox import (
     Conversion,
     ConversionQuerySet,
@@ -19,6 +21,7 @@ from django_convert.models.project import (
     Goal,
     Variation,
 )
+from django_convert.models.sweep import PeriodicRun, SkippedConversion
 from django_convert.models.visitors import (
     SEGMENT_FIELDS,
     VISITOR_ID_MAX_LENGTH,
@@ -38,7 +41,11 @@ __all__ = [
     "ConversionQuerySet",
     "DeliveryTally",
     "Experience",
+    "Exposure",
     "Goal",
+    "MergedId",
+    "PeriodicRun",
+    "SkippedConversion",
     "Variation",
     "Visitor",
     "_empty_dict",

@@ -45,7 +45,15 @@ class Conversion(models.Model):
         FAILED = "failed", _("failed")
 
     goal_id = models.CharField(max_length=CONVERT_ID_MAX_LENGTH)
+    # With goal_id, the outbox's deduplication key: one conversion per (goal, transaction).
     transaction_id = models.CharField(max_length=255)
+    # True when nobody gave a transaction id (track_conversion without one): the key above
+    # was made up here to keep the row unique, and is never sent as transactionId.
+    transaction_id_is_local = models.BooleanField(
+        _("local transaction id"),
+        default=False,
+        help_text=_("Made up for deduplication only; not sent to Convert."),
+    )
     visitor_id = models.CharField(max_length=VISITOR_ID_MAX_LENGTH, db_index=True)
     bucketing = models.JSONField(default=_empty_dict, blank=True)
     segments = models.JSONField(default=_empty_dict, blank=True)
@@ -101,14 +109,31 @@ class Conversion(models.Model):
     def __str__(self) -> str:
         return f"goal {self.goal_id} / {self.transaction_id}"
 
+    @property
+    def has_goal_data(self) -> bool:
+        """Whether there is anything for ``goalData``: an amount, a products count or a
+        custom dimension. A transaction id alone is not: it only keys the outbox."""
+        return (
+            self.amount is not None
+            or self.products_count is not None
+            or bool(self.custom_dimensions)
+        )
+
     def goal_data(self) -> list[dict[str, Any]]:
-        """``goalData`` in the tracking API's ``[{key, value}]`` shape."""
+        """``goalData`` in the tracking API's ``[{key, value}]`` shape, in the source guide's
+        order (amount, productsCount, transactionId, customDimension1-5); ``[]`` when there
+        is nothing but a transaction id, so a count goal's conversion carries no goalData
+        (as the guide's examples and every Convert SDK send it). ``transactionId`` is
+        included only when it is the caller's (``transaction_id_is_local`` is False)."""
+        if not self.has_goal_data:
+            return []
         data: list[dict[str, Any]] = []
         if self.amount is not None:
             data.append({"key": "amount", "value": self.amount})
         if self.products_count is not None:
             data.append({"key": "productsCount", "value": self.products_count})
-        data.append({"key": "transactionId", "value": self.transaction_id})
+        if not self.transaction_id_is_local:
+            data.append({"key": "transactionId", "value": self.transaction_id})
         for index, value in sorted(self.custom_dimensions.items(), key=lambda kv: int(kv[0])):
             data.append({"key": f"customDimension{index}", "value": value})
         return data

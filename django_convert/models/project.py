@@ -58,6 +58,9 @@ class Experience(models.Model):
     status = models.CharField(max_length=16, blank=True, db_index=True)
     # Convert's ExperienceTypes: "a/b", "a/a", "mvt", "split_url", "multipage", "deploy", ...
     type = models.CharField(max_length=32, blank=True)
+    # ``environment`` (e.g. "production", "staging", "live"), or the deprecated
+    # ``environments`` list joined by ", "; blank: every environment.
+    environment = models.CharField(max_length=64, blank=True)
     goals = models.ManyToManyField(Goal, related_name="experiences", blank=True)
     in_config = models.BooleanField(_("in the synced config"), default=True)
     synced_at = models.DateTimeField(default=timezone.now)
@@ -88,8 +91,12 @@ class Variation(models.Model):
     key = models.CharField(max_length=255, blank=True)
     name = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=16, blank=True)
-    # Convert's units: 0-10000 (10000 = 100 %); an experience's variations sum to <= 10000.
-    traffic_allocation = models.PositiveIntegerField(default=0)
+    # A percentage, as every Convert config sends it (50.0 is 50 %), not the 0-10000 that
+    # one comment in Convert's generated types claims; NULL when the config gives none.
+    # What a missing one means for the split: django_convert.client.traffic_shares.
+    traffic_allocation = models.DecimalField(
+        _("traffic allocation (%)"), max_digits=7, decimal_places=4, null=True, blank=True
+    )
     in_config = models.BooleanField(_("in the synced config"), default=True)
     synced_at = models.DateTimeField(default=timezone.now)
 
@@ -104,15 +111,12 @@ class Variation(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.id})" if self.name else self.id
 
-    @property
-    def traffic_percent(self) -> float:
-        return self.traffic_allocation / 100
-
 
 class ConfigSync(models.Model):
     """One attempt to fetch and store the project's config: when, what came back, what failed.
 
-    A failed attempt writes only this row; the last good copy stays in place.
+    A failed attempt writes only this row; the last good copy stays in place. A good one
+    may still have skipped items it could not use: ``warnings`` lists them.
     """
 
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -125,6 +129,14 @@ class ConfigSync(models.Model):
     experiences = models.PositiveIntegerField(default=0)
     variations = models.PositiveIntegerField(default=0)
     goals = models.PositiveIntegerField(default=0)
+    # The ENVIRONMENT asked for (blank: all), and the experiences of other environments
+    # left out of the stored copy: {environment: count}.
+    environment = models.CharField(max_length=64, blank=True)
+    other_environments = models.JSONField(
+        _("experiences of other environments"), default=dict, blank=True
+    )
+    # Items of the config that could not be used and were skipped, one sentence each.
+    warnings = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("config sync")

@@ -1,4 +1,4 @@
-"""System checks against the last synced project config (django_convert.W200-W204, I202).
+"""System checks against the last synced project config (django_convert.W200-W207, I202).
 
 They read the local copy only and never the network, so ``manage.py check`` stays fast
 and works offline. Before the first sync there is one Info hint, not a warning per rule.
@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from django_convert.conf import SETTINGS_NAME, get_setting
 from django_convert.conversions.registry import registered_rules
-from django_convert.models import ConfigSync
+from django_convert.models import ConfigSync, Experience
 from django_convert.project.names import ProjectNames
+from django_convert.project.sync import left_out_count
 
 SYNC_HINT = "Run `python manage.py convert_sync` (or the Experience admin's 'Sync now' button)."
 
@@ -44,6 +45,7 @@ def check_project_config() -> list[CheckMessage]:
         good = last if last is not None and last.ok else ConfigSync.objects.filter(ok=True).first()
         messages = _sync_messages(last, good)
         if good is not None:
+            messages.extend(check_environment(good))
             messages.extend(check_goals(ProjectNames(), rule_goals()))
         return messages
     except DatabaseError:  # no database to read (e.g. check run in a build step)
@@ -91,6 +93,57 @@ def _sync_messages(last: ConfigSync | None, good: ConfigSync | None) -> list[Che
                 hint="Run `convert_deliver --loop`, the periodic task or a cron job calling "
                 "`convert_sync --if-stale`; see the project config docs.",
                 id="django_convert.W204",
+            )
+        )
+    return messages
+
+
+def check_environment(good: ConfigSync) -> list[CheckMessage]:
+    """W205: the good copy skipped items; W206: it mixes environments while ENVIRONMENT is
+    not set; W207: ENVIRONMENT left out every experience the config has."""
+    messages: list[CheckMessage] = []
+    if good.warnings:
+        shown = " ".join(good.warnings[:3]) + (" ..." if len(good.warnings) > 3 else "")
+        messages.append(
+            Warning(
+                f"The project config synced at {good.started_at:%Y-%m-%d %H:%M} had "
+                f"{len(good.warnings)} item(s) that could not be used and were skipped: "
+                f"{shown}",
+                hint="The rest of the config is in use. Convert > Config syncs in the admin "
+                "lists every skipped item; ask Convert about them if they matter to you.",
+                id="django_convert.W205",
+            )
+        )
+    environment = get_setting("ENVIRONMENT")
+    if not environment:
+        found = sorted(
+            set(
+                Experience.objects.filter(in_config=True)
+                .exclude(environment="")
+                .values_list("environment", flat=True)
+            )
+        )
+        if len(found) > 1:
+            messages.append(
+                Warning(
+                    "The synced project config holds experiences of several environments "
+                    f"({', '.join(found)}), and ENVIRONMENT is not set: names, checks and "
+                    "the doctor treat them all as this site's.",
+                    hint=f'Set {SETTINGS_NAME}["ENVIRONMENT"] to the environment this site '
+                    f"runs in (one of {', '.join(found)}), then: {SYNC_HINT}",
+                    id="django_convert.W206",
+                )
+            )
+    elif good.other_environments and not good.experiences:
+        others = ", ".join(sorted(good.other_environments))
+        messages.append(
+            Warning(
+                f"{SETTINGS_NAME}['ENVIRONMENT'] is {environment!r}, and the project config "
+                f"has no experience of it: all {left_out_count(good)} were left out as "
+                f"experiences of other environments ({others}).",
+                hint=f"Use one of the environment names the project uses ({others}), "
+                f"then: {SYNC_HINT}",
+                id="django_convert.W207",
             )
         )
     return messages

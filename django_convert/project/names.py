@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 
 from django_convert.models import ConfigSync, Experience, Goal, Variation
@@ -27,6 +28,7 @@ class Entry:
     in_config: bool = True
     experience_id: str = ""  # variations only
     type: str = ""  # goals only: Convert's goal type ("revenue", ...)
+    traffic_allocation: Decimal | None = None  # variations only: percent, None if not given
 
     def label(self) -> str:
         return f"{self.name} ({self.id})" if self.name else self.id
@@ -56,8 +58,13 @@ class ProjectNames:
 
     @cached_property
     def variations(self) -> dict[str, Entry]:
-        rows = Variation.objects.values_list("id", "name", "status", "in_config", "experience_id")
-        return {row[0]: Entry(*row) for row in rows}
+        rows = Variation.objects.values_list(
+            "id", "name", "status", "in_config", "experience_id", "traffic_allocation"
+        )
+        return {
+            pk: Entry(pk, name, status, in_config, experience_id, traffic_allocation=allocation)
+            for pk, name, status, in_config, experience_id, allocation in rows
+        }
 
     @cached_property
     def goals(self) -> dict[str, Entry]:
@@ -101,6 +108,10 @@ class ProjectNames:
             return Verdict(entry.label(), problem, "wrong experience")
         if entry.status and entry.status != "running":
             return Verdict(entry.label(), f"{entry.status}, not running", entry.status)
+        if entry.traffic_allocation is not None and not entry.traffic_allocation:
+            # Convert's SDKs drop such a variation: "zero-traffic means stopped variation".
+            problem = "allocated 0 % of the traffic (Convert's SDKs treat it as stopped)"
+            return Verdict(entry.label(), problem, "no traffic")
         return Verdict(entry.label())
 
     def goal(self, goal_id: str) -> Verdict:

@@ -46,6 +46,7 @@ def config_source() -> ConfigSource:
             project_id=text("PROJECT_ID"),
             sdk_key=text("SDK_KEY"),
             sdk_secret=text("SDK_SECRET"),
+            environment=text("ENVIRONMENT"),
             user_agent=str(get_setting("USER_AGENT")),
             timeout=float(get_setting("TIMEOUT")),
         )
@@ -91,6 +92,7 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
         attempt.save(update_fields=["url", "error", "finished_at"])
         logger.warning("Convert project config not synced (%s): %s", what_is_kept(), exc)
         return attempt
+    previous = last_good_sync()
     try:
         store_config(config, attempt)
     except DatabaseError as exc:  # e.g. a name the database's charset cannot store
@@ -101,12 +103,44 @@ def sync_project_config(*, trigger: str = "command") -> ConfigSync:
         return attempt
     _prune()
     logger.info(
-        "Convert project config synced: %d experiences, %d variations, %d goals.",
+        "Convert project config synced: %d experiences, %d variations, %d goals%s.",
         attempt.experiences,
         attempt.variations,
         attempt.goals,
+        environment_note(attempt),
     )
+    if attempt.warnings:
+        # Said as a WARNING when the list changes; a periodic sync of the same config says
+        # it again at INFO, so an hourly sync does not repeat the warning all day.
+        same = previous is not None and previous.warnings == attempt.warnings
+        logger.log(
+            logging.INFO if same else logging.WARNING,
+            "Convert project config synced, but %d item(s) could not be used and were "
+            "skipped%s (see Convert > Config syncs in the admin): %s",
+            len(attempt.warnings),
+            ", as in the previous sync" if same else "",
+            " ".join(attempt.warnings[:5]) + (" ..." if len(attempt.warnings) > 5 else ""),
+        )
     return attempt
+
+
+def environment_note(attempt: ConfigSync) -> str:
+    """``" of environment 'staging' (left out: 2 experience(s) of production)"``, or ""
+    when no ENVIRONMENT was asked for."""
+    if not attempt.environment:
+        return ""
+    others = attempt.other_environments or {}
+    left_out = (
+        f" (left out: {left_out_count(attempt)} experience(s) of {', '.join(sorted(others))})"
+        if others
+        else ""
+    )
+    return f" of environment {attempt.environment!r}{left_out}"
+
+
+def left_out_count(attempt: ConfigSync) -> int:
+    """How many experiences of other environments the sync left out."""
+    return sum((attempt.other_environments or {}).values())
 
 
 def sync_if_stale(*, trigger: str = "interval") -> ConfigSync | None:
@@ -152,9 +186,10 @@ def sync_if_stale_in_worker(trigger: str = "interval") -> None:
 def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
     """Replace the local copy with ``config`` in one transaction, and mark ``attempt`` ok.
 
-    Rows that the new config no longer lists are kept with ``in_config=False``, so old
-    bucketing and conversions keep their names. Ids in ``archived_experiences`` are
-    stored with the status "archived".
+    Rows that the new config no longer lists (experiences of other environments
+    included) are kept with ``in_config=False``, so old bucketing and conversions keep
+    their names. Ids in ``archived_experiences`` are stored with the status "archived".
+    The items the parser skipped are stored in ``attempt.warnings``.
     """
     now = timezone.now()
     goals = {
@@ -169,7 +204,13 @@ def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
 
     experiences = {
         e.id: Experience(
-            id=e.id, key=e.key, name=e.name, status=e.status, type=e.type, synced_at=now
+            id=e.id,
+            key=e.key,
+            name=e.name,
+            status=e.status,
+            type=e.type,
+            environment=e.environment,
+            synced_at=now,
         )
         for e in config.experiences
     }
@@ -186,7 +227,11 @@ def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
             experiences[archived_id] = Experience(
                 id=archived_id, status=Experience.Status.ARCHIVED, synced_at=now
             )
-    _upsert(Experience, experiences, ["key", "name", "status", "type", "in_config", "synced_at"])
+    _upsert(
+        Experience,
+        experiences,
+        ["key", "name", "status", "type", "environment", "in_config", "synced_at"],
+    )
     Experience.objects.exclude(pk__in=[*experiences, *config.archived_experience_ids]).update(
         in_config=False
     )
@@ -231,6 +276,9 @@ def store_config(config: ProjectConfig, attempt: ConfigSync) -> ConfigSync:
     attempt.experiences = len(config.experiences)
     attempt.variations = config.variation_count
     attempt.goals = len(config.goals)
+    attempt.environment = config.environment[:64]
+    attempt.other_environments = dict(config.other_environments)
+    attempt.warnings = list(config.warnings)
     attempt.save()
     return attempt
 

@@ -64,6 +64,27 @@ def check_amount(conversion: Conversion, goal: Entry | None) -> Item:
 def check_transaction_id(conversion: Conversion) -> Item:
     title = "transactionId is unique for the order"
     tid = conversion.transaction_id
+    if conversion.transaction_id_is_local:
+        return (
+            "transaction_id",
+            title,
+            "pass" if not conversion.has_goal_data else "warn",
+            f"No transactionId is sent: none was given, and {tid!r} is a local key that only "
+            "keeps this conversion apart from others in the outbox.",
+            ""
+            if not conversion.has_goal_data
+            else "For revenue, pass the order's own id as transaction_id to track_conversion "
+            "(the source guide: transactionId unique for the order).",
+        )
+    if not conversion.has_goal_data:
+        return (
+            "transaction_id",
+            title,
+            "pass",
+            f"Not sent: the conversion has no goal data (amount, products count, custom "
+            f"dimension), so no goalData goes with it; {tid!r} keys the outbox only.",
+            "",
+        )
     if not tid.strip():
         return (
             "transaction_id",
@@ -82,7 +103,7 @@ def check_transaction_id(conversion: Conversion) -> Item:
             title,
             "fail",
             f"transactionId {tid!r} is also used by visitor(s) {', '.join(clashes[:5])}: two "
-            "orders share an id, and Convert may count their revenue once.",
+            "orders share an id, which the source guide asks to be unique per order.",
             'Use a per-order value ("number" or the primary key) as transaction_id.',
         )
     same = others.count()

@@ -4,20 +4,24 @@ delivery health). Read-only, and never the network."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
 from django_convert.conf import get_setting
 from django_convert.delivery.health import delivery_health
-from django_convert.models import ConfigSync
+from django_convert.models import ConfigSync, Experience
 from django_convert.project.checks import check_goals, rule_goals
 from django_convert.project.names import ProjectNames
+from django_convert.project.sync import environment_note
 from django_convert.reports.doctor import FAIL, OK, WARN, CheckItem, Diagnosis
+from django_convert.reports.srm import configured_shares, format_share
 
 
 def diagnose_project() -> Diagnosis:
     diagnosis = Diagnosis("project")
     diagnosis.items.append(config_item())
+    diagnosis.items.append(allocation_item())
     diagnosis.items.extend(goal_items())
     diagnosis.items.extend(delivery_health_items())
     return diagnosis
@@ -39,8 +43,18 @@ def config_item() -> CheckItem:
     age = timezone.now() - good.started_at
     detail = (
         f"Last good copy from {good.started_at:%Y-%m-%d %H:%M} ({_hours(age)} old): "
-        f"{good.experiences} experiences, {good.goals} goals."
+        f"{good.experiences} experiences, {good.goals} goals{environment_note(good)}."
     )
+    if good.warnings:
+        return CheckItem(
+            "config",
+            title,
+            WARN,
+            f"{detail} {len(good.warnings)} item(s) could not be used and were skipped: "
+            + " ".join(good.warnings[:5]),
+            "Convert > Config syncs in the admin lists them; ask Convert about the items "
+            "named, the rest of the config is in use.",
+        )
     if last is not None and not last.ok and last.finished_at is not None:
         return CheckItem(
             "config",
@@ -59,6 +73,50 @@ def config_item() -> CheckItem:
             "Run convert_deliver --loop, the periodic task, or cron convert_sync --if-stale.",
         )
     return CheckItem("config", title, OK, detail)
+
+
+def allocation_item() -> CheckItem:
+    """The active experiences' traffic split as the report's sample-ratio check reads it."""
+    title = "The active experiences' traffic allocations are known"
+    experiences = (
+        Experience.objects.filter(in_config=True, status=Experience.Status.ACTIVE)
+        .prefetch_related("variations")
+        .order_by("id")
+    )
+    splits, assumed, over = [], [], []
+    for experience in experiences:
+        variations = list(experience.variations.all())
+        shares = configured_shares({v.id: v for v in variations})
+        given = [v.traffic_allocation for v in variations if v.traffic_allocation is not None]
+        splits.append(f"{experience}: " + " / ".join(format_share(s) for s in shares.values()))
+        if len(given) < len(variations):
+            assumed.append(str(experience))
+        total = sum(given, Decimal(0))
+        if total > 100:
+            over.append(f"{experience} ({format_share(total)})")
+    if not splits:
+        return CheckItem("allocation", title, OK, "No active experience in the synced config.")
+    detail = "; ".join(splits) + "."
+    if over:
+        return CheckItem(
+            "allocation",
+            title,
+            WARN,
+            f"{detail} Allocations above 100 % in all: {', '.join(over)}.",
+            "Check the experience's traffic distribution in Convert: its SDKs give the "
+            "variations after the first 100 % no visitors.",
+        )
+    if assumed:
+        return CheckItem(
+            "allocation",
+            title,
+            WARN,
+            f"{detail} Equal shares assumed where the config gives no allocation: "
+            f"{', '.join(assumed)}.",
+            "Set the traffic distribution in Convert and sync again; the report's "
+            "sample-ratio check compares with these shares.",
+        )
+    return CheckItem("allocation", title, OK, detail)
 
 
 def goal_items() -> list[CheckItem]:

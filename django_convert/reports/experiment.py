@@ -17,7 +17,13 @@ from django.utils.translation import gettext as _
 
 from django_convert.models.project import Experience, Goal, Variation
 from django_convert.reports import queries, stats
-from django_convert.reports.srm import INSTALL_HINT, SampleRatio, id_order, sample_ratio
+from django_convert.reports.srm import (
+    INSTALL_HINT,
+    SampleRatio,
+    configured_shares,
+    id_order,
+    sample_ratio,
+)
 from django_convert.reports.stats import Comparison, Interval, Sample
 
 
@@ -27,8 +33,11 @@ class VariationResult:
 
     variation_id: str
     name: str
-    #: Configured share out of 10,000 (Convert's unit); None when not in the synced config.
-    traffic_allocation: int | None
+    #: The synced ``traffic_allocation``, a percentage; None when the config gives none.
+    traffic_allocation: Decimal | None
+    #: The percent of the experience's visitors it should receive (an equal share of the
+    #: rest when the config gives no allocation); None when not in the synced config.
+    traffic_share: Decimal | None
     is_baseline: bool
     visitors: int
     converting_visitors: int
@@ -123,7 +132,11 @@ def build_report(
         baseline_id = default_baseline(list(configured) or ids)
     ids.sort(key=lambda vid: vid != baseline_id)  # baseline first, stable otherwise
 
-    rows = [_variation_row(vid, configured.get(vid), visitors, conversions) for vid in ids]
+    shares = configured_shares(configured)
+    rows = [
+        _variation_row(vid, configured.get(vid), shares.get(vid), visitors, conversions)
+        for vid in ids
+    ]
     baseline = next((row for row in rows if row.variation_id == baseline_id), None)
     results = [_finish(row, baseline) for row in rows]
 
@@ -177,7 +190,8 @@ def build_report(
 class _Row:
     variation_id: str
     name: str
-    traffic_allocation: int | None
+    traffic_allocation: Decimal | None
+    traffic_share: Decimal | None
     visitors: int
     counts: queries.VariationConversions
 
@@ -197,6 +211,7 @@ _NO_CONVERSIONS = queries.VariationConversions(0, 0, 0, Decimal(0), Decimal(0))
 def _variation_row(
     variation_id: str,
     configured: Variation | None,
+    share: Decimal | None,
     visitors: dict[str, int],
     conversions: queries.ConversionTotals,
 ) -> _Row:
@@ -204,6 +219,7 @@ def _variation_row(
         variation_id=variation_id,
         name=configured.name if configured and configured.name else variation_id,
         traffic_allocation=configured.traffic_allocation if configured else None,
+        traffic_share=share,
         visitors=visitors.get(variation_id, 0),
         counts=conversions.by_variation.get(variation_id, _NO_CONVERSIONS),
     )
@@ -226,6 +242,7 @@ def _finish(row: _Row, baseline: _Row | None) -> VariationResult:
         variation_id=row.variation_id,
         name=row.name,
         traffic_allocation=row.traffic_allocation,
+        traffic_share=row.traffic_share,
         is_baseline=is_baseline,
         visitors=row.visitors,
         converting_visitors=counts.converting_visitors,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from django_convert.client import traffic_shares
 from django_convert.models.project import Experience, Variation
 from django_convert.reports import stats
 
@@ -30,10 +32,29 @@ class SampleRatio:
         return self.p_value is not None and self.p_value < stats.SRM_ALPHA
 
 
+def format_share(value: Decimal | None) -> str:
+    """A traffic percentage as people write it, to 2 places at most: 50 -> "50 %",
+    12.5 -> "12.5 %", 100/3 -> "33.33 %"; "?" for None."""
+    if value is None:
+        return "?"
+    return f"{value.quantize(Decimal('0.01')).normalize():f} %"
+
+
+def configured_shares(configured: dict[str, Variation]) -> dict[str, Decimal]:
+    """variation id -> the percent of the experience's visitors it should receive.
+
+    The synced ``traffic_allocation`` (a percentage), with a variation that has none given
+    an equal share of what the others leave: :func:`django_convert.client.traffic_shares`.
+    """
+    ids = sorted(configured, key=id_order)
+    shares = traffic_shares([configured[vid].traffic_allocation for vid in ids])
+    return dict(zip(ids, shares, strict=True))
+
+
 def sample_ratio(
     experience: Experience | None, configured: dict[str, Variation], visitors: dict[str, int]
 ) -> SampleRatio:
-    """Bucketed visitors per variation against the configured ``traffic_allocation``.
+    """Bucketed visitors per variation against their :func:`configured_shares`.
 
     Unavailable (``p_value`` None, with a reason) without a synced configuration for the
     experience, with a bucketed variation missing from it, or without scipy.
@@ -49,8 +70,9 @@ def sample_ratio(
             _("variation(s) %(ids)s are not in the synced configuration")
             % {"ids": ", ".join(unknown)},
         )
-    ids = sorted(configured, key=id_order)
-    weights = [configured[vid].traffic_allocation for vid in ids]
+    shares = configured_shares(configured)
+    ids = list(shares)
+    weights = [float(shares[vid]) for vid in ids]
     if not any(weights):
         return SampleRatio(None, _("the synced configuration allocates no traffic"))
     if not any(visitors.values()):

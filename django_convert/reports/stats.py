@@ -172,7 +172,7 @@ def compare_means(baseline: Sample, variation: Sample) -> Comparison:
 def sample_ratio_p_value(observed: Sequence[int], weights: Sequence[float]) -> float | None:
     """Chi-squared p-value of visitor counts against their expected split.
 
-    ``weights`` are the configured traffic allocations (any scale, e.g. out of 10,000).
+    ``weights`` are the configured traffic shares (any scale, e.g. percent).
     A visitor in a variation with no allocation is impossible under the configuration:
     the p-value is 0. Raises ValueError when the lengths differ or no weight is positive.
     """

@@ -7,6 +7,7 @@ from typing import TypeGuard
 
 from django import template
 
+from django_convert.reports.srm import format_share
 from django_convert.reports.stats import Interval
 
 register = template.Library()
@@ -51,3 +52,9 @@ def p_value(value: object) -> str:
 @register.filter
 def money(value: object) -> str:
     return DASH if not _number(value) else f"{value:,.2f}"
+
+
+@register.filter
+def share(value: object) -> str:
+    """A traffic share in percent: Decimal("12.5000") -> "12.5 %"; None -> "?"."""
+    return format_share(value if isinstance(value, Decimal) else None)

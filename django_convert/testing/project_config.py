@@ -2,10 +2,12 @@
 
 :func:`sample_config` is a realistic ``ConfigResponseData``, written field by field from
 Convert's published types (``@convertcom/js-sdk`` 4.4.3 ``types.gen.d.ts`` and
-``convert-python-sdk`` 2.1.0 ``_generated/serving_config.pyi``), including fields the app
-ignores (locations, audiences, settings, integrations) so parsing is tested against the
-real shape. :class:`ConfigServing` answers the two config routes, checks the SDK key and
-secret like the tracking routes do, records each request, and injects faults.
+``convert-python-sdk`` 2.1.0 ``_generated/serving_config.pyi``) and the configs in
+Convert's SDK repositories (``traffic_allocation`` in percent, as Convert's CDN serves it),
+including fields the app ignores (locations, audiences, settings, integrations) so parsing
+is tested against the real shape. :class:`ConfigServing` answers the two config routes
+(an SDK key with its slash as is, ``?environment=``), checks the SDK key and secret like
+the tracking routes do, records each request, and injects faults.
 """
 
 from __future__ import annotations
@@ -17,10 +19,49 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
-CONFIG_PATH = re.compile(
-    r"^/api/v1/config/(?:(?P<account>[0-9]+)/(?P<project>[0-9]+)|(?P<sdk_key>[^/?]+))/?(?:\?.*)?$"
-)
+CONFIG_PREFIX = "/api/v1/config/"
+ACCOUNT_PROJECT = re.compile(r"^(?P<account>[0-9]+)/(?P<project>[0-9]+)$")
+#: A percent-encoded slash: Convert's SDKs put an SDK key's slash in the path as it is.
+ENCODED_SLASH = re.compile(r"%2f", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a request path names: an SDK key, or an account and a project; or, with
+    ``status``, why it names nothing this stand-in serves."""
+
+    sdk_key: str = ""
+    account: str = ""
+    project: str = ""
+    status: int = 0
+    message: str = ""
+
+
+def parse_target(tail: str, sdk_key: str | None) -> Target:
+    """Route the part of a path after ``/track/`` or ``/config/`` as Convert's SDKs build
+    it: ``{sdk_key}`` as is, its slash included (``10035569/10034190``), or
+    ``{account_id}/{project_id}``. The configured ``sdk_key`` wins over the digits form it
+    may look like; without one, any other key is accepted."""
+    tail = tail.removesuffix("/")
+    if not tail:
+        return Target(status=404, message="no SDK key or account/project in the path")
+    if ENCODED_SLASH.search(tail):
+        return Target(
+            status=404,
+            message="the SDK key's slash is percent-encoded; Convert's SDKs send it as is",
+        )
+    key = unquote(tail)
+    if sdk_key and key == sdk_key:
+        return Target(sdk_key=key)
+    ids = ACCOUNT_PROJECT.match(tail)
+    if ids:
+        return Target(account=ids["account"], project=ids["project"])
+    if sdk_key:
+        return Target(status=404, message="unknown sdk key")
+    return Target(sdk_key=key)
+
 
 #: The demo shop's experience (see example_project's convert-demo.js) and goal.
 CHECKOUT_EXPERIENCE = "100127238"
@@ -28,7 +69,7 @@ VARIATION_A, VARIATION_B = "1001186427", "1001186428"
 PURCHASE_GOAL = "100037225"
 
 
-def _variation(id: str, key: str, name: str, allocation: int, status: str = "running") -> Any:
+def _variation(id: str, key: str, name: str, allocation: float, status: str = "running") -> Any:
     return {
         "id": id,
         "key": key,
@@ -106,8 +147,8 @@ def sample_config(account_id: str = "10012345", project_id: str = "10056789") ->
                 "active",
                 [PURCHASE_GOAL, "100037226"],
                 [
-                    _variation(VARIATION_A, "a-blue", "A: blue button", 5000),
-                    _variation(VARIATION_B, "b-green", "B: green button", 5000),
+                    _variation(VARIATION_A, "a-blue", "A: blue button", 50.0),
+                    _variation(VARIATION_B, "b-green", "B: green button", 50.0),
                 ],
             ),
             _experience(
@@ -117,9 +158,9 @@ def sample_config(account_id: str = "10012345", project_id: str = "10056789") ->
                 "active",
                 [PURCHASE_GOAL, "100037226"],
                 [
-                    _variation("1001186400", "original", "Original", 3334),
-                    _variation("1001186401", "banner-top", "Banner on top", 3333),
-                    _variation("1001186402", "banner-cart", "Banner in the cart", 3333),
+                    _variation("1001186400", "original", "Original", 33.34),
+                    _variation("1001186401", "banner-top", "Banner on top", 33.33),
+                    _variation("1001186402", "banner-cart", "Banner in the cart", 33.33),
                 ],
             ),
             _experience(
@@ -129,8 +170,8 @@ def sample_config(account_id: str = "10012345", project_id: str = "10056789") ->
                 "draft",
                 ["100037227"],
                 [
-                    _variation("1001186500", "original", "Original", 5000),
-                    _variation("1001186501", "video", "Video hero", 5000, status="stopped"),
+                    _variation("1001186500", "original", "Original", 50.0),
+                    _variation("1001186501", "video", "Video hero", 50.0, status="stopped"),
                 ],
             ),
         ],
@@ -142,20 +183,34 @@ def sample_config(account_id: str = "10012345", project_id: str = "10056789") ->
 
 @dataclass
 class ConfigRequest:
+    #: The raw request target, query string included.
     path: str
     headers: dict[str, str]
     answer: int = 0
 
+    @property
+    def environment(self) -> str | None:
+        """The ``?environment=`` asked for, if any."""
+        values = parse_qs(urlsplit(self.path).query).get("environment")
+        return values[0] if values else None
+
 
 @dataclass
 class ConfigServing:
-    """The config routes of the stand-in. ``data`` None serves :func:`sample_config`."""
+    """The config routes of the stand-in. ``data`` None serves :func:`sample_config`.
+
+    With ``?environment=X`` it leaves out the experiences whose ``environment`` is another
+    one, as Convert's CDN appears to (its staging snapshot in Convert's SDK repositories
+    holds only staging experiences; a capture without the parameter mixes both). Set
+    ``filter_environments = False`` to serve a mixed answer whatever is asked.
+    """
 
     account_id: str | None = None
     project_id: str | None = None
     sdk_key: str | None = None
     sdk_secret: str | None = None
     data: Any = None
+    filter_environments: bool = True
     requests: list[ConfigRequest] = field(default_factory=list)
     # (status, raw body, delay, times left or None for always)
     _faults: list[list[Any]] = field(default_factory=list)
@@ -193,36 +248,40 @@ class ConfigServing:
         return status, text.encode()
 
     def _answer(self, path: str, headers: dict[str, str]) -> tuple[int, str]:
-        match = CONFIG_PATH.match(path)
-        if not match:
+        url = urlsplit(path)
+        if not url.path.startswith(CONFIG_PREFIX):
             return 404, json.dumps({"code": 404, "message": f"no route {path}"})
+        target = parse_target(url.path.removeprefix(CONFIG_PREFIX), self.sdk_key)
+        if target.status:
+            return target.status, json.dumps({"code": target.status, "message": target.message})
         fault = self._next_fault()
         if fault is not None:
             status, text, delay = fault
             time.sleep(delay)
             if text is not None:
                 return status, text
-        problem = self._check(match, headers)
+        problem = self._check(target, headers)
         if problem:
             return problem[0], json.dumps({"code": problem[0], "message": problem[1]})
         data = self.data
         if data is None:
             data = sample_config(
-                match["account"] or self.account_id or "10012345",
-                match["project"] or self.project_id or "10056789",
+                target.account or self.account_id or "10012345",
+                target.project or self.project_id or "10056789",
             )
+        environment = parse_qs(url.query).get("environment")
+        if environment and self.filter_environments:
+            data = _only_environment(data, environment[0])
         return 200, json.dumps(data)
 
-    def _check(self, match: re.Match[str], headers: dict[str, str]) -> tuple[int, str] | None:
-        if match["sdk_key"]:
-            if self.sdk_key and match["sdk_key"] != self.sdk_key:
-                return 404, "unknown sdk key"
+    def _check(self, target: Target, headers: dict[str, str]) -> tuple[int, str] | None:
+        if target.sdk_key:
             if self.sdk_secret and headers.get("authorization") != f"Bearer {self.sdk_secret}":
                 return 401, "invalid or missing bearer token"
             return None
-        if self.account_id and match["account"] != self.account_id:
+        if self.account_id and target.account != self.account_id:
             return 404, "unknown account"
-        if self.project_id and match["project"] != self.project_id:
+        if self.project_id and target.project != self.project_id:
             return 404, "unknown project"
         return None
 
@@ -236,3 +295,16 @@ class ConfigServing:
                 if fault[3] <= 0:
                     self._faults.pop(0)
             return fault[0], fault[1], fault[2]
+
+
+def _only_environment(data: Any, environment: str) -> Any:
+    """``data`` without the experiences whose ``environment`` is set and another one."""
+    if not isinstance(data, dict) or not isinstance(data.get("experiences"), list):
+        return data
+    kept = [
+        experience
+        for experience in data["experiences"]
+        if not isinstance(experience, dict)
+        or experience.get("environment") in (None, "", environment)
+    ]
+    return {**data, "experiences": kept}

@@ -1,13 +1,19 @@
 """A real HTTP server on 127.0.0.1 that stands in for Convert's tracking API.
 
-It validates every request against the documented body schema (CONVERT_FACTS.md and the
-source document) and the User-Agent rule, records what it got, and can inject faults:
-5xx, 429 with Retry-After, answers slower than the client's timeout, connection resets,
-4xx rejections with Convert's ``{code, message, fields}`` body, and answers that are not
-Convert's (an answer trickled a byte at a time, an HTML page, truncated JSON, a redirect);
-scripted (``fail()``, ``reset()``, ``trickle()``, ``answer_html()``...) or at random
-(``random_faults()``, for soak tests). It also serves the project's configuration at
-``GET /api/v1/config/...`` (:mod:`.project_config`), trickled with ``trickle_config()``.
+It validates every request against Convert's request type (``SendTrackingEventsRequestData``
+in ``@convertcom/js-sdk`` 4.4.3, plus the ``source`` every Convert SDK adds) and the
+source guide's value rules, and the User-Agent rule: it accepts every body Convert's JS and
+Python SDKs were captured sending (``tests/convert_artifacts``), at
+``/v1/track/{sdk_key}`` with the key's slash as is or ``/v1/track/{account}/{project}``,
+and refuses what those types refuse (a browser code outside ``IE CH FF OP SF OTH``, a
+``goalData`` key outside the enum, a missing ``goalId``...). It records what it got, and
+can inject faults: 5xx, 429 with Retry-After, answers slower than the client's timeout,
+connection resets, 4xx rejections with Convert's ``{code, message, fields}`` body, and
+answers that are not Convert's (an answer trickled a byte at a time, an HTML page, truncated
+JSON, a redirect); scripted (``fail()``, ``reset()``, ``trickle()``, ``answer_html()``...) or
+at random (``random_faults()``, for soak tests). It also serves the project's
+configuration at ``GET /api/v1/config/...`` (:mod:`.project_config`), trickled with
+``trickle_config()``.
 
 A conversion counts as accepted (``accepted()``) only when the client read Convert's
 whole 200 answer.
@@ -33,9 +39,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from django_convert.testing.project_config import ConfigServing
+from django_convert.testing.project_config import ConfigServing, parse_target
 
-BROWSERS = {"IE", "CH", "FF", "OP", "SF", "OTH", "EDG", "MO", "NS"}
+#: The browser codes of Convert's request type (``VisitorSegments.browser``); the JS SDK's
+#: own EDG, MO and NS are not among them.
+BROWSERS = {"IE", "CH", "FF", "OP", "SF", "OTH"}
 DEVICES = {"ALLPH", "IPH", "OTHPH", "ALLTAB", "IPAD", "OTHTAB", "DESK", "OTHDEV"}
 SOURCES = {"campaign", "search", "referral", "direct", "ai_tool"}
 VISITOR_TYPES = {"new", "returning"}
@@ -43,7 +51,17 @@ GOAL_DATA_KEYS = {"amount", "productsCount", "transactionId"} | {
     f"customDimension{n}" for n in range(1, 6)
 }
 DIGITS = re.compile(r"^[0-9]{1,32}$")
-PATH = re.compile(r"^/v1/track/(?:(?P<account>[0-9]+)/(?P<project>[0-9]+)|(?P<sdk_key>[^/]+))/?$")
+TRACK_PREFIX = "/v1/track/"
+
+
+def error_fields(fields: Any) -> str:
+    """Convert's ``ErrorData.fields``, a **string** in its types (not an object):
+    ``"visitors[0].visitorId: required, a non-empty string; ..."`` from ``{path: error}``."""
+    if isinstance(fields, dict):
+        return "; ".join(
+            f"{path}: {error}" if path else str(error) for path, error in fields.items()
+        )
+    return "" if fields is None else str(fields)
 
 
 def _is_number(value: Any) -> bool:
@@ -307,7 +325,7 @@ class ConvertStandIn:
         times: int | None = 1,
         fields: Any = None,
     ) -> None:
-        body = {"code": status, "message": message, "fields": fields or {}}
+        body = {"code": status, "message": message, "fields": error_fields(fields)}
         self.fail(status, times, body=body)
 
     def rate_limit(self, retry_after: str, times: int | None = 1) -> None:
@@ -407,19 +425,19 @@ class ConvertStandIn:
     def _check_target(
         self, path: str, headers: dict[str, str], body: Any
     ) -> tuple[int, str] | None:
-        match = PATH.match(path)
-        if not match:
+        if not path.startswith(TRACK_PREFIX) or "?" in path:
             return 404, f"no tracking endpoint at {path}"
-        if match["sdk_key"] and self.sdk_key and match["sdk_key"] != self.sdk_key:
-            return 404, "unknown sdk key"
-        if match["account"]:
-            if self.account_id and match["account"] != self.account_id:
+        target = parse_target(path.removeprefix(TRACK_PREFIX), self.sdk_key)
+        if target.status:
+            return target.status, target.message
+        if target.account:
+            if self.account_id and target.account != self.account_id:
                 return 404, "unknown account"
-            if self.project_id and match["project"] != self.project_id:
+            if self.project_id and target.project != self.project_id:
                 return 404, "unknown project"
             if isinstance(body, dict) and (
-                body.get("accountId", match["account"]) != match["account"]
-                or body.get("projectId", match["project"]) != match["project"]
+                body.get("accountId", target.account) != target.account
+                or body.get("projectId", target.project) != target.project
             ):
                 return 400, "accountId/projectId do not match the URL"
         if self.sdk_secret and headers.get("authorization") != f"Bearer {self.sdk_secret}":
@@ -490,7 +508,7 @@ class ConvertStandIn:
                         record.client_gone = True
                         self.close_connection = True
                         return
-                if stand_in.other_posts and not PATH.match(self.path):
+                if stand_in.other_posts and not self.path.startswith(TRACK_PREFIX):
                     record.answer = 200
                     self._send(200, b'{"status": 1}', "application/json")
                     return
@@ -603,7 +621,7 @@ class ConvertStandIn:
                         {
                             "code": 415,
                             "message": "Content-Type must be application/json",
-                            "fields": {},
+                            "fields": "",
                         },
                     )
                     return
@@ -611,20 +629,24 @@ class ConvertStandIn:
                     record.body = json.loads(raw)
                 except ValueError:
                     self._answer(
-                        record, 400, {"code": 400, "message": "invalid JSON", "fields": {}}
+                        record, 400, {"code": 400, "message": "invalid JSON", "fields": ""}
                     )
                     return
                 problem = stand_in._check_target(self.path, headers, record.body)
                 if problem:
                     status, message = problem
-                    self._answer(record, status, {"code": status, "message": message, "fields": {}})
+                    self._answer(record, status, {"code": status, "message": message, "fields": ""})
                     return
                 record.errors = validate_body(record.body)
                 if record.errors:
                     self._answer(
                         record,
                         400,
-                        {"code": 400, "message": "Invalid request body", "fields": record.errors},
+                        {
+                            "code": 400,
+                            "message": "Invalid request body",
+                            "fields": error_fields(record.errors),
+                        },
                     )
                     return
                 # Like the real server: default client user agents are bots, answered 200

@@ -47,5 +47,6 @@ _config = ConfigServing()
 @require_GET
 def config(request: HttpRequest, target: str) -> HttpResponse:
     headers = {name.lower(): value for name, value in request.headers.items()}
-    status, body = _config.answer(f"/api/v1/config/{target}", headers)
+    query = request.META.get("QUERY_STRING", "")  # ?environment=, with ENVIRONMENT set
+    status, body = _config.answer(f"/api/v1/config/{target}{'?' if query else ''}{query}", headers)
     return HttpResponse(body, status=status, content_type="application/json")

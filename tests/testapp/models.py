@@ -21,6 +21,9 @@ class Order(models.Model):
     coupon = models.CharField(max_length=64, blank=True)
     # The date convert_sweep's window applies to (found as the only auto_now_add field).
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When it was paid: a rule's "occurred_at" (conversions recorded late by the sweep
+    # carry the bucketing the buyer had then).
+    paid_at = models.DateTimeField(null=True, blank=True)
 
     objects = models.Manager()
     # Bulk writes that record conversions (django_convert.conversions.RecordingQuerySet).

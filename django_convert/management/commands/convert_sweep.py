@@ -51,6 +51,11 @@ class Command(BaseCommand):
                     f"{name}: recorded {report.recorded} conversion(s) "
                     f"(last {days:g} days by {report.since_field})"
                 )
+                if report.noted:
+                    line += (
+                        f"; {report.noted} without a visitor noted once (logged; later "
+                        "sweeps leave them out)"
+                    )
                 if report.not_recorded:
                     line += f"; {report.not_recorded} matching row(s) record nothing (logged)"
                 self.stdout.write(line + ".")

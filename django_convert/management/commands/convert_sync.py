@@ -7,7 +7,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_convert.printable import printable
-from django_convert.project.sync import sync_if_stale, sync_project_config, what_is_kept
+from django_convert.project.sync import (
+    environment_note,
+    sync_if_stale,
+    sync_project_config,
+    what_is_kept,
+)
 
 
 class Command(BaseCommand):
@@ -36,6 +41,16 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Synced {attempt.experiences} experiences, {attempt.variations} variations "
-                f"and {attempt.goals} goals from {printable(attempt.url)}."
+                f"and {attempt.goals} goals{environment_note(attempt)} from "
+                f"{printable(attempt.url)}."
             )
         )
+        if attempt.warnings:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{len(attempt.warnings)} item(s) of the config could not be used and "
+                    "were skipped; the rest is in use:"
+                )
+            )
+            for warning in attempt.warnings:
+                self.stdout.write(f"  {printable(warning)}")

@@ -40,7 +40,7 @@ def fail_requeued_again(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('django_convert', '0004_report_indexes'),
+        ('django_convert', '0006_traffic_allocation_percent'),
     ]
 
     operations = [

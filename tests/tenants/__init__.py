@@ -1,0 +1,1 @@
+"""A django-tenants tenant model for tests/test_tenants.py (tests/settings_tenants.py)."""
