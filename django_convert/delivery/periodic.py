@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.utils.module_loading import import_string
 
 from django_convert.conf import get_setting
@@ -87,7 +88,9 @@ def run_due_jobs(*, force: bool = False) -> dict[str, Any]:
             if not job.enabled() or (not force and job.seconds_left(now) > 0):
                 continue
             job.last_run = now
-            if job.own_thread:
+            # Inside the caller's transaction (a test, a shell), the job runs in it: a
+            # thread's connection would commit what the caller may still roll back.
+            if job.own_thread and not transaction.get_connection().in_atomic_block:
                 results[job.name] = _start_thread(job)
                 continue
             results[job.name] = _run(job)
