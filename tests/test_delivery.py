@@ -425,9 +425,9 @@ def test_a_batch_encoded_by_parts_is_the_body_and_each_rows_part_of_it(convert_s
     from django_convert.delivery.client import get_client
 
     make_conversions(30, visitors=7)
-    Conversion.objects.filter(pk__in=Conversion.objects.order_by("pk")[:5].values("pk")).update(
-        segments={}
-    )  # the same visitor with another snapshot: a separate entry
+    first_five = list(Conversion.objects.order_by("pk").values_list("pk", flat=True)[:5])
+    # The same visitors with another snapshot: separate entries.
+    Conversion.objects.filter(pk__in=first_five).update(segments={})
     claim = claim_due(100)
     config = get_client().config
     batch = prepare(config, claim, claim.rows)

@@ -574,22 +574,24 @@ class ConvertStandIn:
                 read all of it (it may give up first)."""
                 data = json.dumps({"code": 200, "message": "OK"}).encode()
                 record.answer = 200
-                # Counted before the last byte leaves (a client that has read it, and a test
-                # asserting right after, must find it counted); uncounted if it gives up.
-                record.accepted = self._valid(record)
-                record.answered_at = time.monotonic()
+                valid = self._valid(record)
                 try:
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.flush()
-                    for byte in data:
+                    for position, byte in enumerate(data, start=1):
                         time.sleep(interval)
-                        self.wfile.write(bytes([byte]))
-                        self.wfile.flush()
                         if self._client_gone():
                             raise ConnectionResetError("the client gave up")
+                        if position == len(data):
+                            # Counted before the last byte leaves: a client that has read it
+                            # (and a test asserting right after) finds it counted.
+                            record.accepted = valid
+                            record.answered_at = time.monotonic()
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
                 except OSError:
                     record.client_gone = True
                     record.accepted = False
