@@ -89,14 +89,22 @@ def run_due_jobs(*, force: bool = False) -> dict[str, Any]:
                 continue
             job.last_run = now
             # Inside the caller's transaction (a test, a shell), the job runs in it: a
-            # thread's connection would commit what the caller may still roll back.
-            if job.own_thread and not transaction.get_connection().in_atomic_block:
+            # thread's connection would commit what the caller may still roll back. On an
+            # in-memory SQLite database (tests) it runs here too, under the delivery
+            # thread's lock (models/memorydb.py), not beside checkouts on a thread.
+            if job.own_thread and not _inline():
                 results[job.name] = _start_thread(job)
                 continue
             results[job.name] = _run(job)
     finally:
         _lock.release()
     return results
+
+
+def _inline() -> bool:
+    from django_convert.models.memorydb import in_memory
+
+    return transaction.get_connection().in_atomic_block or in_memory()
 
 
 def _run(job: Job) -> Any:

@@ -31,6 +31,11 @@ def _in_memory(connection: Any) -> bool:
     return connection.vendor == "sqlite" and bool(connection.is_in_memory_db())
 
 
+def in_memory(alias: str = "default") -> bool:
+    """Whether ``alias`` is an in-memory SQLite database (Django's SQLite test database)."""
+    return _in_memory(connections[alias])
+
+
 def _statement_lock(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
     with _lock:
         return execute(sql, params, many, context)
