@@ -30,7 +30,7 @@ from django_convert.ingest.throttling import IngestRateThrottle
 from django_convert.models import Visitor
 from django_convert.reports.drops import CRAWLER
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("django_convert")
 
 
 class ContextView(APIView):
