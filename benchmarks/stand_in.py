@@ -11,8 +11,9 @@ from pathlib import Path
 
 
 @contextmanager
-def stand_in_process(latency_ms: float) -> Iterator[str]:
-    """Yield the TRACKING_URL of a stand-in answering after ``latency_ms``."""
+def stand_in_process(latency_ms: float, *, other_posts: bool = False) -> Iterator[str]:
+    """Yield the TRACKING_URL of a stand-in answering after ``latency_ms``; with
+    ``other_posts``, it also answers 200 to POSTs on other paths (another client)."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -22,6 +23,7 @@ def stand_in_process(latency_ms: float) -> Iterator[str]:
             "0",
             "--latency-ms",
             str(latency_ms),
+            *(["--other-posts"] if other_posts else []),
         ],
         cwd=Path(__file__).resolve().parent.parent,
         stdout=subprocess.PIPE,

@@ -10,6 +10,15 @@ class DjangoConvertConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Ids, names and Convert's answers in log lines are escaped (django_convert.printable).
+        from django_convert.printable import install as escape_log_values
+
+        escape_log_values()
+        # In-memory SQLite (Django's test database): the delivery thread and checkouts
+        # take turns instead of failing on each other's table locks.
+        from django_convert.models.memorydb import install as serialize_memory_sqlite
+
+        serialize_memory_sqlite()
         # Registers the system checks; the import is the registration.
         # Logging in never splits a visitor: see django_convert.identity.stitching.
         from django.contrib.auth.signals import user_logged_in

@@ -36,7 +36,9 @@ DEFAULTS: dict[str, Any] = {
     # Convert drops events from default client user agents. The SDKs' own value, byte for
     # byte: their comments say the metrics endpoint's bot filter lets it through.
     "USER_AGENT": "ConvertAgent/1.0",
-    "TIMEOUT": 10.0,  # seconds, for connect and for read
+    # Seconds for one whole request to Convert (connect, send, and the whole answer), the
+    # tracking POST and the config GET alike. Also bounds how long a stopping worker waits.
+    "TIMEOUT": 10.0,
     # Visitor identity.
     "VISITOR_ID_RESOLVER": "django_convert.identity.resolvers.default_resolver",
     "COOKIE_NAME": "convert_vid",
@@ -63,9 +65,15 @@ DEFAULTS: dict[str, Any] = {
     "CONVERSIONS": [],
     "DELIVERY": "background",  # background | immediate | task | celery | manual
     "BATCH_SIZE": 100,  # conversions per tracking request (about 20 KB); Convert publishes no cap
-    "MAX_ATTEMPTS": 12,
+    # Retryable failures (5xx, 429, no answer, an answer that is not Convert's) are retried
+    # for this many days after the first of them, then the conversion fails ("expired").
+    "RETRY_DAYS": 7.0,
+    # Removed: an attempt count ended conversions during outages of a few hours. Ignored
+    # (check W032 says so); RETRY_DAYS bounds retries instead.
+    "MAX_ATTEMPTS": None,
     "RETRY_BASE_DELAY": 5.0,  # seconds; doubles per attempt, with jitter
-    "RETRY_MAX_DELAY": 3600.0,
+    # At most this long between tries (s), so a recovered Convert gets the backlog soon.
+    "RETRY_MAX_DELAY": 300.0,
     "LEASE_SECONDS": 120,  # a "sending" row whose worker died is due again after this
     "TASK_QUEUE": "default",  # Django Tasks queue for DELIVERY="task"
     "CELERY_QUEUE": None,  # Celery queue for DELIVERY="celery" (None: Celery's default)

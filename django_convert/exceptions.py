@@ -32,11 +32,15 @@ class ConvertAPIError(ConvertError):
         status_code: int | None = None,
         response_body: str = "",
         retry_after: float | None = None,
+        reason: str = "",
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.response_body = response_body
         self.retry_after = retry_after
+        #: A short code for what went wrong (``django_convert.client.transport.REASONS``),
+        #: counted by delivery health; empty when not known.
+        self.reason = reason
 
     def __str__(self) -> str:
         base = super().__str__()
@@ -46,13 +50,16 @@ class ConvertAPIError(ConvertError):
 
 
 class ConvertTransientError(ConvertAPIError):
-    """5xx, 408, 429, a timeout or a connection error: retry with backoff."""
+    """Retry with backoff: 5xx, 408, 425, 429, no complete answer within the deadline, a
+    connection error, or an answer that is not Convert's (HTML, an empty or truncated
+    body, a redirect, a 4xx that is not Convert's JSON)."""
 
     retryable = True
 
 
 class ConvertRejectedError(ConvertAPIError):
-    """Any other 4xx: the request itself is wrong and will never succeed as is."""
+    """Convert refused the request (a 4xx with Convert's JSON error body, or a 413): it
+    will never succeed as it is."""
 
 
 class ConvertConfigError(ConvertAPIError):

@@ -47,6 +47,16 @@ def convert_settings() -> Iterator[Any]:
         override.disable()
 
 
+@pytest.fixture(autouse=True)
+def _periodic_job_threads_end_with_the_test() -> Iterator[None]:
+    """A delivery loop runs the config sync on a thread of its own: it must not write
+    into the next test's database."""
+    yield
+    from django_convert.delivery.periodic import wait_for_jobs
+
+    wait_for_jobs(15.0)
+
+
 @pytest.fixture
 def concurrent_db() -> None:
     """For threads whose transactions read, then write: a database where the writer waits.

@@ -22,7 +22,7 @@ from django_convert.delivery import deliver_due
 from django_convert.delivery.backoff import retry_delay
 from django_convert.delivery.claim import claim_due
 from django_convert.delivery.deliver import deliver_claim, deliver_conversions
-from django_convert.delivery.outcome import mark_sent
+from django_convert.delivery.outcome import after_sent, mark_sent
 from django_convert.models import Conversion
 from django_convert.signals import conversion_delivered, conversion_failed
 from tests.fixtures_convert import make_conversions
@@ -272,20 +272,35 @@ def test_unreachable_convert_is_retried(convert_settings) -> None:
     assert statuses() == {"pending": 2}
 
 
-def test_max_attempts_then_failed(convert_server, convert_settings, signals) -> None:
-    convert_settings(MAX_ATTEMPTS=3, RETRY_BASE_DELAY=0.01)
+def test_retryable_failures_never_fail_a_conversion_before_retry_days(
+    convert_server, convert_settings, signals
+) -> None:
+    convert_settings(RETRY_BASE_DELAY=0.01, RETRY_DAYS=7)
     [row] = make_conversions(1)
     convert_server.fail(502, times=None)
-    for _ in range(3):
+    for _ in range(30):  # the old MAX_ATTEMPTS (12) ended it here
         make_due_now()
         deliver_due()
     row.refresh_from_db()
-    assert (row.status, row.attempts) == ("failed", 3)
-    assert row.last_error.startswith("Gave up after 3 attempts")
-    assert row.last_response_status == 502
-    assert signals["failed"] == [("ORDER-0", row.last_error)]
-    make_due_now()
-    assert deliver_due().claimed == 0
+    assert (row.status, row.attempts, row.retry_reason) == ("pending", 30, "unavailable")
+    assert signals["failed"] == []
+
+
+def test_retry_days_then_failed_saying_so(convert_server, convert_settings, signals) -> None:
+    convert_settings(RETRY_BASE_DELAY=0.01, RETRY_DAYS=7)
+    [old, new] = make_conversions(2)
+    Conversion.objects.filter(pk=old.pk).update(
+        attempts=5, failing_since=timezone.now() - timedelta(days=8)
+    )
+    convert_server.fail(502, times=None)
+    report = deliver_due()
+    assert (report.failed, report.retried) == (1, 1)
+    old.refresh_from_db()
+    assert (old.status, old.retry_reason) == ("failed", "expired")
+    assert old.last_error.startswith("Not delivered: retried for 7 day(s) (RETRY_DAYS)")
+    assert old.last_response_status == 502
+    assert signals["failed"] == [("ORDER-0", old.last_error)]
+    assert Conversion.objects.get(pk=new.pk).status == "pending"
 
 
 # Permanent rejections -------------------------------------------------------------------
@@ -344,12 +359,13 @@ def test_claims_do_not_overlap(convert_server) -> None:
 def test_expired_lease_is_due_again_and_the_old_worker_cannot_write(convert_server, caplog) -> None:
     make_conversions(2)
     stale = claim_due(10)
-    Conversion.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    Conversion.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=10))
     fresh = claim_due(10)
     assert len(fresh.rows) == 2
     assert all(r.attempts == 2 for r in fresh.rows)
     with caplog.at_level(logging.WARNING, logger="django_convert"):
         written = mark_sent([r.pk for r in stale.rows], stale.token, {}, 200, "")
+        after_sent([r.pk for r in stale.rows], stale.token, written)
     assert written == 0
     assert "lease had passed" in caplog.text
     assert statuses() == {"sending": 2}
@@ -401,3 +417,45 @@ def test_a_lease_shorter_than_a_request_is_refused(convert_server, convert_setti
     with pytest.raises(ImproperlyConfigured, match="LEASE_SECONDS"):
         deliver_due()
     assert statuses() == {"pending": 1}
+
+
+def test_a_batch_encoded_by_parts_is_the_body_and_each_rows_part_of_it(convert_server) -> None:
+    from django_convert.client import build_body, encode_json, split_body
+    from django_convert.delivery.batch import prepare, to_event
+    from django_convert.delivery.client import get_client
+
+    make_conversions(30, visitors=7)
+    first_five = list(Conversion.objects.order_by("pk").values_list("pk", flat=True)[:5])
+    # The same visitors with another snapshot: separate entries.
+    Conversion.objects.filter(pk__in=first_five).update(segments={})
+    claim = claim_due(100)
+    config = get_client().config
+    batch = prepare(config, claim, claim.rows)
+    events = [to_event(row) for row in claim.rows]
+    body = build_body(config, events)
+    assert batch.payload == encode_json(body)
+    parts = split_body(json.loads(batch.payload), events)
+    for row, part in zip(claim.rows, parts, strict=True):
+        request = json.loads(batch.requests[row.pk])
+        assert request == {"url": config.endpoint, "batch_size": 30, "body": part}
+
+
+def test_the_retry_period_starts_at_the_first_failure_and_again_after_a_hand_retry(
+    convert_server, convert_settings
+) -> None:
+    convert_settings(RETRY_BASE_DELAY=0.01)
+    [row] = make_conversions(1)
+    convert_server.fail(503, times=None)
+    deliver_due()
+    row.refresh_from_db()
+    first = row.failing_since
+    assert first is not None
+    make_due_now()
+    deliver_due()
+    row.refresh_from_db()
+    assert (row.attempts, row.failing_since) == (2, first)  # the same run of failures
+    Conversion.objects.filter(pk=row.pk).update(attempts=0)  # the admin's Retry
+    make_due_now()
+    deliver_due()
+    row.refresh_from_db()
+    assert row.failing_since > first

@@ -87,12 +87,13 @@ def test_a_worker_killed_mid_task_loses_nothing(
     from django_convert.delivery.celery import enqueue_delivery
 
     # acks_late: the message of a task whose worker died is delivered again after Redis's
-    # visibility timeout. The rows the dead worker had claimed are due again after their
-    # lease, which must be the shorter of the two for the redelivered task to send them.
+    # visibility timeout. The rows the dead worker had claimed are due again 5 s after
+    # their lease (TAKEOVER_GRACE), which must come first for the redelivered task to
+    # send them.
     convert = {"LEASE_SECONDS": 7, "TIMEOUT": 2.5}  # the shortest lease the checks allow
     redelivery = {
         "CELERY_BROKER_TRANSPORT_OPTIONS": json.dumps(
-            {"visibility_timeout": 9, "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
+            {"visibility_timeout": 14, "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
         )
     }
     convert_settings(DELIVERY="celery", CELERY_QUEUE=CELERY_QUEUE, **convert)

@@ -58,7 +58,7 @@ def test_overdue_pending_rows_are_named_with_who_should_deliver(convert_settings
 
 def test_rows_sending_past_their_lease_are_stuck() -> None:
     make_conversions(2, status="sending", next_attempt_at=ago(hours=1))
-    make_conversions(1, start=10, status="sending", next_attempt_at=ago(seconds=-60))  # leased
+    make_conversions(1, start=10, status="sending", next_attempt_at=ago(seconds=-100))  # leased
     health = delivery_health()
     assert [(p.code, p.count) for p in health.problems] == [("stuck", 2)]
     assert health.sending == 3
@@ -130,3 +130,55 @@ def test_admin_list_says_all_is_well(admin_client) -> None:
     html = response.content.decode()
     assert "Conversions are being delivered." in html
     assert "data-problem" not in html
+
+
+# What issue 17 added: held rows, answers that are not Convert's, resends, retries by reason.
+
+
+def test_rows_held_by_a_frozen_worker_are_named_before_their_lease_ends(convert_settings) -> None:
+    convert_settings(LEASE_SECONDS=120, TIMEOUT=10.0)
+    rows = make_conversions(3)
+    # Claimed 80 s ago (lease runs to +40 s): longer than 2 x TIMEOUT + 30 s.
+    Conversion.objects.filter(pk__in=[r.pk for r in rows[:2]]).update(
+        status="sending", next_attempt_at=ago(seconds=-40)
+    )
+    health = delivery_health()
+    assert (health.held, health.stuck) == (2, 0)
+    assert [p.code for p in health.problems] == ["held"]
+    code, out, err = check()
+    assert code == 1
+    assert "held 2" in out
+    assert "PROBLEM [held] 2 conversion(s) 'sending'" in err
+
+
+def test_answers_that_are_not_converts_and_retries_by_reason(convert_server, admin_client) -> None:
+    make_conversions(4)
+    convert_server.answer_html()
+    deliver_due()
+    health = delivery_health()
+    assert health.retries == {"foreign_answer": 4}
+    [problem] = health.problems
+    assert problem.code == "foreign"
+    assert "text/html" in problem.message  # the last such answer, as recorded
+    code, out, err = check()
+    assert code == 1
+    assert "retries in the last 24 hour(s) by reason: foreign_answer 4" in out
+    assert "PROBLEM [foreign] 4 conversion(s) got an answer that is not Convert's" in err
+    page = admin_client.get(reverse("admin:django_convert_conversion_changelist"))
+    assert b'data-problem="foreign"' in page.content
+    assert b"foreign_answer 4" in page.content
+
+
+def test_conversions_sent_again_after_an_unknown_outcome_are_reported(
+    convert_server, convert_settings
+) -> None:
+    convert_settings(TIMEOUT=0.5, LEASE_SECONDS=4)
+    make_conversions(3)
+    convert_server.truncate()  # Convert may have counted them: the outcome is unknown
+    deliver_due()
+    Conversion.objects.update(next_attempt_at=timezone.now())
+    assert deliver_due().sent == 3
+    health = delivery_health()
+    assert health.resent_recently == 3
+    assert "resent" in [p.code for p in health.problems]
+    assert json.loads(check("--json")[1])["resent_recently"] == 3

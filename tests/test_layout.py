@@ -13,7 +13,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "django_convert"
 
 #: Top-level names under django_convert/ -> layer, in the order of docs/development.rst.
 LAYERS = {
-    **dict.fromkeys(["conf", "exceptions", "signals", "segments", "deadlocks", "invocation"], 1),
+    **dict.fromkeys(
+        ["conf", "exceptions", "signals", "segments", "deadlocks", "invocation", "printable"], 1
+    ),
     "models": 2,
     "identity": 3,
     "client": 4,
@@ -28,6 +30,7 @@ LAYERS = {
             "ingest",
             "admin",
             "middleware",
+            "asgi",
             "urls",
             "management",
             "apps",

@@ -17,8 +17,13 @@ from urllib.parse import quote, urlencode
 import requests
 
 from django_convert.client.config import USER_AGENT_PREFIX, key_path
+from django_convert.client.deadline import new_session
 from django_convert.client.project_config import ProjectConfig, parse_project_config
-from django_convert.client.transport import MAX_BODY_KEPT, TRANSIENT_STATUSES, converts_message
+from django_convert.client.transport import (
+    TRANSIENT_STATUSES,
+    converts_message,
+    exchange,
+)
 from django_convert.exceptions import (
     ConvertConfigError,
     ConvertRejectedError,
@@ -77,7 +82,7 @@ class ConfigClient:
 
     def __init__(self, source: ConfigSource, session: requests.Session | None = None) -> None:
         self.source = source
-        self.session = session or requests.Session()
+        self.session = session or new_session()
         self.session.headers.update(source.headers())
 
     def close(self) -> None:
@@ -86,21 +91,24 @@ class ConfigClient:
     def fetch(self) -> ProjectConfig:
         """GET and parse the configuration.
 
-        Raises ConvertTransientError (timeout, connection error, 5xx, 408/425/429),
+        Raises ConvertTransientError (no complete answer within ``timeout``, the total
+        deadline for the whole exchange; a connection error; 5xx, 408/425/429),
         ConvertRejectedError (any other non-2xx: a wrong key or project, a secret that is
         missing or wrong), or ConvertConfigError (not JSON, not a project config at all, or
         another project's configuration). Items that cannot be used are skipped and listed
         in the result's ``warnings`` (see :func:`parse_project_config`).
         """
-        try:
-            response = self.session.get(self.source.endpoint, timeout=self.source.timeout)
-        except requests.Timeout as exc:
-            raise ConvertTransientError(f"Convert did not answer in time: {exc}") from exc
-        except requests.RequestException as exc:
-            raise ConvertTransientError(f"Could not reach Convert: {exc}") from exc
-        status = response.status_code
+        answer = exchange(
+            self.session,
+            "GET",
+            self.source.endpoint,
+            timeout=self.source.timeout,
+            max_body=MAX_CONFIG_BYTES,
+            follow_redirects=True,
+        )
+        status = answer.status
         if not 200 <= status < 300:
-            text = response.text[:MAX_BODY_KEPT]
+            text = answer.text
             said = converts_message(text)
             error = (
                 ConvertTransientError
@@ -112,15 +120,15 @@ class ConfigClient:
                 status_code=status,
                 response_body=text,
             )
-        if len(response.content) > MAX_CONFIG_BYTES:
+        if len(answer.body) > MAX_CONFIG_BYTES:
             raise ConvertConfigError(f"The config is larger than {MAX_CONFIG_BYTES} bytes.")
         try:
-            data = json.loads(response.content)
+            data = json.loads(answer.body)
         except ValueError as exc:
             raise ConvertConfigError(
                 f"The config is not JSON ({exc}).",
                 status_code=status,
-                response_body=response.text[:MAX_BODY_KEPT],
+                response_body=answer.text,
             ) from exc
         config = parse_project_config(data, environment=self.source.environment)
         return self._check_project(config)

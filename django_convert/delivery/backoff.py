@@ -24,3 +24,10 @@ def retry_delay(
     if retry_after is not None:
         delay = max(delay, min(retry_after, cap))
     return delay
+
+
+def outage_pause(outages: int, *, base: float, cap: float) -> float:
+    """Seconds a delivery loop waits after ``outages`` rounds in a row ended on a
+    retryable error: doubling from ``base`` up to ``cap`` (RETRY_MAX_DELAY). One request
+    per pause and loop is all a down Convert gets, however large the backlog."""
+    return float(min(cap, base * 2 ** max(0, outages - 1)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 import django
-from django.core.checks import CheckMessage, Error
+from django.core.checks import CheckMessage, Error, Warning
 
 from django_convert.conf import SETTINGS_NAME, get_setting
 
@@ -26,6 +26,28 @@ def _installed(name: str) -> bool:
 
 
 def check_delivery() -> list[CheckMessage]:
+    return _check_removed_settings() + _check_mode()
+
+
+def _check_removed_settings() -> list[CheckMessage]:
+    """W032: MAX_ATTEMPTS is set, but no longer ends a conversion."""
+    value = get_setting("MAX_ATTEMPTS")
+    if value is None:
+        return []
+    return [
+        Warning(
+            f"{SETTINGS_NAME}['MAX_ATTEMPTS'] ({value!r}) is ignored: retryable failures (5xx, "
+            "429, no answer, an answer that is not Convert's) are retried for RETRY_DAYS "
+            "days, however many attempts that takes; only Convert's refusal fails a "
+            "conversion early.",
+            hint=f"Remove MAX_ATTEMPTS from {SETTINGS_NAME}; set RETRY_DAYS (default 7) to "
+            "bound how long a conversion is retried.",
+            id="django_convert.W032",
+        )
+    ]
+
+
+def _check_mode() -> list[CheckMessage]:
     from django_convert.delivery.environment import check_threads
 
     mode = get_setting("DELIVERY")

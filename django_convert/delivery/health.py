@@ -1,8 +1,9 @@
 """Is delivery working? One structured answer for ``convert_deliver --check``, the admin's
 conversion list and ``convert_doctor``.
 
-Read-only, six indexed queries on the outbox's write database (a lagging replica would
-report rows as stuck that were sent long ago). What counts as a problem (settings):
+Read-only: indexed queries on the outbox's write database (a lagging replica would
+report rows as stuck that were sent long ago) and the hourly ``DeliveryTally``. What
+counts as a problem (settings):
 
 - ``overdue``: rows ``pending`` more than ``HEALTH_OVERDUE_SECONDS`` past their due time:
   nothing is delivering (no worker, no cron, no task worker, threads that cannot run).
@@ -11,6 +12,19 @@ report rows as stuck that were sent long ago). What counts as a problem (setting
 - ``failed``: rows that failed in the last ``HEALTH_FAILED_HOURS`` hours.
 - ``silent``: no delivery for ``HEALTH_SILENCE_HOURS`` hours while conversions recorded
   longer ago than that are still unsent (e.g. Convert refusing every retry for a day).
+- ``held``: rows ``sending`` for longer than a request and its recording can take
+  (``2 x TIMEOUT + 30`` s) while their lease runs: a worker frozen mid-batch (a thread
+  that runs only during requests) holds them; nothing sends them until the lease ends.
+- ``foreign``: answers that were not Convert's in the last ``HEALTH_FAILED_HOURS`` hours
+  (an HTML page, an empty or truncated body, a redirect): a wrong ``TRACKING_URL``, a
+  proxy or a captive portal. They are retried, never counted as delivered.
+- ``resent``: conversions delivered in the last ``HEALTH_FAILED_HOURS`` hours after an
+  attempt whose outcome is unknown (no complete answer, or an expired lease): Convert
+  may have counted them twice.
+
+Besides, ``retries`` gives the conversions sent back to wait in that window by reason
+(``unavailable``, ``rate_limited``, ``unreachable``, ``no_answer``, ``truncated``,
+``foreign_answer``, ``redirect``).
 """
 
 from __future__ import annotations
@@ -23,14 +37,20 @@ from typing import Any
 from django.db.models import Count, Min
 from django.utils import timezone
 
+from django_convert.client.transport import FOREIGN_ANSWER, REDIRECT, TRUNCATED
 from django_convert.conf import get_setting
+from django_convert.delivery import tally
 from django_convert.delivery.claim import outbox, outbox_alias
 from django_convert.models.tenants import in_each_schema
+
+#: Retry reasons that mean the answer was not Convert's.
+FOREIGN_REASONS = (FOREIGN_ANSWER, REDIRECT, TRUNCATED)
+HELD_MARGIN = 30.0  # seconds of recording allowed beyond 2 x TIMEOUT
 
 
 @dataclass(frozen=True)
 class HealthProblem:
-    code: str  # "overdue" | "stuck" | "failed" | "silent"
+    code: str  # "overdue" | "stuck" | "failed" | "silent" | "held" | "foreign" | "resent"
     count: int  # conversions concerned
     message: str  # one sentence a shop owner can act on
 
@@ -50,6 +70,10 @@ class DeliveryHealth:
     failed_recently: int
     last_sent_at: datetime | None
     unsent_old: int  # unsent rows recorded more than HEALTH_SILENCE_HOURS ago
+    held: int = 0  # sending longer than a request can take, lease not yet run out
+    resent_recently: int = 0  # delivered after an attempt with an unknown outcome
+    retries: dict[str, int] = field(default_factory=dict)  # reason -> conversions, recently
+    last_foreign: str = ""  # the last answer that was not Convert's, as recorded
     problems: tuple[HealthProblem, ...] = field(default=())
 
     @property
@@ -98,6 +122,28 @@ def delivery_health(now: datetime | None = None) -> DeliveryHealth:
     unsent_old = rows.filter(
         status__in=("pending", "sending"), created_at__lt=now - timedelta(hours=silence_hours)
     ).count()
+    # A sending row's next_attempt_at is its lease expiry: claimed LEASE_SECONDS before.
+    lease = timedelta(seconds=float(get_setting("LEASE_SECONDS")))
+    expected = timedelta(seconds=2 * float(get_setting("TIMEOUT")) + HELD_MARGIN)
+    held = rows.filter(
+        status="sending",
+        next_attempt_at__lt=now + lease - expected,
+        next_attempt_at__gte=now - overdue_after,
+    ).count()
+    counted = tally.since(now - timedelta(hours=failed_hours))
+    retries = {
+        event.removeprefix("retry:"): n
+        for event, n in counted.items()
+        if event.startswith("retry:")
+    }
+    last_foreign = ""
+    if any(retries.get(reason) for reason in FOREIGN_REASONS):
+        last_foreign = (
+            rows.filter(status="pending", retry_reason__in=FOREIGN_REASONS)
+            .order_by("-next_attempt_at")
+            .values_list("last_error", flat=True)
+            .first()
+        ) or ""
     health = DeliveryHealth(
         checked_at=now,
         database=outbox_alias(),
@@ -110,6 +156,10 @@ def delivery_health(now: datetime | None = None) -> DeliveryHealth:
         failed_recently=failed,
         last_sent_at=last_sent_at,
         unsent_old=unsent_old,
+        held=held,
+        resent_recently=counted.get("resent", 0),
+        retries=retries,
+        last_foreign=last_foreign[:300],
     )
     problems = _problems(health, overdue_after, failed_hours, silence_hours)
     return DeliveryHealth(**{**health.__dict__, "problems": tuple(problems)})
@@ -176,6 +226,40 @@ def _problems(
                 "see their last error in the admin.",
             )
         )
+    if health.held:
+        problems.append(
+            HealthProblem(
+                "held",
+                health.held,
+                f"{health.held} conversion(s) 'sending' for longer than a request to Convert and "
+                "its recording can take, their lease still running: the worker that claimed "
+                "them is frozen or hung (a thread that runs only during requests: manage.py "
+                "check, W030/W031). They go out again when the lease ends.",
+            )
+        )
+    foreign = sum(health.retries.get(reason, 0) for reason in FOREIGN_REASONS)
+    if foreign:
+        last = f" Last: {health.last_foreign}" if health.last_foreign else ""
+        problems.append(
+            HealthProblem(
+                "foreign",
+                foreign,
+                f"{foreign} conversion(s) got an answer that is not Convert's in the last "
+                f"{failed_hours:g} hour(s) (an HTML page, an empty or truncated body, a "
+                "redirect): check TRACKING_URL and any proxy or captive portal in between. "
+                f"They are retried, not counted as delivered.{last}",
+            )
+        )
+    if health.resent_recently:
+        problems.append(
+            HealthProblem(
+                "resent",
+                health.resent_recently,
+                f"{health.resent_recently} conversion(s) delivered in the last {failed_hours:g} "
+                "hour(s) had been sent before without an answer (a timeout, a lost connection, "
+                "a worker's lease that ran out): Convert may have counted them twice.",
+            )
+        )
     return problems
 
 
@@ -218,5 +302,12 @@ def _merged_health(visits: Sequence[tuple[str, DeliveryHealth]]) -> DeliveryHeal
         failed_recently=sum(h.failed_recently for h in healths),
         last_sent_at=max(last_sent) if last_sent else None,
         unsent_old=sum(h.unsent_old for h in healths),
+        held=sum(h.held for h in healths),
+        resent_recently=sum(h.resent_recently for h in healths),
+        retries={
+            reason: sum(h.retries.get(reason, 0) for h in healths)
+            for reason in sorted({reason for h in healths for reason in h.retries})
+        },
+        last_foreign=next((h.last_foreign for h in healths if h.last_foreign), ""),
         problems=problems,
     )

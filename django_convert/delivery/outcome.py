@@ -2,11 +2,13 @@
 
 Outcomes keep the lease token on the row: a row still carrying it afterwards is one
 whose outcome this worker wrote, so signals go out exactly for those rows, even if a
-lease expired and another worker took a row over in the meantime.
+lease expired and another worker took a row over in the meantime. That is also what
+makes a write safe to repeat after a lost connection (``durable.py``).
 
-Each outcome is one UPDATE per batch, with the per-row values (the request each row was
-part of, its retry time) in CASE expressions. It is written in SQL because building the
-equivalent ORM Case/When costs more than the request to Convert itself.
+Each outcome is one UPDATE per batch in autocommit: the batch's shared values, plus the
+request each row was part of (text already encoded, see ``batch.py``): one JSON object
+on PostgreSQL, a CASE elsewhere. Written in SQL because building the equivalent
+ORM Case/When costs more than the request to Convert itself.
 """
 
 from __future__ import annotations
@@ -17,88 +19,114 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connections
-from django.db.models import F, Field
+from django.db import DatabaseError, connections
 from django.dispatch import Signal
 from django.utils import timezone
 
-from django_convert.delivery.claim import outbox, outbox_alias
+from django_convert.client.transport import OUTCOME_UNKNOWN
+from django_convert.delivery.claim import conversion_field as _field
+from django_convert.delivery.claim import outbox, outbox_alias, quoted
 from django_convert.models import Conversion
 from django_convert.signals import conversion_delivered, conversion_failed
 
 logger = logging.getLogger("django_convert")
 
 MAX_ERROR_CHARS = 2000
-Requests = Mapping[int, dict[str, Any] | None]
-
-
-def _field(name: str) -> Field[Any, Any]:
-    field = Conversion._meta.get_field(name)
-    assert isinstance(field, Field)
-    return field
-
-
-def _column(name: str, connection: Any) -> str:
-    column = _field(name).column
-    assert column is not None
-    return str(connection.ops.quote_name(column))
+SENDING = Conversion.Status.SENDING.value
+Requests = Mapping[int, str | None]  # pk -> the JSON text of the request it was part of
 
 
 def _update_held(
     pks: Sequence[int],
     token: uuid.UUID,
     values: Mapping[str, Any],
-    per_row: Mapping[str, Mapping[int, Any]],
+    requests: Requests | None = None,
+    increments: Sequence[str] = (),
+    failing_since: datetime | None = None,
 ) -> int:
     """``UPDATE ... WHERE pk IN pks AND lease_token = token AND status = 'sending'``.
 
-    ``per_row`` gives some columns a value per primary key; rows without one keep theirs.
+    ``requests`` gives ``last_request`` per row (JSON text); ``increments`` are columns
+    to add one to; ``failing_since`` is set on rows whose run of failures starts now
+    (their first attempt, or none recorded yet).
     """
     if not pks:
         return 0
     connection = connections[outbox_alias()]  # where the rows were claimed
 
     def _col(name: str) -> str:
-        return _column(name, connection)
+        return quoted(connection, name)
 
-    quote = connection.ops.quote_name
     pk_column = _col("id")
-    sets: list[str] = []
+    # Increments first: MySQL evaluates SET assignments left to right.
+    sets = [f"{_col(name)} = {_col(name)} + 1" for name in increments]
     params: list[Any] = []
+    if failing_since is not None:
+        since, attempts = _col("failing_since"), _col("attempts")
+        sets.append(
+            f"{since} = CASE WHEN {attempts} <= 1 OR {since} IS NULL THEN %s ELSE {since} END"
+        )
+        params.append(_field("failing_since").get_db_prep_save(failing_since, connection))
     for name, value in values.items():
-        field = _field(name)
         sets.append(f"{_col(name)} = %s")
-        params.append(field.get_db_prep_save(value, connection))
-    for name, by_pk in per_row.items():
-        field = _field(name)
-        whens = []
-        for pk, value in by_pk.items():
-            if value is not None:
-                whens.append("WHEN %s THEN %s")
-                params += [pk, field.get_db_prep_save(value, connection)]
-        if whens:
-            column = _col(name)
-            sets.append(f"{column} = CASE {pk_column} {' '.join(whens)} ELSE {column} END")
-    params += [*pks, _field("lease_token").get_db_prep_save(token, connection)]
-    params.append(Conversion.Status.SENDING.value)
+        params.append(_field(name).get_db_prep_save(value, connection))
+    table = connection.ops.quote_name(Conversion._meta.db_table)
+    token_value = _field("lease_token").get_db_prep_save(token, connection)
+    held = f"{_col('lease_token')} = %s AND {_col('status')} = %s"
+    whens = [pk for pk in pks if requests and requests.get(pk) is not None]
     # Only quoted column/table names and placeholders are interpolated; values are params.
-    sql = (
-        f"UPDATE {quote(Conversion._meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
-        f"WHERE {pk_column} IN ({', '.join(['%s'] * len(pks))}) "
-        f"AND {_col('lease_token')} = %s AND {_col('status')} = %s"
-    )
+    if connection.vendor == "postgresql":
+        # A statement of the same few placeholders for any batch size (a hundred
+        # placeholder pairs cost more to bind than the UPDATE takes to run): the rows'
+        # requests as one JSON object {pk: request}, joined from text already encoded.
+        source = ""
+        if whens and requests:
+            sets.append(f"{_col('last_request')} = requests.body")
+            source = " FROM jsonb_each(%s::jsonb) AS requests(id, body)"
+            params.append("{" + ",".join(f'"{pk}":{requests[pk]}' for pk in whens) + "}")
+            condition = (
+                f"{table}.{pk_column} = requests.id::bigint AND {table}.{pk_column} = ANY(%s)"
+            )
+        else:
+            condition = f"{pk_column} = ANY(%s)"
+        params += [list(pks), token_value, SENDING]
+        sql = (
+            f"UPDATE {table} SET {', '.join(sets)}{source} "  # noqa: S608
+            f"WHERE {condition} AND {table}.{held}"
+        )
+    else:
+        if whens and requests:
+            column = _col("last_request")
+            cases = " ".join(["WHEN %s THEN %s"] * len(whens))
+            sets.append(f"{column} = CASE {pk_column} {cases} ELSE {column} END")
+            for pk in whens:
+                params += [pk, requests[pk]]  # JSON text: a JSON column takes it as is
+        params += [*pks, token_value, SENDING]
+        sql = (
+            f"UPDATE {table} SET {', '.join(sets)} "  # noqa: S608
+            f"WHERE {pk_column} IN ({', '.join(['%s'] * len(pks))}) AND {held}"
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
 
 
-def _written(
+def written(pks: Sequence[int], token: uuid.UUID, status: str) -> int:
+    """How many of ``pks`` hold this outcome under this token (after a lost connection)."""
+    return outbox().filter(pk__in=pks, lease_token=token, status=status).count()
+
+
+def _written_rows(
     pks: Sequence[int], token: uuid.UUID, status: str, count: int, signal: Signal
 ) -> list[Conversion]:
     """The rows this worker wrote, loaded only when someone needs them (signals, logs)."""
     if count == len(pks) and not signal.has_listeners(Conversion) and status != "failed":
         return []
-    rows = list(outbox().filter(pk__in=pks, lease_token=token, status=status))
+    try:
+        rows = list(outbox().filter(pk__in=pks, lease_token=token, status=status))
+    except DatabaseError as error:  # the outcome is written; only the signals are lost
+        logger.warning("Could not load %d %s conversion(s) for signals: %s", count, status, error)
+        return []
     if len(rows) < len(pks):
         logger.warning(
             "%d conversion(s) were %s but their lease had passed to another worker; "
@@ -119,17 +147,22 @@ def mark_sent(
         {
             "status": Conversion.Status.SENT.value,
             "sent_at": timezone.now(),
+            "retry_reason": "",
             "last_error": "",
             "last_response_status": status_code,
             "last_response_body": body,
         },
-        {"last_request": requests},
+        requests,
     )
-    for row in _written(pks, token, "sent", count, conversion_delivered):
+    return count
+
+
+def after_sent(pks: Sequence[int], token: uuid.UUID, count: int) -> None:
+    """Signals and the log line for rows :func:`mark_sent` wrote."""
+    for row in _written_rows(pks, token, "sent", count, conversion_delivered):
         conversion_delivered.send(sender=Conversion, conversion=row)
     if count:
         logger.info("Delivered %d conversion(s) to Convert.", count)
-    return count
 
 
 def mark_failed(
@@ -139,25 +172,30 @@ def mark_failed(
     error: str,
     status_code: int | None,
     body: str,
+    reason: str,
 ) -> int:
     """Rows that will never succeed as they are; kept with request and answer for the admin.
 
     ``next_attempt_at`` becomes the time of failure: delivery health counts recent
     failures on the (status, next_attempt_at) index.
     """
-    count = _update_held(
+    return _update_held(
         pks,
         token,
         {
             "status": Conversion.Status.FAILED.value,
             "next_attempt_at": timezone.now(),
+            "retry_reason": reason,
             "last_error": error[:MAX_ERROR_CHARS],
             "last_response_status": status_code,
             "last_response_body": body,
         },
-        {"last_request": requests},
+        requests,
     )
-    for row in _written(pks, token, "failed", count, conversion_failed):
+
+
+def after_failed(pks: Sequence[int], token: uuid.UUID, count: int, error: str) -> None:
+    for row in _written_rows(pks, token, "failed", count, conversion_failed):
         logger.error(
             "Conversion %s (goal %s, transaction %s) failed after %d attempt(s): %s",
             row.pk,
@@ -167,43 +205,34 @@ def mark_failed(
             error,
         )
         conversion_failed.send(sender=Conversion, conversion=row, error=row.last_error)
-    return count
 
 
 def mark_retry(
     pks: Sequence[int],
     token: uuid.UUID,
     requests: Requests,
-    next_attempts: Mapping[int, datetime],
+    next_attempt_at: datetime,
     error: str,
     status_code: int | None,
     body: str,
+    reason: str,
 ) -> int:
-    """Rows to try again later, each at its own backoff time."""
+    """Rows to try again at ``next_attempt_at``, the whole batch together (it comes back
+    as one batch). An attempt whose outcome is unknown is counted on the rows."""
+    now = timezone.now()
     count = _update_held(
         pks,
         token,
         {
             "status": Conversion.Status.PENDING.value,
+            "next_attempt_at": next_attempt_at,
+            "retry_reason": reason,
             "last_error": error[:MAX_ERROR_CHARS],
             "last_response_status": status_code,
             "last_response_body": body,
         },
-        {"last_request": requests, "next_attempt_at": next_attempts},
+        requests,
+        increments=("unknown_outcomes",) if reason in OUTCOME_UNKNOWN else (),
+        failing_since=now,
     )
-    if count:
-        logger.warning("Convert delivery of %d conversion(s) will be retried: %s", count, error)
     return count
-
-
-def release(pks: Sequence[int], token: uuid.UUID) -> int:
-    """Give claimed rows back untried: due again right away, the attempt not counted."""
-    return int(
-        outbox()
-        .filter(pk__in=pks, lease_token=token, status=Conversion.Status.SENDING)
-        .update(
-            status=Conversion.Status.PENDING,
-            next_attempt_at=timezone.now(),
-            attempts=F("attempts") - 1,
-        )
-    )

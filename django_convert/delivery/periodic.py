@@ -8,7 +8,10 @@ calls :func:`run_due_jobs` after its delivery round, and sleeps no longer than
 To add one, append a line, e.g.
 ``Job("purge", "myapp.jobs.purge", "PURGE_SECONDS")``; an interval of 0 turns a job off.
 A job must be idempotent and safe to run concurrently in several processes: every web
-process runs it. Its errors are logged, never raised into the loop.
+process runs it. Its errors are logged, never raised into the loop. A job marked
+``own_thread`` (the config sync: a network call to Convert's CDN) runs on a thread of its
+own, so it never holds up delivery; :func:`wait_for_jobs` lets a one-shot run wait for it
+before exiting.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.utils.module_loading import import_string
 
 from django_convert.conf import get_setting
@@ -32,6 +36,9 @@ class Job:
     function: str  # dotted path, imported when first run (so this module imports nothing)
     interval_setting: str  # the DJANGO_CONVERT setting giving its interval in seconds
     last_run: float | None = field(default=None, compare=False)  # time.monotonic(), per process
+    # Run on a thread of its own, never in the delivery loop's critical path.
+    own_thread: bool = False
+    thread: threading.Thread | None = field(default=None, compare=False, repr=False)
 
     def interval(self) -> float:
         return float(get_setting(self.interval_setting))
@@ -48,7 +55,13 @@ class Job:
 JOBS: list[Job] = [
     # The project config (names, checks): asks the database every POLL_SECONDS whether the
     # last good copy is older than CONFIG_SYNC_INTERVAL, and fetches it only then.
-    Job("config_sync", "django_convert.project.sync.sync_if_stale_in_worker", "POLL_SECONDS"),
+    # Its own thread: a slow or trickling config endpoint never holds up delivery.
+    Job(
+        "config_sync",
+        "django_convert.project.sync.sync_if_stale_in_worker",
+        "POLL_SECONDS",
+        own_thread=True,
+    ),
     # Conversions that bypassed post_save (QuerySet.update(), bulk writes, raw SQL): one
     # anti-join query per rule when nothing is missing (conversions/sweep.py). Each
     # process asks the database every POLL_SECONDS whether SWEEP_INTERVAL has passed for
@@ -75,16 +88,59 @@ def run_due_jobs(*, force: bool = False) -> dict[str, Any]:
             if not job.enabled() or (not force and job.seconds_left(now) > 0):
                 continue
             job.last_run = now
-            try:
-                results[job.name] = _in_each_schema(import_string(job.function))
-            except Exception:
-                logger.exception(
-                    "Periodic job %r failed; it runs again in %gs.", job.name, job.interval()
-                )
-                results[job.name] = None
+            # Inside the caller's transaction (a test, a shell), the job runs in it: a
+            # thread's connection would commit what the caller may still roll back. On an
+            # in-memory SQLite database (tests) it runs here too, under the delivery
+            # thread's lock (models/memorydb.py), not beside checkouts on a thread.
+            if job.own_thread and not _inline():
+                results[job.name] = _start_thread(job)
+                continue
+            results[job.name] = _run(job)
     finally:
         _lock.release()
     return results
+
+
+def _inline() -> bool:
+    from django_convert.models.memorydb import in_memory
+
+    return transaction.get_connection().in_atomic_block or in_memory()
+
+
+def _run(job: Job) -> Any:
+    try:
+        return _in_each_schema(import_string(job.function))
+    except Exception:
+        logger.exception("Periodic job %r failed; it runs again in %gs.", job.name, job.interval())
+        return None
+
+
+def _start_thread(job: Job) -> threading.Thread | None:
+    """Start the job on its own daemon thread unless its last run is still going."""
+    if job.thread is not None and job.thread.is_alive():
+        return None
+    job.thread = threading.Thread(
+        target=_run_and_close, args=(job,), name=f"django-convert-{job.name}", daemon=True
+    )
+    job.thread.start()
+    return job.thread
+
+
+def _run_and_close(job: Job) -> None:
+    from django.db import connections
+
+    try:
+        _run(job)
+    finally:
+        connections.close_all()  # this thread's own connections
+
+
+def wait_for_jobs(timeout: float) -> None:
+    """Wait (at most ``timeout`` seconds in all) for the jobs running on their own threads."""
+    deadline = time.monotonic() + timeout
+    for job in JOBS:
+        if job.thread is not None:
+            job.thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _in_each_schema(function: Any) -> Any:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -29,11 +30,14 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections, connections
-from django.db.models import Min
 from django.utils import timezone
 
 from django_convert.conf import get_setting
+from django_convert.delivery import backoff
+from django_convert.delivery.claim import outbox_alias
+from django_convert.delivery.durable import DatabaseOutage, is_connection_error, is_lock
 from django_convert.delivery.periodic import run_due_jobs, seconds_until_next_job
+from django_convert.models.memorydb import serialized
 
 logger = logging.getLogger("django_convert")
 
@@ -56,6 +60,8 @@ class BackgroundWorker:
         self._thread: threading.Thread | None = None
         self._recorded: set[int] = set()  # ids this process recorded and has not seen sent
         self._config_error: tuple[str, float] | None = None  # the last one logged, and when
+        self._database = DatabaseOutage()
+        self._exit_done = False  # the exit send ran (ASGI lifespan or atexit): not twice
 
     @property
     def alive(self) -> bool:
@@ -126,10 +132,14 @@ class BackgroundWorker:
         try:
             if get_setting("DELIVERY") not in POLLING_MODES or not get_setting("ENABLED"):
                 return poll_seconds(), 0  # settings changed at run time: idle
-            report = deliver_due(should_stop=self._stop.is_set)
-            run_due_jobs()
-            self._forget_sent()
-            sleep = seconds_until_next_due()
+            # In-memory SQLite only: the round's database work holds the statement lock
+            # (released while Convert answers), so a checkout's INSERT waits, not fails.
+            with serialized(outbox_alias()):
+                report = deliver_due(should_stop=self._stop.is_set)
+                self._database.succeeded()
+                run_due_jobs()
+                self._forget_sent()
+                sleep = seconds_until_next_due()
             next_job = seconds_until_next_job()
             if next_job is not None:
                 sleep = min(sleep, max(0.05, next_job))
@@ -151,8 +161,13 @@ class BackgroundWorker:
                     poll_seconds(),
                 )
             return poll_seconds(), 0
-        except Exception:
-            logger.exception("Background delivery of conversions failed; will try again.")
+        except Exception as error:
+            if is_connection_error(error):  # said once per outage, not every round
+                self._database.failed(error)
+                if is_lock(error):  # SQLite: a checkout's transaction; try again soon
+                    return BATCH_WINDOW_SECONDS, 0
+            else:
+                logger.exception("Background delivery of conversions failed; will try again.")
             return ERROR_SECONDS, 0
         finally:
             close_old_connections()
@@ -191,7 +206,10 @@ class BackgroundWorker:
             return
         deadline = time.monotonic() + float(get_setting("EXIT_TIMEOUT"))
         try:
-            deliver_conversions(ids, should_stop=lambda: time.monotonic() > deadline)
+            # Every request ends by the deadline (one that could not is not sent).
+            deliver_conversions(
+                ids, should_stop=lambda: time.monotonic() > deadline, until=deadline
+            )
         except Exception:
             logger.exception("Sending this process's conversions before exit failed.")
 
@@ -219,15 +237,20 @@ def poll_seconds() -> float:
 
 
 def outage_pause(outages: int) -> float:
-    """Pause after ``outages`` rounds in a row ended on a retryable error: doubling, capped."""
-    base, cap = float(get_setting("RETRY_BASE_DELAY")), float(get_setting("RETRY_MAX_DELAY"))
-    return float(min(cap, poll_seconds(), base * 2 ** (outages - 1)))
+    """Pause after ``outages`` rounds in a row ended on a retryable error: doubling from
+    RETRY_BASE_DELAY up to RETRY_MAX_DELAY (one probe of a down Convert per pause)."""
+    return backoff.outage_pause(
+        outages,
+        base=float(get_setting("RETRY_BASE_DELAY")),
+        cap=float(get_setting("RETRY_MAX_DELAY")),
+    )
 
 
 def seconds_until_next_due() -> float:
     """Until the next pending row falls due or lease runs out, at most ``POLL_SECONDS``.
 
-    One query on the (status, next_attempt_at) index, on the outbox's write database.
+    One index seek per status on (status, next_attempt_at), on the outbox's write
+    database: the same cost with 100,000 rows waiting as with one.
     """
     from django_convert.delivery.claim import outbox
     from django_convert.models.tenants import in_each_schema
@@ -236,14 +259,18 @@ def seconds_until_next_due() -> float:
     visits = in_each_schema(seconds_until_next_due)  # django-tenants: the soonest of all
     if visits is not None:
         return min((wait for _, wait in visits), default=poll)
-    next_due = (
+    firsts = [
         outbox()
-        .filter(status__in=("pending", "sending"))
-        .aggregate(at=Min("next_attempt_at"))["at"]
-    )
-    if next_due is None:
+        .filter(status=status)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+        for status in ("pending", "sending")
+    ]
+    due = [at for at in firsts if at is not None]
+    if not due:
         return poll
-    wait: float = (next_due - timezone.now()) / timedelta(seconds=1)
+    wait: float = (min(due) - timezone.now()) / timedelta(seconds=1)
     return min(poll, max(0.05, wait))
 
 
@@ -269,11 +296,33 @@ def start_on_request(sender: Any = None, **kwargs: Any) -> None:
     """
     if getattr(sender, "__module__", "") == "django.test.client":
         return
+    _say_if_uvicorn_without_lifespan()
     worker = get_worker()
     if worker.alive:
         return
     if get_setting("DELIVERY") in POLLING_MODES and get_setting("ENABLED"):
         worker.ensure_started()
+
+
+_said_uvicorn = False
+#: Set by django_convert.asgi.with_lifespan's application at its lifespan startup.
+lifespan_seen = False
+
+
+def _say_if_uvicorn_without_lifespan() -> None:
+    """uvicorn ends its processes without running exit hooks: without the lifespan
+    wrapper, nothing sends (or counts) what a stopping process recorded. Said once."""
+    global _said_uvicorn
+    if _said_uvicorn or "uvicorn" not in sys.modules:
+        return
+    _said_uvicorn = True
+    if not lifespan_seen and get_setting("DELIVERY") in POLLING_MODES:
+        logger.warning(
+            "This process runs under uvicorn, which ends it without Python's exit hooks: "
+            "conversions it records just before stopping are not sent at exit and nothing "
+            "says so. Wrap the ASGI application: application = "
+            "django_convert.asgi.with_lifespan(get_asgi_application())."
+        )
 
 
 def _after_fork_in_child() -> None:
@@ -287,10 +336,14 @@ def _after_fork_in_child() -> None:
     reset_clients(close=False)
 
 
-def _stop_at_exit() -> None:
+def stop_and_send_own() -> None:
+    """The exit send: stop the thread, send this process's own unsent conversions within
+    EXIT_TIMEOUT, and say how many could not be sent. Run once, by whichever comes first:
+    the ASGI lifespan's shutdown (``django_convert.asgi``) or the interpreter's exit."""
     worker = _worker
-    if worker.pid != os.getpid() or worker._thread is None:
+    if worker.pid != os.getpid() or worker._thread is None or worker._exit_done:
         return
+    worker._exit_done = True
     timeout = float(get_setting("EXIT_TIMEOUT"))
     worker.stop(timeout=timeout, flush=True)
     try:
@@ -306,6 +359,9 @@ def _stop_at_exit() -> None:
             unsent,
             timeout,
         )
+
+
+_stop_at_exit = stop_and_send_own
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -46,7 +46,7 @@ from django_convert.ingest.throttling import IngestRateThrottle
 from django_convert.models import DroppedPost, Visitor
 from django_convert.reports.drops import CRAWLER, WEBDRIVER
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("django_convert")
 
 
 class ContextView(APIView):

@@ -1,14 +1,20 @@
 """Storage: visitors and their bucketing, the conversion outbox, and the project's config.
 
 One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing, DroppedPost),
-:mod:`.history` (Exposure, MergedId), :mod:`.outbox` (Conversion), :mod:`.project`
-(Experience, Variation, Goal, ConfigSync), :mod:`.sweep` (SkippedConversion, PeriodicRun),
-:mod:`.reports` (ExperimentReport, the reports' entry in the admin index).
+:mod:`.history` (Exposure, MergedId), :mod:`.outbox` (Conversion, DeliveryTally),
+:mod:`.project` (Experience, Variation, Goal, ConfigSync), :mod:`.sweep`
+(SkippedConversion, PeriodicRun), :mod:`.reports` (ExperimentReport, the reports' entry in
+the admin index).
 Everything is importable from ``django_convert.models`` as before.
 """
 
 from django_convert.models.history import Exposure, MergedId
-from django_convert.models.outbox import Conversion, ConversionQuerySet, _empty_dict
+from django_convert.models.outbox import (
+    Conversion,
+    ConversionQuerySet,
+    DeliveryTally,
+    _empty_dict,
+)
 from django_convert.models.project import (
     CONVERT_ID_MAX_LENGTH,
     ConfigSync,
@@ -36,6 +42,7 @@ __all__ = [
     "ConfigSync",
     "Conversion",
     "ConversionQuerySet",
+    "DeliveryTally",
     "DroppedPost",
     "Experience",
     "ExperimentReport",

@@ -21,7 +21,11 @@ def _empty_dict() -> dict[str, Any]:
 
 class ConversionQuerySet(models.QuerySet[Any]):
     def due(self, now: datetime | None = None) -> ConversionQuerySet:
-        """Rows a worker may send now: pending and due, or sending with an expired lease."""
+        """Rows a worker may send now: pending and due, or sending with an expired lease.
+
+        For reading only: a claim asks for each status on its own (``delivery/claim.py``),
+        which the (status, next_attempt_at) index gives in order without a sort.
+        """
         return self.filter(
             status__in=("pending", "sending"), next_attempt_at__lte=now or timezone.now()
         )
@@ -74,6 +78,16 @@ class Conversion(models.Model):
     # after which it is due again (its worker is presumed dead).
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    # Why the last attempt did not deliver (django_convert.client.transport.REASONS, or
+    # "rejected" / "expired" for a failed row); empty once sent.
+    retry_reason = models.CharField(max_length=16, blank=True, default="")
+    # Attempts whose outcome is unknown: no complete answer from Convert, or the lease of
+    # the worker sending it ran out. Once sent, Convert may have counted it once more for
+    # each (delivery health reports such conversions as "resent").
+    unknown_outcomes = models.PositiveSmallIntegerField(default=0)
+    # When its current run of retryable failures began (its first failed attempt, or the
+    # first after "Retry" in the admin reset attempts): retried for RETRY_DAYS from then.
+    failing_since = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_request = models.JSONField(null=True, blank=True)
     last_response_status = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -129,3 +143,30 @@ class Conversion(models.Model):
         for index, value in sorted(self.custom_dimensions.items(), key=lambda kv: int(kv[0])):
             data.append({"key": f"customDimension{index}", "value": value})
         return data
+
+
+class DeliveryTally(models.Model):
+    """How many conversions each delivery event concerned, per hour: retries by reason
+    (``retry:<reason>``), resends (``resent``), outcomes that could not be written while
+    the database was unreachable (``unrecorded``). Delivery health reads the last hours.
+
+    ``outbox`` names the kind of row (``"convert"`` for conversions), so another outbox
+    can count its own events in the same table.
+    """
+
+    outbox = models.CharField(max_length=32, default="convert")
+    hour = models.DateTimeField()
+    event = models.CharField(max_length=48)
+    conversions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("delivery tally")
+        verbose_name_plural = _("delivery tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outbox", "hour", "event"], name="django_convert_one_tally_per_hour"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outbox} {self.hour:%Y-%m-%d %H:00} {self.event}: {self.conversions}"

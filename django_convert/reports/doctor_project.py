@@ -214,12 +214,21 @@ DELIVERY_ADVICE = {
     "answer. Fix the cause, then 'Retry selected conversions'.",
     "silent": "Convert has refused or been unreachable for a long time: read the last error "
     "of a pending conversion in the admin.",
+    "held": "Enable threads where the web server runs the delivery thread (manage.py check: "
+    "W030/W031), or deliver with convert_deliver --loop, Celery or Django Tasks.",
+    "foreign": "Point TRACKING_URL at Convert's tracking API, or let the tracking POST past "
+    "the proxy or captive portal that answers it.",
+    "resent": "Nothing to fix here if it was a blip; if it keeps happening, find what cuts "
+    "Convert's answers (TIMEOUT too short, a proxy, an unstable database).",
 }
 DELIVERY_TITLES = {
     "overdue": "No conversion is overdue",
     "stuck": "No conversion is stuck in 'sending'",
     "failed": "No conversion failed recently",
     "silent": "Conversions were delivered recently",
+    "held": "No conversion is held by a frozen worker",
+    "foreign": "Every answer came from Convert",
+    "resent": "No conversion was sent twice",
 }
 
 

@@ -8,10 +8,15 @@ Python SDKs were captured sending (``tests/convert_artifacts``), at
 and refuses what those types refuse (a browser code outside ``IE CH FF OP SF OTH``, a
 ``goalData`` key outside the enum, a missing ``goalId``...). It records what it got, and
 can inject faults: 5xx, 429 with Retry-After, answers slower than the client's timeout,
-connection resets, and 4xx rejections with Convert's ``{code, message, fields}`` body;
-scripted (``fail()``, ``reset()``...) or at random (``random_faults()``, for soak tests).
-It also serves the project's configuration at ``GET /api/v1/config/...``
-(:mod:`.project_config`).
+connection resets, 4xx rejections with Convert's ``{code, message, fields}`` body, and
+answers that are not Convert's (an answer trickled a byte at a time, an HTML page, truncated
+JSON, a redirect); scripted (``fail()``, ``reset()``, ``trickle()``, ``answer_html()``...) or
+at random (``random_faults()``, for soak tests). It also serves the project's
+configuration at ``GET /api/v1/config/...`` (:mod:`.project_config`), trickled with
+``trickle_config()``.
+
+A conversion counts as accepted (``accepted()``) only when the client read Convert's
+whole 200 answer.
 
 Standalone: ``python -m django_convert.testing.tracking_server --port 0 --latency-ms 20`` prints
 ``listening on http://127.0.0.1:PORT/v1/track``, then one line per answered request
@@ -187,7 +192,8 @@ def _event_errors(event: Any, where: str) -> dict[str, str]:
 class Fault:
     """What to do instead of answering 200, for the next ``times`` requests (None: always)."""
 
-    kind: str  # "status" | "slow" | "reset"
+    # "status" | "slow" | "reset" | "trickle" | "html" | "truncated" | "redirect"
+    kind: str
     times: int | None = 1
     status: int = 503
     body: Any = None
@@ -223,6 +229,11 @@ class Received:
         return found
 
 
+LANDING = "/landing"  # where redirect() sends the POST: a page answering GET with 200
+LANDING_PAGE = b"<!doctype html><html><body><h1>Welcome to the guest network</h1></body></html>"
+FOREIGN_ANSWERS = ("html", "truncated", "redirect")
+
+
 class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that went away (a worker killed mid-request) is part of the tests.
@@ -256,6 +267,11 @@ class ConvertStandIn:
         self.random_fault_kinds: tuple[str, ...] = ()
         self.injected: dict[str, int] = {}  # random faults injected, by kind
         self._random = random.Random()  # noqa: S311 - picks test faults, not secrets
+        # Answer 200 {"status": 1} to POSTs on other paths (after the same latency): lets a
+        # benchmark measure another client (posthog's /batch/) on the same server.
+        self.other_posts = False
+        # trickle_config(): the config GET's body one byte every this many seconds.
+        self.config_trickle: float | None = None
         self.in_flight = 0  # requests being answered right now
         self.max_in_flight = 0
         self._lock = threading.Lock()
@@ -319,6 +335,31 @@ class ConvertStandIn:
         """Answer 200 only after ``seconds`` (past the client's timeout, the client gives up)."""
         with self._lock:
             self.faults.append(Fault("slow", times, delay=seconds))
+
+    def trickle(self, interval: float, times: int | None = 1) -> None:
+        """Answer 200 with Convert's JSON, its headers at once and then the body one byte
+        every ``interval`` seconds (a slow proxy, or a slowloris)."""
+        with self._lock:
+            self.faults.append(Fault("trickle", times, delay=interval))
+
+    def answer_html(self, status: int = 200, times: int | None = 1) -> None:
+        """Answer with an HTML page (a captive portal, a proxy's error, a maintenance page)."""
+        with self._lock:
+            self.faults.append(Fault("html", times, status=status))
+
+    def truncate(self, times: int | None = 1) -> None:
+        """Answer 200 with the first half of Convert's JSON (a cut connection or proxy)."""
+        with self._lock:
+            self.faults.append(Fault("truncated", times, status=200))
+
+    def redirect(self, status: int = 302, times: int | None = 1) -> None:
+        """Redirect the POST to ``/landing``, a page that answers 200 to GET."""
+        with self._lock:
+            self.faults.append(Fault("redirect", times, status=status))
+
+    def trickle_config(self, interval: float | None) -> None:
+        """Serve the project config one byte every ``interval`` seconds (None: at once)."""
+        self.config_trickle = interval
 
     def reset(self, times: int | None = 1) -> None:
         """Read the request, then drop the connection with a TCP reset."""
@@ -431,6 +472,9 @@ class ConvertStandIn:
                         stand_in.in_flight -= 1
 
             def do_GET(self) -> None:
+                if self.path == LANDING:
+                    self._send(200, LANDING_PAGE, "text/html; charset=utf-8")
+                    return
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 status, data = stand_in.config.answer(self.path, headers)
                 try:
@@ -438,7 +482,16 @@ class ConvertStandIn:
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
-                    self.wfile.write(data)
+                    if stand_in.config_trickle is None:
+                        self.wfile.write(data)
+                        return
+                    for byte in data:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(stand_in.config_trickle)
+                        if self._client_gone():
+                            break
+                    self.close_connection = True
                 except OSError:  # the client gave up (timeout)
                     self.close_connection = True
 
@@ -455,6 +508,10 @@ class ConvertStandIn:
                         record.client_gone = True
                         self.close_connection = True
                         return
+                if stand_in.other_posts and not self.path.startswith(TRACK_PREFIX):
+                    record.answer = 200
+                    self._send(200, b'{"status": 1}', "application/json")
+                    return
                 fault = stand_in._next_fault()
                 if fault and fault.kind == "reset":
                     self.connection.setsockopt(
@@ -469,12 +526,87 @@ class ConvertStandIn:
                         record.client_gone = True
                         self.close_connection = True
                         return
+                if fault and fault.kind in FOREIGN_ANSWERS:
+                    self._foreign(record, fault)
+                    return
+                if fault and fault.kind == "trickle":
+                    self._trickle(record, fault.delay)
+                    return
                 if fault and fault.kind == "status":
                     message = "Too many requests" if fault.status == 429 else "Service unavailable"
                     body = fault.body or {"code": fault.status, "message": message}
                     self._answer(record, fault.status, body, fault.headers)
                     return
                 self._handle_valid(record, headers, raw)
+
+            def _send(
+                self,
+                status: int,
+                data: bytes,
+                content_type: str,
+                headers: dict[str, str] | None = None,
+            ) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    self.close_connection = True
+
+            def _foreign(self, record: Received, fault: Fault) -> None:
+                """Not Convert's answer: nothing is counted."""
+                record.answer, record.answered_at = fault.status, time.monotonic()
+                if fault.kind == "html":
+                    self._send(fault.status, LANDING_PAGE, "text/html; charset=utf-8")
+                elif fault.kind == "truncated":
+                    data = json.dumps({"code": 200, "message": "OK"}).encode()
+                    self._send(200, data[: len(data) // 2], "application/json")
+                else:  # redirect
+                    self._send(fault.status, b"", "text/html", {"Location": LANDING})
+
+            def _trickle(self, record: Received, interval: float) -> None:
+                """Convert's 200, its body one byte at a time; counted only if the client
+                read all of it (it may give up first)."""
+                data = json.dumps({"code": 200, "message": "OK"}).encode()
+                record.answer = 200
+                valid = self._valid(record)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.flush()
+                    for position, byte in enumerate(data, start=1):
+                        time.sleep(interval)
+                        if self._client_gone():
+                            raise ConnectionResetError("the client gave up")
+                        if position == len(data):
+                            # Counted before the last byte leaves: a client that has read it
+                            # (and a test asserting right after) finds it counted.
+                            record.accepted = valid
+                            record.answered_at = time.monotonic()
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                except OSError:
+                    record.client_gone = True
+                    record.accepted = False
+                    record.answer = record.answered_at = None
+                    self.close_connection = True
+
+            def _valid(self, record: Received) -> bool:
+                try:
+                    record.body = json.loads(record.raw)
+                except ValueError:
+                    return False
+                record.errors = validate_body(record.body)
+                return not record.errors and record.headers.get("user-agent", "").startswith(
+                    "ConvertAgent/"
+                )
 
             def _client_gone(self) -> bool:
                 try:
@@ -559,8 +691,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--fault-rate", type=float, default=0.0, help="share of requests answered 5xx/429/reset"
     )
+    parser.add_argument(
+        "--other-posts",
+        action="store_true",
+        help='answer 200 {"status": 1} to POSTs on other paths (another client, for comparison)',
+    )
     args = parser.parse_args(argv)
     server = ConvertStandIn(latency=args.latency_ms / 1000, port=args.port).start()
+    server.other_posts = args.other_posts
     if args.fault_rate:
         server.random_faults(args.fault_rate)
     print(f"listening on {server.url}", flush=True)

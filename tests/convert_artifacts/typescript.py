@@ -120,7 +120,7 @@ def _rows() -> dict[str, list[Any]]:
 def wire_bodies(source: str | None = None) -> dict[str, str]:
     """Each golden case's body as the exact JSON text delivery sends."""
     from django_convert.client import ClientConfig, build_body, encode_json
-    from django_convert.delivery.deliver import to_event
+    from django_convert.delivery.batch import to_event
 
     config = ClientConfig(
         tracking_url="https://metrics.convertexperiments.com/v1/track",

@@ -14,8 +14,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections
 
+from django_convert.conf import get_setting
 from django_convert.delivery.deliver import DeliveryReport, deliver_due
-from django_convert.delivery.periodic import run_due_jobs, seconds_until_next_job
+from django_convert.delivery.durable import DatabaseOutage, is_connection_error
+from django_convert.delivery.periodic import run_due_jobs, seconds_until_next_job, wait_for_jobs
+from django_convert.delivery.worker import outage_pause
+from django_convert.printable import printable
 
 logger = logging.getLogger("django_convert")
 
@@ -63,9 +67,12 @@ class Command(BaseCommand):
             if loop:
                 self.run_loop(interval)
             else:
-                # Jobs first: what the sweep records goes out in this same (cron) run.
+                # Jobs first: what the sweep records goes out in this same (cron) run. The
+                # config sync runs on its own thread meanwhile (never delaying delivery);
+                # the run waits for it at the end, at most TIMEOUT (its own deadline).
                 run_due_jobs(force=True)
                 self.report(deliver_due(), always=True)
+                wait_for_jobs(float(get_setting("TIMEOUT")) + 1.0)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
 
@@ -79,12 +86,17 @@ class Command(BaseCommand):
             last = f"{health.last_sent_at:%Y-%m-%d %H:%M:%S %Z}" if health.last_sent_at else "never"
             self.stdout.write(
                 f"pending {health.pending}, sending {health.sending}, overdue {health.overdue}, "
-                f"stuck {health.stuck}, failed recently {health.failed_recently}; "
+                f"stuck {health.stuck}, held {health.held}, failed recently "
+                f"{health.failed_recently}, resent recently {health.resent_recently}; "
                 f"last delivery: {last} (DELIVERY={health.delivery!r}, "
                 f"database {health.database!r})"
             )
+            if health.retries:
+                reasons = ", ".join(f"{r} {n}" for r, n in sorted(health.retries.items()))
+                hours = get_setting("HEALTH_FAILED_HOURS")
+                self.stdout.write(f"retries in the last {hours:g} hour(s) by reason: {reasons}")
             for problem in health.problems:
-                self.stderr.write(f"PROBLEM [{problem.code}] {problem.message}")
+                self.stderr.write(f"PROBLEM [{problem.code}] {printable(problem.message)}")
         if not health.ok:
             codes = ", ".join(problem.code for problem in health.problems)
             raise CommandError(f"Conversion delivery is not healthy: {codes}.", returncode=1)
@@ -115,19 +127,29 @@ class Command(BaseCommand):
         }
         self.stdout.write(f"Delivering conversions every {interval:g}s; SIGTERM or Ctrl-C stops.")
         self.stdout.flush()
+        database = DatabaseOutage()
+        outages = 0  # rounds in a row that ended on a retryable Convert error
         try:
             while not stopping:
                 close_old_connections()
                 try:
                     report = deliver_due(should_stop=should_stop)
                 except DatabaseError as exc:  # e.g. the database restarting: keep the worker up
-                    logger.exception("Delivery round failed; trying again in %gs.", interval)
-                    self.stderr.write(f"Delivery round failed: {exc}")
-                    pause(interval)
+                    if is_connection_error(exc):
+                        database.failed(exc)  # said once per outage
+                    else:
+                        logger.exception("Delivery round failed; trying again in %gs.", interval)
+                        self.stderr.write(f"Delivery round failed: {printable(exc)}")
+                    pause(min(interval, 1.0))
                     continue
+                database.succeeded()
                 self.report(report)
                 run_due_jobs()
-                if report.claimed == 0 or report.transient_error:
+                outages = outages + 1 if report.transient_error else 0
+                if outages:
+                    # Convert is down: one probe per pause (doubling up to RETRY_MAX_DELAY).
+                    pause(outage_pause(outages))
+                elif report.claimed == 0:
                     next_job = seconds_until_next_job()
                     pause(interval if next_job is None else max(0.05, min(interval, next_job)))
         finally:

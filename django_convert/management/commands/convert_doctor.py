@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django_convert.printable import printable
 from django_convert.reports.doctor import (
     GUIDE_URL,
     Diagnosis,
@@ -33,7 +34,9 @@ class Command(BaseCommand):
         else:
             conversions = find_conversions(reference)
             if not conversions:
-                raise CommandError(f"No conversion with id or transaction id {reference!r}.")
+                raise CommandError(
+                    f"No conversion with id or transaction id {printable(repr(reference))}."
+                )
             diagnoses = [diagnose_conversion(conversion) for conversion in conversions]
         self.print_guide()
         for diagnosis in diagnoses:
@@ -47,14 +50,15 @@ class Command(BaseCommand):
         self.stdout.write(f"The checklist: section 9 of Convert's integration guide, {GUIDE_URL}")
 
     def print(self, diagnosis: Diagnosis) -> None:
-        self.stdout.write(self.style.MIGRATE_HEADING(diagnosis.subject))
+        # Names, ids and Convert's answers come from outside: escaped for the terminal.
+        self.stdout.write(self.style.MIGRATE_HEADING(printable(diagnosis.subject)))
         for item in diagnosis.items:
             style = {"pass": self.style.SUCCESS, "fail": self.style.ERROR}.get(
                 item.status, self.style.WARNING
             )
-            self.stdout.write(f"  {style(SYMBOLS[item.status])}  {item.title}")
-            self.stdout.write(f"        {item.detail}")
+            self.stdout.write(f"  {style(SYMBOLS[item.status])}  {printable(item.title)}")
+            self.stdout.write(f"        {printable(item.detail)}")
             if item.fix and item.status != "pass":
-                self.stdout.write(f"        → {item.fix}")
+                self.stdout.write(f"        → {printable(item.fix)}")
                 for number, note in enumerate(item.notes, 1):
-                    self.stdout.write(f"          {number}. {note}")
+                    self.stdout.write(f"          {number}. {printable(note)}")

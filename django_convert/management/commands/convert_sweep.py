@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_convert.conf import get_setting
 from django_convert.conversions.sweep import sweep
+from django_convert.printable import printable
 
 
 class Command(BaseCommand):
@@ -35,9 +36,11 @@ class Command(BaseCommand):
         if not reports:
             self.stdout.write("No conversion rules are active: nothing to sweep.")
         for report in reports:
-            name = f"{report.rule} ({report.model})"
+            name = printable(f"{report.rule} ({report.model})")
             if report.skipped:
-                self.stderr.write(self.style.WARNING(f"{name}: NOT swept: {report.skipped}."))
+                self.stderr.write(
+                    self.style.WARNING(f"{name}: NOT swept: {printable(report.skipped)}.")
+                )
             elif dry_run:
                 self.stdout.write(
                     f"{name}: would record {report.missing} conversion(s) "

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django_convert.printable import printable
 from django_convert.project.sync import (
     environment_note,
     sync_if_stale,
@@ -39,13 +40,14 @@ class Command(BaseCommand):
             return
         if not attempt.ok:
             raise CommandError(
-                f"Could not sync the project config from {attempt.url or 'Convert'}: "
-                f"{attempt.error} ({what_is_kept()})."
+                f"Could not sync the project config from {printable(attempt.url or 'Convert')}: "
+                f"{printable(attempt.error)} ({what_is_kept()})."
             )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Synced {attempt.experiences} experiences, {attempt.variations} variations "
-                f"and {attempt.goals} goals{environment_note(attempt)} from {attempt.url}."
+                f"and {attempt.goals} goals{environment_note(attempt)} from "
+                f"{printable(attempt.url)}."
             )
         )
         if attempt.warnings:
@@ -56,4 +58,4 @@ class Command(BaseCommand):
                 )
             )
             for warning in attempt.warnings:
-                self.stdout.write(f"  {warning}")
+                self.stdout.write(f"  {printable(warning)}")

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_convert", "0007_conversion_source_object"),
+        ("django_convert", "0008_delivery_outcomes"),
     ]
 
     operations = [
