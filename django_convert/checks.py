@@ -15,6 +15,13 @@ django_convert.W020  VISITOR_ID_RESOLVER returned personal data in a self-test
 django_convert.E021  CONSENT is not a dict, or has unknown keys
 django_convert.E022  CONSENT["RESOLVER"] cannot be imported, or is not callable
 django_convert.E023  INGEST_NUM_PROXIES is not a whole number of proxies
+django_convert.E024  CONSENT["PLATFORM"] names no adapter, or CONSENT["CATEGORY"] is not a string
+django_convert.E025  a __Host-/__Secure- cookie name with flags browsers refuse for it
+django_convert.E026  INGEST_MAX_EXPERIENCES is not a whole number above 0
+django_convert.W021  (--deploy) behind a proxy without SECURE_PROXY_SSL_HEADER
+django_convert.W022  (--deploy) a __Host-/__Secure- cookie name on a site that also answers HTTP
+django_convert.W023  VISITOR_ID_RESOLVER gives different people the same id: no stitching
+django_convert.W024  CONSENT["PLATFORM"] is set but CONSENT["REQUIRED"] is False
 django_convert.E030  DELIVERY="task" but Django's Tasks framework cannot be imported
 django_convert.E031  DELIVERY="task" and TASK_QUEUE is not a queue of the default backend
 django_convert.E032  DELIVERY="celery" but Celery is not installed
@@ -314,9 +321,54 @@ def check_resolver_pii(
 def check_consent_and_proxies(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    from django_convert.identity.checks import check_consent, check_num_proxies
+    from django_convert.identity.checks import (
+        check_consent,
+        check_cookie_prefixes,
+        check_ingest_limit,
+        check_num_proxies,
+        check_platform,
+    )
 
-    return [*check_consent(), *check_num_proxies()]
+    return [
+        *check_consent(),
+        *check_platform(),
+        *check_num_proxies(),
+        *check_ingest_limit(),
+        *check_cookie_prefixes(),
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_deploy_cookie(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    from django_convert.identity.checks import check_deploy_cookie as check
+
+    return check()
+
+
+@register(Tags.compatibility)
+def check_resolver_stitching(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    from django_convert.identity.selftest import resolver_cannot_stitch
+
+    try:
+        who = resolver_cannot_stitch()
+    except (ImportError, TypeError, ValueError):
+        return []  # E020 reports it
+    if who is None:
+        return []
+    return [
+        Warning(
+            f"{SETTINGS_NAME}['VISITOR_ID_RESOLVER'] returned the same visitor id for {who} "
+            "in a self-test, so login stitching cannot work with it: it would merge "
+            "different people into one visitor, and Convert would count them as one.",
+            hint="Return an id per person (e.g. an HMAC of the user's primary key), or None "
+            "to use the browser's own id.",
+            id="django_convert.W023",
+        )
+    ]
 
 
 @register(Tags.models)

@@ -44,7 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "COOKIE_NAME": "convert_vid",
     "COOKIE_MAX_AGE": 60 * 60 * 24 * 395,  # about 13 months
     "COOKIE_SAMESITE": "Lax",
-    "COOKIE_SECURE": None,  # None: Secure exactly when the request is HTTPS
+    # None: Secure when the browser is on HTTPS (request.is_secure(), or the page's Origin /
+    # X-Forwarded-Proto when a TLS-ending proxy is not declared in SECURE_PROXY_SSL_HEADER).
+    "COOKIE_SECURE": None,
     "COOKIE_DOMAIN": None,
     "COOKIE_PATH": "/",
     # Cookie consent (docs/identity.rst): a dict; missing keys take identity.consent.DEFAULTS.
@@ -53,6 +55,9 @@ DEFAULTS: dict[str, Any] = {
     # Ingest endpoint.
     "INGEST_THROTTLE_RATE": "120/minute",
     "INGEST_MAX_BODY_BYTES": 32 * 1024,
+    # Experiences stored per visitor (new ones beyond it are dropped): bounds the rows one
+    # browser can make and what each of its conversions carries.
+    "INGEST_MAX_EXPERIENCES": 100,
     # Proxies in front of Django that append to X-Forwarded-For (like DRF's NUM_PROXIES):
     # 0 trusts REMOTE_ADDR only; n trusts the n-th address from the right.
     "INGEST_NUM_PROXIES": 0,

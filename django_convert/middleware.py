@@ -2,9 +2,10 @@
 
 The page never carries the id: the inline snippet reads it from the visitor's cookie (or
 creates it), so this middleware adds no ``Set-Cookie`` and no ``Vary`` to anonymous
-responses, and cached pages stay correct for everyone. It writes the cookie only for
-logged-in users whose cookie differs from their id (a login, another device), on a
-response it marks ``Cache-Control: private``.
+responses, and cached pages stay correct for everyone. It writes the cookie (and the
+id's HttpOnly key, see ``identity.proof``) only for logged-in users whose cookie differs
+from their id or lacks the key (a login, another device), on a response it marks
+``Cache-Control: private``.
 
 ``request.convert_visitor_id`` is None when the app is disabled, before cookie consent,
 and for a browser whose snippet has not created an id yet (its first page; crawlers).
@@ -19,8 +20,8 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.http import HttpRequest, HttpResponseBase
 
 from django_convert.conf import get_setting
-from django_convert.identity.cookie import refresh_for_user
-from django_convert.identity.visitor import resolve_visitor_id
+from django_convert.identity.proof import key_cookie_name, refresh_for_user
+from django_convert.identity.visitor import RESOLVER, id_source, resolve_visitor_id
 
 
 class ConvertVisitorMiddleware:
@@ -54,10 +55,17 @@ class ConvertVisitorMiddleware:
             visitor_id = None
         request.convert_visitor_id = visitor_id  # type: ignore[attr-defined]
         response: HttpResponseBase = await self._get_response_async(request)
-        # Only an id that differs from the cookie can need writing (a login, another device):
-        # a returning visitor's request never switches threads a second time.
+        # Only an id that differs from the cookie, or lacks its key, can need writing (a
+        # login, another device): a returning visitor's request never switches threads again.
         visitor_id = getattr(request, "convert_visitor_id", None)
-        if visitor_id is not None and request.COOKIES.get(get_setting("COOKIE_NAME")) != visitor_id:
+        if (
+            visitor_id is not None
+            and id_source(request) == RESOLVER
+            and (
+                request.COOKIES.get(get_setting("COOKIE_NAME")) != visitor_id
+                or key_cookie_name() not in request.COOKIES
+            )
+        ):
             await sync_to_async(refresh_for_user)(request, response)
         return response
 

@@ -10,7 +10,13 @@ import { minify } from "terser";
 const here = dirname(fileURLToPath(import.meta.url));
 const sources = join(here, "..", "django_convert", "browser", "js");
 const dist = join(sources, "dist");
-const NAMES = ["identify", "listener"];
+// identify and listener are inlined in every page; a consent-<platform> adapter only where
+// CONSENT["PLATFORM"] names it.
+const NAMES = [
+  "identify",
+  "listener",
+  ...["cookiebot", "onetrust", "usercentrics", "didomi", "tcf", "gcm"].map((p) => `consent-${p}`),
+];
 // DJANGO_CONVERT_* are globals to terser (never renamed): the tags put the settings there.
 const OPTIONS = {
   ecma: 5,

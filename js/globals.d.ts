@@ -1,5 +1,5 @@
 // The settings the template tags put in place of these names (see django_convert/browser/__init__.py).
-declare const DJANGO_CONVERT_IDENTIFY: {
+type IdentifyConfig = {
   cookie: {
     name: string;
     maxAge: number;
@@ -8,8 +8,32 @@ declare const DJANGO_CONVERT_IDENTIFY: {
     sameSite: string | null;
     secure: boolean | null;
   };
-  consent: { required: boolean; cookie: string; maxAge: number; runExperiences: boolean };
+  // maxAge null: the consent mirror is a session cookie.
+  consent: { required: boolean; cookie: string; maxAge: number | null; runExperiences: boolean };
 };
-declare const DJANGO_CONVERT_LISTENER: { url: string; header: string };
-// Shared by both scripts (they are scripts, not modules, so one global name).
+type ListenerConfig = { url: string; header: string };
+/** A consent platform adapter's settings: the platform's name for the consent that covers Convert. */
+type ConsentAdapterConfig = { category: string };
+declare const DJANGO_CONVERT_IDENTIFY: IdentifyConfig;
+declare const DJANGO_CONVERT_LISTENER: ListenerConfig;
+declare const DJANGO_CONVERT_CONSENT: ConsentAdapterConfig;
+
+// Shared by the scripts (they are scripts, not modules, so global names).
 type ConvertWindow = import("@convertcom/tracking-types").ConvertWindow;
+type VisitorData = import("@convertcom/tracking-types").VisitorData;
+
+/** window.djangoConvert, as identify.js defines it (the listener and the adapters use it). */
+type DjangoConvert = {
+  visitorId(): string | null;
+  collecting(): boolean;
+  automated(): boolean;
+  settle(): number;
+  refresh(): string | null;
+  restore(): void;
+  consentGiven(): string | null;
+  consentWithdrawn(): void;
+  onId(hook: () => void): void;
+  onWithdraw(hook: (id: string | null) => void): void;
+};
+/** A post waiting in localStorage until the server answers 2xx. */
+type Pending = { visitorId: string; body: string };

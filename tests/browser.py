@@ -21,6 +21,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Playwright's Chromium says navigator.webdriver = true, and the snippet treats automated
+# browsers like crawlers (their posts store nothing) unless a shop's tests opt in. The tests
+# that play a visitor play a person's browser: this flag makes navigator.webdriver false.
+# tests/test_browser_identity.py drives the automated case and the opt-in.
+VISITOR_ARGS = ["--disable-blink-features=AutomationControlled"]
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
 # Headless Chromium says "HeadlessChrome" in its user agent, which the crawler list (rightly)
 # matches: the ingest endpoint ignores its posts. Tests that play a visitor use this one.
@@ -40,7 +45,9 @@ def launch_chromium() -> Iterator[Any]:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *VISITOR_ARGS]
+            )
             try:
                 yield browser
             finally:

@@ -61,3 +61,8 @@ def database_resolver(request: Any) -> str | None:
 
 
 not_callable = "a string"
+
+
+def anonymous_constant_resolver(request: Any) -> str | None:
+    """Every anonymous browser the same id: stitching would merge strangers."""
+    return None if request.user.is_authenticated else "everyone-1"

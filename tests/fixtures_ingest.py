@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
+from django_convert.identity.proof import visitor_key
 from django_convert.ingest import upsert as upsert_module
 from django_convert.models import Bucketing, Visitor
 
@@ -37,12 +38,17 @@ def example_payload(visitor_id: str = VISITOR_ID) -> dict[str, Any]:
 
 
 class IngestClient(Client):
-    """A test client whose convert_vid cookie makes it the owner of ``visitor_id``."""
+    """A test client whose convert_vid cookie makes it the owner of ``visitor_id``, with the
+    id's key (identity.proof) as a browser has it after its first post, unless ``key`` is
+    False (a browser that never posted, or one that only knows the id)."""
 
-    def __init__(self, visitor_id: str = VISITOR_ID, **kwargs: Any) -> None:
+    def __init__(self, visitor_id: str = VISITOR_ID, key: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.visitor_id = visitor_id
-        self.cookies[settings.DJANGO_CONVERT.get("COOKIE_NAME", "convert_vid")] = visitor_id
+        name = settings.DJANGO_CONVERT.get("COOKIE_NAME", "convert_vid")
+        self.cookies[name] = visitor_id
+        if key:
+            self.cookies[f"{name}_key"] = visitor_key(visitor_id)
         self.csrf_token = get_random_string(32)
         self.cookies[settings.CSRF_COOKIE_NAME] = self.csrf_token
 

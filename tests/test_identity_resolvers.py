@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from django_convert.identity import resolvers
+from django_convert.identity.proof import visitor_key
 from django_convert.identity.resolvers import default_resolver, new_visitor_id, user_visitor_id
 from django_convert.identity.visitor import resolve_visitor_id
 from django_convert.models import Visitor
@@ -55,11 +56,29 @@ def test_cookie_name_is_configurable(make_request, convert_settings) -> None:
 
 def test_user_without_an_id_adopts_the_cookie_id(make_request, user) -> None:
     Visitor.objects.create(visitor_id="anon1", browser="CH")
-    assert default_resolver(make_request(cookie="anon1", user=user)) == "anon1"
+    request = make_request(cookie="anon1", user=user, convert_vid_key=visitor_key("anon1"))
+    assert default_resolver(request) == "anon1"
     visitor = Visitor.objects.get(user=user)
     assert visitor.visitor_id == "anon1"
     assert visitor.browser == "CH"  # the same row, now linked
     assert Visitor.objects.count() == 1
+
+
+def test_user_never_adopts_a_borrowed_id(make_request, user) -> None:
+    """Logging in with someone else's id in the cookie (no key for it) takes nothing of
+    theirs: the user gets a fresh id and the other visitor's row stays as it was."""
+    Visitor.objects.create(visitor_id="victim1", browser="CH")
+    visitor_id = default_resolver(make_request(cookie="victim1", user=user))
+    assert visitor_id != "victim1"
+    assert HEX_128.fullmatch(visitor_id)
+    assert Visitor.objects.get(visitor_id="victim1").user is None
+    assert Visitor.objects.get(user=user).visitor_id == visitor_id
+
+
+def test_user_adopts_a_new_id_no_row_holds(make_request, user) -> None:
+    """A browser that never posted has no key, and no row: there is nothing to take."""
+    fresh = "0123456789abcdef0123456789abcdef"
+    assert default_resolver(make_request(cookie=fresh, user=user)) == fresh
 
 
 def test_user_without_an_id_or_cookie_gets_a_new_one(make_request, user) -> None:

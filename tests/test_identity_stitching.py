@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client
 
+from django_convert.identity.proof import visitor_key
 from django_convert.identity.resolvers import hmac_resolver, new_visitor_id
 from django_convert.identity.stitching import merge_visitors
 from django_convert.models import Bucketing, Visitor
@@ -21,6 +22,8 @@ def browse(client: Client) -> str:
     an id cookie creates one (the server never does for anonymous visitors)."""
     if "convert_vid" not in client.cookies:
         client.cookies["convert_vid"] = new_visitor_id()
+    # The id's key, as the browser holds it after its first post (identity.proof).
+    client.cookies["convert_vid_key"] = visitor_key(client.cookies["convert_vid"].value)
     response = client.get("/pages/visitor-id/")
     assert response.status_code == 200
     return response.content.decode()

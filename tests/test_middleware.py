@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.test import AsyncClient, Client
 from django.utils.functional import SimpleLazyObject
 
+from django_convert.identity.proof import visitor_key
 from django_convert.middleware import ConvertVisitorMiddleware
 from django_convert.models import Visitor
 
@@ -89,9 +90,22 @@ def test_logged_in_user_gets_their_id_in_the_cookie_on_a_private_response(
 
 def test_logged_in_user_whose_cookie_is_right_gets_no_cookie(make_request, user) -> None:
     Visitor.objects.create(visitor_id="users-id", user=user)
-    response = run(make_request(cookie="users-id", user=user))
+    response = run(
+        make_request(cookie="users-id", user=user, convert_vid_key=visitor_key("users-id"))
+    )
     assert not response.cookies
     assert not response.has_header("Cache-Control")
+
+
+def test_logged_in_user_without_the_ids_key_gets_it(make_request, user) -> None:
+    """The session proves the user's id: the browser gets its key (HttpOnly), so it can
+    still post for that id after logging out."""
+    Visitor.objects.create(visitor_id="users-id", user=user)
+    response = run(make_request(cookie="users-id", user=user))
+    assert response.cookies["convert_vid"].value == "users-id"
+    key = response.cookies["convert_vid_key"]
+    assert (key.value, key["httponly"]) == (visitor_key("users-id"), True)
+    assert "private" in response["Cache-Control"]
 
 
 def test_cookie_flags_are_configurable(make_request, convert_settings, user) -> None:

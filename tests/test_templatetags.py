@@ -80,7 +80,8 @@ def test_snippet_settings(request_) -> None:
         "consent": {
             "required": False,
             "cookie": "convert_consent",
-            "maxAge": 60 * 60 * 24 * 395,
+            # A session cookie: it never outlives the consent platform's record.
+            "maxAge": None,
             "runExperiences": False,
         },
     }

@@ -35,6 +35,7 @@ _JS_ESCAPES = (
 DIST = Path(__file__).resolve().parent / "js" / "dist"
 IDENTIFY_PLACEHOLDER = "DJANGO_CONVERT_IDENTIFY"
 LISTENER_PLACEHOLDER = "DJANGO_CONVERT_LISTENER"
+CONSENT_PLACEHOLDER = "DJANGO_CONVERT_CONSENT"
 #: The header the listener sends in place of a CSRF token (see ingest.authentication).
 LISTENER_HEADER = "X-Convert-Listener"
 
@@ -71,6 +72,13 @@ def listener_js(config: dict[str, Any]) -> str:
     """The listener (``js/listener.js``) posting bucketing and segments to the ingest API."""
     before, after = _script("listener", LISTENER_PLACEHOLDER)
     return before + js_value(config) + after
+
+
+def consent_js(platform: str, category: str) -> str:
+    """The adapter (``js/consent-<platform>.js``) that asks the consent platform's browser API
+    and calls ``consentGiven()`` / ``consentWithdrawn()``."""
+    before, after = _script(f"consent-{platform}", CONSENT_PLACEHOLDER)
+    return before + js_value({"category": category}) + after
 
 
 def nonce_attribute(nonce: str | None) -> str:

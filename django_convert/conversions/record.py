@@ -286,12 +286,14 @@ def _load_snapshot(visitor_id: str | None, user_id: Any, using: str) -> Snapshot
 
 
 def _warn_no_visitor(values: ConversionValues, user_id: Any) -> None:
+    from django_convert.identity.visitor import why_user_has_no_visitor
+
     logger.warning(
         "No conversion recorded for goal %s (%s, transaction %s): user %s has no "
-        "Convert visitor yet (they never visited a page with the Convert tags while "
-        "logged in). Nothing is sent with a made-up id.",
+        "Convert visitor yet (%s). Nothing is sent with a made-up id.",
         values.goal_id,
         values.origin,
         values.transaction_id,
         user_id,
+        why_user_has_no_visitor(),
     )

@@ -1,1 +1,2 @@
-"""Visitor identity: resolvers, the cookie, login stitching and the PII guard."""
+"""Visitor identity: resolvers, the cookie and its key (proof), consent, login stitching and
+the PII guard."""

@@ -6,9 +6,13 @@ id, so no cookie, no Visitor or Bucketing row and no conversion for that browser
 tags tell Convert ``consentRequired`` (Convert's ``@convertcom/tracking-types``,
 ``src/types/api.d.ts``: ``ConsentRequired{runExperiences?}`` and ``ConsentGiven``).
 
-The default resolver reads the cookie ``window.djangoConvert.consentGiven()`` writes
-(``CONSENT["COOKIE_NAME"]`` = ``"1"``), so a consent-management platform's callback only has
-to call that; :func:`cookiebot_consent` reads Cookiebot's own cookie instead.
+The consent platform is the source of truth, on every page: the snippet identifies nothing
+until the platform reports consent on that page (``CONSENT["PLATFORM"]`` names a built-in
+adapter, or the platform's callback calls ``window.djangoConvert.consentGiven()``), and
+withdraws when it reports none. ``consentGiven()`` writes a mirror for the server, a session
+cookie (``CONSENT["COOKIE_NAME"]`` = ``"1"``) rewritten on each page and deleted on
+withdrawal, which the default resolver reads; :func:`cookiebot_consent` reads Cookiebot's
+own cookie instead.
 """
 
 from __future__ import annotations
@@ -30,11 +34,31 @@ DEFAULTS: dict[str, Any] = {
     "REQUIRED": False,
     # resolver(request) -> bool: has this browser consented?
     "RESOLVER": "django_convert.identity.consent.cookie_consent",
-    # The cookie consentGiven() writes and consentWithdrawn() deletes ("1" = given).
+    # The mirror consentGiven() writes and consentWithdrawn() deletes ("1" = given).
     "COOKIE_NAME": "convert_consent",
-    "COOKIE_MAX_AGE": 60 * 60 * 24 * 395,
+    # None: a session cookie, so the mirror never outlives the platform's own record (it is
+    # rewritten on every page the platform reports consent on).
+    "COOKIE_MAX_AGE": None,
     # Convert's consentRequired{runExperiences}: may experiences run before consent?
     "RUN_EXPERIENCES": False,
+    # A built-in adapter that asks the consent platform's browser API on every page: one of
+    # PLATFORMS. None: the platform's own callback calls djangoConvert.consentGiven() /
+    # consentWithdrawn().
+    "PLATFORM": None,
+    # The platform's name for the consent that covers Convert (None: PLATFORMS' default).
+    "CATEGORY": None,
+}
+
+#: CONSENT["PLATFORM"] -> the default CATEGORY: Cookiebot's category, OneTrust's group id
+#: (Performance), Usercentrics' service name, Didomi's purpose id (store and/or access
+#: information on a device), TCF purpose ids, Google Consent Mode's consent type.
+PLATFORMS: dict[str, str] = {
+    "cookiebot": "statistics",
+    "onetrust": "C0002",
+    "usercentrics": "Convert",
+    "didomi": "cookies",
+    "tcf": "1",
+    "gcm": "analytics_storage",
 }
 
 ConsentResolver = Callable[[HttpRequest], bool]
@@ -56,6 +80,15 @@ def _import_resolver(path: str) -> ConsentResolver:
     if not callable(resolver):
         raise TypeError(f"{path} is not callable.")
     return resolver  # type: ignore[no-any-return]
+
+
+def consent_adapter() -> tuple[str, str] | None:
+    """``(platform, category)`` of the configured adapter, or None without one."""
+    platform = consent_setting("PLATFORM")
+    if platform is None or not consent_setting("REQUIRED"):
+        return None
+    category = consent_setting("CATEGORY")
+    return str(platform), str(PLATFORMS.get(platform, "") if category is None else category)
 
 
 def has_consent(request: HttpRequest) -> bool:

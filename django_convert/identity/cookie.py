@@ -11,10 +11,10 @@ the snippet must read it.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
-from django.utils.cache import patch_cache_control
 from django.utils.functional import empty
 
 from django_convert.conf import get_setting
@@ -42,22 +42,81 @@ def cookie_visitor_id(request: HttpRequest) -> str | None:
         return None
 
 
+def browser_uses_https(request: HttpRequest) -> bool:
+    """Whether the browser reached the site over HTTPS.
+
+    ``request.is_secure()``, or, when a TLS-ending proxy is not declared in
+    ``SECURE_PROXY_SSL_HEADER`` (so Django sees plain HTTP), what the browser and the proxy
+    say: the ``Origin`` of a POST, ``X-Forwarded-Proto`` / ``Forwarded: proto=``. Those
+    headers only decide this browser's own cookie flags: a client that lies about them
+    loses its own cookie, nobody else's.
+    """
+    if request.is_secure():
+        return True
+    meta = request.META
+    forwarded = str(meta.get("HTTP_X_FORWARDED_PROTO", "")).split(",")[0].strip().lower()
+    https = (
+        str(meta.get("HTTP_ORIGIN", "")).lower().startswith("https://")
+        or forwarded == "https"
+        or "proto=https" in str(meta.get("HTTP_FORWARDED", "")).lower().replace(" ", "")
+    )
+    if https:
+        _warn_undeclared_proxy()
+    return https
+
+
+_proxy_warned: list[bool] = []
+
+
+def _warn_undeclared_proxy() -> None:
+    if _proxy_warned:
+        return
+    _proxy_warned.append(True)
+    logger.warning(
+        "The browser is on HTTPS but request.is_secure() is False: a TLS-ending proxy is not "
+        "declared in SECURE_PROXY_SSL_HEADER. django-convert marks its cookie Secure from the "
+        "Origin / X-Forwarded-Proto headers; set SECURE_PROXY_SSL_HEADER so the rest of Django "
+        "(its own cookies, absolute URLs) knows too (check --deploy: django_convert.W021). "
+        "Logged once per process."
+    )
+
+
+def visitor_cookie_flags(request: HttpRequest) -> dict[str, Any]:
+    """``set_cookie`` arguments shared by the id cookie and its key (see :mod:`.proof`).
+
+    ``Secure`` follows ``COOKIE_SECURE``, or by default the scheme the browser uses
+    (:func:`browser_uses_https`): a ``__Host-`` cookie refreshed without it is refused by
+    the browser, and one without it on HTTPS could leak over plain HTTP.
+    """
+    secure = get_setting("COOKIE_SECURE")
+    return {
+        "max_age": get_setting("COOKIE_MAX_AGE"),
+        "path": get_setting("COOKIE_PATH"),
+        "domain": get_setting("COOKIE_DOMAIN"),
+        "secure": browser_uses_https(request) if secure is None else bool(secure),
+        "samesite": get_setting("COOKIE_SAMESITE"),
+    }
+
+
 def set_visitor_cookie(response: HttpResponseBase, request: HttpRequest, visitor_id: str) -> None:
     """Store ``visitor_id`` in the cookie with the configured flags.
 
     Callers make sure the response is one no shared cache may store (see the module doc).
     """
-    secure = get_setting("COOKIE_SECURE")
     response.set_cookie(
         get_setting("COOKIE_NAME"),
         visitor_id,
-        max_age=get_setting("COOKIE_MAX_AGE"),
-        path=get_setting("COOKIE_PATH"),
-        domain=get_setting("COOKIE_DOMAIN"),
-        secure=request.is_secure() if secure is None else bool(secure),
         # The inline snippet reads the id from this cookie: pages carry no per-visitor value.
         httponly=False,
-        samesite=get_setting("COOKIE_SAMESITE"),
+        **visitor_cookie_flags(request),
+    )
+
+
+def delete_visitor_cookie(response: HttpResponseBase) -> None:
+    response.delete_cookie(
+        get_setting("COOKIE_NAME"),
+        path=get_setting("COOKIE_PATH"),
+        domain=get_setting("COOKIE_DOMAIN"),
     )
 
 
@@ -78,17 +137,3 @@ def logged_in_user(request: HttpRequest) -> object | None:
     ):
         return None
     return user if user.is_authenticated else None
-
-
-def refresh_for_user(request: HttpRequest, response: HttpResponseBase) -> None:
-    """Give a logged-in user's browser their id when its cookie differs (login included).
-
-    The response becomes ``Cache-Control: private``: it is that user's page anyway.
-    """
-    visitor_id: str | None = getattr(request, "convert_visitor_id", None)
-    if visitor_id is None or request.COOKIES.get(get_setting("COOKIE_NAME")) == visitor_id:
-        return
-    if logged_in_user(request) is None:
-        return
-    set_visitor_cookie(response, request, visitor_id)
-    patch_cache_control(response, private=True)

@@ -19,6 +19,7 @@ from django.utils.crypto import salted_hmac
 
 from django_convert.deadlocks import is_deadlock
 from django_convert.identity.cookie import cookie_visitor_id, logged_in_user
+from django_convert.identity.proof import proves_anonymous_id
 from django_convert.models import Visitor
 
 HMAC_SALT = "django_convert.identity.hmac_resolver"
@@ -84,15 +85,22 @@ def default_resolver(request: HttpRequest) -> str | None:
     """The default ``VISITOR_ID_RESOLVER``: one id per person, stable across devices.
 
     Logged-in users: the id stored on their ``Visitor.user`` (the first id they ever had;
-    on first sight they adopt the browser's id, else get a new one: 128 bits, 32 hex
-    characters). One indexed query per request for a logged-in user. Everyone else: the
-    id in the first-party cookie, which the page's snippet creates.
+    on first sight they adopt the browser's id if the browser proves it holds it (its key,
+    or an id no visitor row has: :func:`django_convert.identity.proof.proves_anonymous_id`),
+    else get a new one: 128 bits, 32 hex characters). One indexed query per request for a
+    logged-in user. Everyone else: the id in the first-party cookie, which the page's
+    snippet creates.
 
     :returns: a visitor id, or ``None`` for an anonymous visitor without the cookie.
     """
     anonymous_id = anonymous_visitor_id(request)
     user = logged_in_user(request)
     if user is not None:
+        linked = linked_visitor_id(user)
+        if linked is not None:
+            return linked
+        if anonymous_id is not None and not proves_anonymous_id(request, anonymous_id):
+            anonymous_id = None  # someone else's id, borrowed: never adopt their row
         return user_visitor_id(user, candidate=anonymous_id or new_visitor_id())
     return anonymous_id
 

@@ -25,7 +25,7 @@ from rest_framework.request import Request
 
 from django_convert.browser import LISTENER_HEADER
 
-_LISTENER_META = "HTTP_" + LISTENER_HEADER.upper().replace("-", "_")
+LISTENER_META = "HTTP_" + LISTENER_HEADER.upper().replace("-", "_")
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -40,7 +40,7 @@ def _no_response(request: HttpRequest) -> Any:
 def enforce_csrf(request: HttpRequest) -> None:
     """Pass the listener's same-origin proof or Django's CSRF check; else PermissionDenied."""
     check = _CsrfCheck(_no_response)
-    if request.META.get(_LISTENER_META) and "HTTP_ORIGIN" in request.META:
+    if request.META.get(LISTENER_META) and "HTTP_ORIGIN" in request.META:
         # Django's own Origin check (this host, or CSRF_TRUSTED_ORIGINS).
         if check._origin_verified(request):  # type: ignore[attr-defined]
             return

@@ -21,7 +21,10 @@ from django.db import IntegrityError, router, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
+from django_convert.conf import get_setting
 from django_convert.deadlocks import run_retrying_deadlocks
+from django_convert.ingest import outcomes
+from django_convert.ingest.bounds import known_only, within_limit
 from django_convert.ingest.exposures import record_exposures
 from django_convert.ingest.upsert import upsert
 from django_convert.models import SEGMENT_FIELDS, Bucketing, Visitor
@@ -34,20 +37,31 @@ def store_context(
     segments: Mapping[str, Any],
     user: Any = None,
     now: datetime | None = None,
+    key_issued: bool = False,
+    new: bool = False,
 ) -> Visitor:
     """Upsert the visitor and its bucketing; return the visitor (its pk set).
 
     Only the segments present in ``segments`` are written, so a partial report does not
     erase what is known. A changed variation updates its Bucketing row and keeps
     ``first_seen``; the exposure history gains a row for it (and keeps the old one).
+    Experiences the synced config does not know, and new ones beyond
+    ``INGEST_MAX_EXPERIENCES`` for this visitor, are dropped (ingest.bounds; counted in
+    ingest.outcomes). ``key_issued`` marks the row as proven (identity.proof); ``new`` says
+    the caller found no row for the visitor, so none of its experiences are stored yet.
     The returned instance holds what this call wrote, not fields it left alone (such as
     an earlier ``first_seen``): ``refresh_from_db()`` it to read the whole stored row.
     """
     now = now or timezone.now()
     values = {SEGMENT_FIELDS[key]: value for key, value in segments.items()}
+    if key_issued:
+        values["key_issued"] = True
     db = router.db_for_write(Visitor)
+    experiences, unknown = known_only(experiences, db)
+    if unknown:
+        outcomes.record(outcomes.UNKNOWN_EXPERIENCE, unknown)
     return run_retrying_deadlocks(
-        partial(_store, visitor_id, experiences, values, user, now, db),
+        partial(_store, visitor_id, experiences, values, user, now, db, new),
         using=db,
         what=f"Storing the bucketing of visitor {visitor_id}",
     )
@@ -60,6 +74,7 @@ def _store(
     user: Any,
     now: datetime,
     db: str,
+    new: bool,
 ) -> Visitor:
     visitor = Visitor(visitor_id=visitor_id, first_seen=now, last_seen=now, **values)
     with transaction.atomic(using=db):
@@ -76,6 +91,11 @@ def _store(
             )
         if user is not None:
             _link_user(visitor, user, db)
+        if experiences:
+            limit = int(get_setting("INGEST_MAX_EXPERIENCES"))
+            experiences, over = within_limit(visitor.pk, experiences, limit, db, new)
+            if over:
+                outcomes.record(outcomes.EXPERIENCE_LIMIT, over)
         if experiences:
             # Sorted, so concurrent upserts of several rows lock them in the same order.
             upsert(

@@ -55,6 +55,10 @@ class Visitor(models.Model):
     custom_segments = models.JSONField(default=_empty_list, blank=True)
     first_seen = models.DateTimeField(default=timezone.now, editable=False)
     last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+    # True once a browser proved it holds this id and the server gave it the id's key
+    # (identity.proof): from then on a post without the key is someone else's. Rows stored
+    # before keys existed are False: their browser's next post claims them.
+    key_issued = models.BooleanField(_("key issued"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("visitor")

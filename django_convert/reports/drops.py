@@ -39,6 +39,7 @@ class DropReason:
 
 
 CRAWLER = "crawler"
+WEBDRIVER = "webdriver"
 
 #: Every reason, most specific first. Keys are DroppedPost.reason codes.
 DROP_REASONS: dict[str, DropReason] = {
@@ -55,6 +56,47 @@ DROP_REASONS: dict[str, DropReason] = {
             noted=True,
         ),
         DropReason(
+            WEBDRIVER,
+            "the browser is automated (navigator.webdriver: Playwright, Selenium, Cypress, a "
+            "monitor or a scraper with a normal user agent): the listener marks its posts "
+            "and they are answered 204 without being stored",
+            "Expected for scrapers and monitors. For your own end-to-end tests, set the "
+            "convert_automation=1 cookie before the first page "
+            "(django_convert.testing.AUTOMATION_COOKIE; see 'Testing your shop').",
+            noted=True,
+        ),
+        DropReason(
+            "unproven_id",
+            "the post's visitor id is in the browser's cookie but the browser could not prove "
+            "it holds it (no key for it, and not a new id of the snippet's form): someone "
+            "else's id, a self-chosen one, or a browser that lost the key cookie; 403, "
+            "nothing stored",
+            "Expected for borrowed or made-up ids (see 'Ids that must be earned'). Do not set "
+            "the id cookie from your own code; a browser that lost its key gets a new id once "
+            "its id cookie is gone.",
+        ),
+        DropReason(
+            "no_cookie",
+            "the post came without an id cookie (403), or the browser cannot keep the cookie "
+            "at all (cookies blocked, a __Host-/__Secure- name over plain HTTP), in which case "
+            "the listener never posts",
+            "Expected for browsers that refuse cookies. With a __Host-/__Secure- COOKIE_NAME, "
+            "serve every page over HTTPS (check --deploy: django_convert.W022).",
+        ),
+        DropReason(
+            "unknown_experience",
+            "the experience is not in the synced project config, so its bucketing was not "
+            "stored (an experience started after the last sync)",
+            "Run manage.py convert_sync after starting an experience (or lower "
+            "CONFIG_SYNC_INTERVAL).",
+        ),
+        DropReason(
+            "experience_limit",
+            "the visitor already had DJANGO_CONVERT['INGEST_MAX_EXPERIENCES'] experiences "
+            "stored, so new ones were not",
+            "Raise INGEST_MAX_EXPERIENCES if your visitors really see that many experiences.",
+        ),
+        DropReason(
             "disabled",
             "DJANGO_CONVERT['ENABLED'] is False: the tags render nothing and posts are "
             "answered 204 without being stored",
@@ -63,10 +105,13 @@ DROP_REASONS: dict[str, DropReason] = {
         ),
         DropReason(
             "no_consent",
-            "cookie consent is required and the browser had not consented: no id, no post, "
-            "nothing stored (the ingest endpoint answers 403 if it posts anyway)",
-            "Expected for visitors who decline. If they did consent, make the consent "
-            "platform's callback and CONSENT['RESOLVER'] agree (see 'Identity and consent').",
+            "cookie consent is required and the consent platform did not report consent on "
+            "the page (declined, withdrawn, or its record expired): no id, no post, nothing "
+            "stored (the ingest endpoint answers 403 if it posts anyway)",
+            "Expected for visitors who decline. If they did consent, check that "
+            "CONSENT['PLATFORM'] names your platform (or that its callback calls "
+            "djangoConvert.consentGiven() on every page) and that CONSENT['RESOLVER'] agrees "
+            "(see 'Identity and consent').",
             applies=_consent_required,
         ),
         DropReason(

@@ -105,8 +105,9 @@ _SNIPPET_SETTINGS = (
 def _snippets() -> tuple[str, str]:
     """(identify code, listener code) for the settings in force, remembered per settings.
 
-    Nothing in them depends on the request, so the JSON is built once per settings and
-    ingest URL; the per-render cost is reading the settings that make the key.
+    The listener's part ends with the consent platform's adapter when CONSENT["PLATFORM"]
+    names one. Nothing in them depends on the request, so the JSON is built once per
+    settings and ingest URL; the per-render cost is reading the settings that make the key.
     """
     # Read the dict once (get_setting per name costs 1 µs each); a missing key reads as
     # None here, which is as good as its default for telling settings apart.
@@ -115,11 +116,15 @@ def _snippets() -> tuple[str, str]:
     key = (repr(configured.get("CONSENT")), values, _context_url())
     snippets = _snippet_cache.get(key)
     if snippets is None:
+        from django_convert.identity.consent import consent_adapter
+
         if len(_snippet_cache) > 64:  # settings changing all the time (tests): stay bounded
             _snippet_cache.clear()
+        adapter = consent_adapter()
         snippets = _snippet_cache[key] = (
             browser.identify_js(_identify_config()),
-            browser.listener_js({"url": key[2], "header": browser.LISTENER_HEADER}),
+            browser.listener_js({"url": key[2], "header": browser.LISTENER_HEADER})
+            + (browser.consent_js(*adapter) if adapter else ""),
         )
     return snippets
 

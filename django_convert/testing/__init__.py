@@ -11,6 +11,8 @@
   ``/api/v1/config/...``; point ``CONFIG_URL`` at ``server.config_url``.
 - :data:`STANDIN_SCRIPT_URL`: a ``SCRIPT_URL`` value that serves the offline stand-in for
   Convert's tracking script from this app's static files.
+- :data:`AUTOMATION_COOKIE`: the opt-in that makes an automated browser (end-to-end tests)
+  count as a visitor.
 
 Importing this package imports no models.
 """
@@ -29,12 +31,20 @@ if TYPE_CHECKING:
 
 #: ``DJANGO_CONVERT["SCRIPT_URL"] = STANDIN_SCRIPT_URL`` loads the offline stand-in for
 #: Convert's tracking script (``static/django_convert/testing/convert-standin.js``) through
-#: ``staticfiles``. The stand-in drains ``_conv_q`` (identify, addListener), buckets the
-#: visitor (``?bucketing=EXP:VAR,...``, default ``100127238:1001186427``) and fires
+#: ``staticfiles``. The stand-in drains ``_conv_q`` (identify, addListener, consentRequired,
+#: consentGiven, run: a later identify then run evaluates again under the new id), buckets
+#: the visitor (``?bucketing=EXP:VAR,...``, default ``100127238:1001186427``) and fires
 #: ``snippet.experiences_evaluated``, so the listener runs without Convert.
 STANDIN_SCRIPT_URL = "static:django_convert/testing/convert-standin.js"
 
+#: The cookie that makes an automated browser (``navigator.webdriver`` true: Playwright,
+#: Selenium, Cypress) count as a visitor: without it, the snippet marks its posts and the
+#: ingest endpoint stores nothing for it, as for a crawler. For a shop's own end-to-end
+#: tests, e.g. with Playwright: ``context.add_cookies([{**AUTOMATION_COOKIE, "url": base}])``.
+AUTOMATION_COOKIE = {"name": "convert_automation", "value": "1"}
+
 __all__ = [
+    "AUTOMATION_COOKIE",
     "STANDIN_SCRIPT_URL",
     "ConversionCapture",
     "ConvertStandIn",

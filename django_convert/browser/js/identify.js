@@ -11,23 +11,22 @@
  *    consent: {required, cookie, maxAge, runExperiences}}
  *
  * It defines window.djangoConvert:
- *   visitorId()        the id, or null (no consent yet, cookies blocked, no crypto)
+ *   visitorId()        the id Convert was told, or null (no consent yet, cookies blocked, ...)
  *   collecting()       whether the listener may post
- *   consentGiven()     records consent, creates and identifies the id, tells Convert
- *   consentWithdrawn() deletes the id, the consent record and Convert's cookies, stops
- *                      collecting
- *   onConsent(fn)      runs fn after consentGiven() (the listener re-reports)
+ *   automated()        navigator.webdriver without the shop's opt-in (posts are marked)
+ *   settle()           ms until a freshly minted id can no longer lose to another tab's
+ *   refresh()          re-read the cookie; an id that changed without a page load (a login
+ *                      through htmx, Turbo or fetch, another tab) is identified to Convert
+ *   consentGiven()     the consent platform reported consent on this page: identify, tell
+ *                      Convert, let the listener post
+ *   consentWithdrawn() deletes the id, the consent mirror and Convert's cookies, stops
+ *                      collecting; the listener asks the server to forget the id
+ *   restore()          makes the cookies match the page again (after a late answer)
+ *   onId(fn)           runs fn after the id changed in the page (the listener re-reports)
+ *   onWithdraw(fn)     runs fn(id) after consentWithdrawn()
  */
 // @ts-check
-/** @typedef {import('@convertcom/tracking-types').ConsentRequired} ConsentRequired */
-/** @typedef {import('@convertcom/tracking-types').ConsentGiven} ConsentGiven */
-/**
- * @typedef {{name: string, maxAge: number, path: string, domain: string | null,
- *   sameSite: string | null, secure: boolean | null}} CookieConfig
- * @typedef {{required: boolean, cookie: string, maxAge: number, runExperiences: boolean}} ConsentConfig
- * @typedef {{cookie: CookieConfig, consent: ConsentConfig}} IdentifyConfig
- */
-(function (/** @type {ConvertWindow} */ win, config) {
+(function (/** @type {ConvertWindow} */ win, /** @type {IdentifyConfig} */ config) {
   "use strict";
   var doc = win.document;
   var cookie = config.cookie;
@@ -35,13 +34,23 @@
   // Ids are what the server accepts (django_convert.identity.pii): length first, then a
   // character class that cannot backtrack.
   var VALID = /^[A-Za-z0-9_.:-]+$/;
+  // Two tabs of a first visit can both find no cookie and mint; the last write wins. A tab
+  // that minted waits this long (ms) before its first post, then re-reads the cookie and
+  // adopts the winner: by then both writes have landed (measured: the next task already).
+  var SETTLE = 500;
+  // Convert's cookies (its cookie article and developer docs): deleted on withdrawal.
+  var CONVERT_COOKIES = "v s r sptest check_cookies t d g prevent_tracking".split(" ");
   /** @type {Array<() => void>} */
-  var consentHooks = [];
-  /** @type {Array<() => void>} */
+  var idHooks = [];
+  /** @type {Array<(id: string | null) => void>} */
   var withdrawHooks = [];
   /** @type {string | null} */
   var visitorId = null;
+  var mintedAt = 0;
   var stopped = false;
+  // With consent required, nothing identifies until the consent platform reports consent on
+  // this page: our own record (the mirror the server reads) never stands in for the platform's.
+  var granted = !consent.required;
 
   /** Every value of cookie `name` in document.cookie, oldest first (RFC 6265 order). */
   function read(/** @type {string} */ name) {
@@ -61,18 +70,21 @@
     return values;
   }
 
-  /** Set (or, with maxAge 0, delete) a cookie; `domain` null means host-only. */
-  function write(
-    /** @type {string} */ name,
-    /** @type {string} */ value,
-    /** @type {number} */ maxAge,
-    /** @type {string | null} */ domain
-  ) {
+  /**
+   * Set, or with maxAge 0 delete, a cookie; `domain` null is host-only, maxAge null a
+   * session cookie. Secure follows the page's scheme unless COOKIE_SECURE says otherwise.
+   * @param {string} name
+   * @param {string} value
+   * @param {number | null} maxAge
+   * @param {string | null} domain
+   * @param {string} [path]
+   */
+  function write(name, value, maxAge, domain, path) {
     var secure = cookie.secure === null ? win.location.protocol === "https:" : cookie.secure;
     doc.cookie =
       name + "=" + encodeURIComponent(value) +
-      "; Max-Age=" + maxAge +
-      "; Path=" + cookie.path +
+      (maxAge === null ? "" : "; Max-Age=" + maxAge) +
+      "; Path=" + (path || cookie.path) +
       (domain ? "; Domain=" + domain : "") +
       (cookie.sameSite ? "; SameSite=" + cookie.sameSite : "") +
       (secure ? "; Secure" : "");
@@ -82,8 +94,10 @@
     return typeof value === "string" && value.length > 0 && value.length <= 128 && VALID.test(value);
   }
 
-  function hasConsent() {
-    return !consent.required || read(consent.cookie)[0] === "1";
+  /** The id in the cookie, if it is one. */
+  function cookieId() {
+    var value = read(cookie.name)[0];
+    return valid(value) ? value : null;
   }
 
   /** 128 random bits as 32 hex characters, or null without Web Crypto. */
@@ -97,12 +111,13 @@
   }
 
   /**
-   * The visitor's id: the cookie's, else a new one when allowed. With COOKIE_DOMAIN set, a
-   * host-only cookie left from before is replaced by a domain cookie holding the same id.
+   * The visitor's id: the cookie's, else a new one. With COOKIE_DOMAIN set, a host-only
+   * cookie left from before is replaced by a domain cookie holding the same id. Null when
+   * the cookie cannot be kept (cookies blocked, a Secure or __Host- name on plain http): an
+   * id that changes on every page is worth nothing, and the server could not accept it.
    */
   function ensureId() {
-    var values = read(cookie.name);
-    var id = valid(values[0]) ? values[0] : null;
+    var id = cookieId();
     if (id && cookie.domain) {
       // Deleting the host-only cookie is a no-op when the cookie already is a domain
       // cookie; if the id is gone afterwards, it was host-only: re-issue it on the domain.
@@ -112,76 +127,147 @@
     }
     if (!id) {
       id = newId();
-      if (id) write(cookie.name, id, cookie.maxAge, cookie.domain);
+      if (!id) return null;
+      write(cookie.name, id, cookie.maxAge, cookie.domain);
+      mintedAt = Date.now();
+      if (read(cookie.name)[0] !== id) {
+        // Not kept: cookies are blocked, or an HttpOnly cookie of that name (set by an older
+        // version) hides it. A probe with the same flags tells which: in the second case the
+        // listener's post is refused and its answer re-issues that id readable.
+        var probe = cookie.name + "_probe";
+        write(probe, "1", 9, cookie.domain);
+        if (read(probe)[0] !== "1") return null;
+        write(probe, "", 0, cookie.domain);
+      }
     }
     return id;
   }
 
-  function push(/** @type {any} */ command) {
+  function push(/** @type {QueueCommand} */ command) {
     var queue = (win._conv_q = win._conv_q || []);
-    /** @type {any} */ (queue).push(command);
+    /** @type {{push: (command: QueueCommand) => void}} */ (queue).push(command);
   }
 
-  function identify() {
-    visitorId = ensureId();
-    if (visitorId) push({ what: "identify", params: { visitorId: visitorId } });
+  function identify(/** @type {string} */ id) {
+    visitorId = id;
+    push({ what: "identify", params: { visitorId: id } });
   }
 
-  if (hasConsent()) {
-    identify();
+  function changed() {
+    for (var i = 0; i < idHooks.length; i++) {
+      try {
+        idHooks[i]();
+      } catch (error) {
+        // A failing hook must not break the caller (a CMP's callback, an htmx event).
+      }
+    }
+  }
+
+  /** Delete `name` on this host, on every parent domain, at "/" and at COOKIE_PATH:
+   * wherever we or Convert's script may have set it. */
+  function erase(/** @type {string} */ name) {
+    var host = win.location.hostname.split(".");
+    for (var i = 0; i < host.length; i++) {
+      var domain = i ? host.slice(i).join(".") : null;
+      write(name, "", 0, domain, "/");
+      write(name, "", 0, domain);
+    }
+  }
+
+  /** Make the cookies match the page: none after withdrawal, else the id Convert was told
+   * (an answer that arrived late, or another tab, may have written something else). */
+  function restore() {
+    if (stopped) {
+      erase(cookie.name);
+      erase(consent.cookie);
+      for (var n = 0; n < CONVERT_COOKIES.length; n++) erase("_conv_" + CONVERT_COOKIES[n]);
+    } else if (visitorId && cookieId() !== visitorId) {
+      write(cookie.name, visitorId, cookie.maxAge, cookie.domain);
+    }
+  }
+
+  /** Stop and delete our state; `forget` runs the withdraw hooks (the server forgets). */
+  function stop(/** @type {boolean} */ forget) {
+    var id = visitorId || cookieId();
+    stopped = true;
+    granted = !consent.required && granted;
+    visitorId = null;
+    restore();
+    if (forget) for (var i = 0; i < withdrawHooks.length; i++) withdrawHooks[i](id);
+  }
+
+  /** Follow the cookie: adopt an id another tab or an in-page login wrote. */
+  function refresh() {
+    if (stopped || !granted) return null;
+    if (consent.required && read(consent.cookie)[0] !== "1") {
+      stop(false); // another tab withdrew
+      return null;
+    }
+    var id = cookieId();
+    if (id && visitorId && id !== visitorId) {
+      identify(id);
+      // Re-evaluate under the new id (tracking-types: Run{resetData}); Convert does not
+      // document what a late identify does on its own.
+      push({ what: "run", params: { resetData: true } });
+      changed();
+    }
+    return visitorId;
+  }
+
+  if (granted) {
+    var id = ensureId();
+    if (id) identify(id);
   } else {
     // Convert holds back its cookies and tracking until consentGiven.
-    // Pick<>: ConsentRequired's params also allow any key, which would hide a typo here.
-    /** @type {Pick<NonNullable<ConsentRequired["params"]>, "runExperiences">} */
-    var params = { runExperiences: consent.runExperiences };
-    /** @type {ConsentRequired} */
-    var required = { what: "consentRequired", params: params };
-    push(required);
+    push({ what: "consentRequired", params: { runExperiences: consent.runExperiences } });
   }
 
-  /** @type {any} */ (win).djangoConvert = {
+  // In-page navigations that may have switched the cookie (a login through hx-boost or Turbo
+  // Drive swaps the body; head scripts do not run again), a page restored from the
+  // back-forward cache, and a tab coming back to the front after another tab logged in.
+  var events = ["htmx:afterSettle", "htmx:after:settle", "turbo:load", "visibilitychange"];
+  for (var e = 0; e < events.length; e++) doc.addEventListener(events[e], refresh);
+  win.addEventListener("pageshow", refresh);
+
+  /** @type {DjangoConvert} */
+  var api = {
     visitorId: function () {
       return stopped ? null : visitorId;
     },
     collecting: function () {
-      return !stopped && visitorId !== null && hasConsent();
+      return !stopped && granted && visitorId !== null;
     },
+    automated: function () {
+      // A shop's own end-to-end tests opt in with this cookie (django_convert.testing).
+      return !!win.navigator.webdriver && read("convert_automation")[0] !== "1";
+    },
+    settle: function () {
+      return mintedAt ? Math.max(0, mintedAt + SETTLE - Date.now()) : 0;
+    },
+    refresh: refresh,
+    restore: restore,
     consentGiven: function () {
+      if (granted && !stopped) return visitorId;
       stopped = false;
+      granted = true;
+      // A mirror for the server (CONSENT["RESOLVER"] reads it); by default a session cookie,
+      // rewritten on each page the platform reports consent on, and deleted when it does not.
       if (consent.required) write(consent.cookie, "1", consent.maxAge, cookie.domain);
-      var before = visitorId;
-      identify();
-      /** @type {ConsentGiven} */
-      var given = { what: "consentGiven" };
-      push(given);
-      if (visitorId && visitorId !== before) {
-        for (var i = 0; i < consentHooks.length; i++) {
-          try {
-            consentHooks[i]();
-          } catch (error) {
-            // A failing hook must not break the CMP's callback.
-          }
-        }
-      }
-      return visitorId;
+      var id = ensureId();
+      if (id) identify(id);
+      push({ what: "consentGiven" });
+      if (id) changed();
+      return id;
     },
     consentWithdrawn: function () {
-      stopped = true;
-      visitorId = null;
-      // Ours and Convert's own identifiers (its first-party cookies), host-only and on
-      // COOKIE_DOMAIN, whichever exist.
-      var names = [cookie.name, consent.cookie, "_conv_v", "_conv_r", "_conv_s"];
-      for (var n = 0; n < names.length; n++) {
-        write(names[n], "", 0, null);
-        if (cookie.domain) write(names[n], "", 0, cookie.domain);
-      }
-      for (var i = 0; i < withdrawHooks.length; i++) withdrawHooks[i]();
+      stop(true);
     },
-    onConsent: function (/** @type {() => void} */ hook) {
-      consentHooks.push(hook);
+    onId: function (/** @type {() => void} */ hook) {
+      idHooks.push(hook);
     },
-    onWithdraw: function (/** @type {() => void} */ hook) {
+    onWithdraw: function (/** @type {(id: string | null) => void} */ hook) {
       withdrawHooks.push(hook);
     },
   };
+  /** @type {any} */ (win).djangoConvert = api;
 })(window, DJANGO_CONVERT_IDENTIFY);

@@ -1,10 +1,15 @@
 /* A local stand-in for Convert's tracking script, for browser tests and demos.
  *
  * Like the real script it drains window._conv_q when it loads (identify, addListener,
- * consentRequired, consentGiven), buckets the visitor under the id `identify` gave it (or
- * an id of its own without one), exposes window.convert.getCurrentVisitorData() and fires
- * snippet.experiences_evaluated. What it saw is recorded in window.__convertStandin for
- * assertions.
+ * consentRequired, consentGiven, run), buckets the visitor under the id `identify` gave it
+ * (or an id of its own without one), exposes window.convert.getCurrentVisitorData() and
+ * fires snippet.experiences_evaluated. What it saw is recorded in window.__convertStandin
+ * for assertions.
+ *
+ * Commands pushed after it loaded run at once. A later `identify` changes the id;
+ * `{what: 'run'}` (tracking-types Run) evaluates again under it: how django-convert
+ * re-identifies a visitor whose id changed without a page load (Convert does not document
+ * what its script does with a late identify; this is the reading the app relies on).
  *
  * Consent, as Convert's types describe it (@convertcom/tracking-types, src/types/api.d.ts):
  * after `consentRequired` it writes no cookie of its own (`_conv_v`) until `consentGiven`,
@@ -12,8 +17,10 @@
  * the cookie and evaluates (again) under the current id, firing the listeners.
  *
  * Bucketing comes from the script URL's query: ?bucketing=EXP:VAR,EXP:VAR (default
- * 100127238:1001186427), segments from ?country=XX (default US). Ids in Convert's data are
- * numbers when ?numeric=1, as Convert's knowledge-base examples show them.
+ * 100127238:1001186427), segments from ?country=XX (default US), or none at all with
+ * ?segments=none. Ids in Convert's data are numbers when ?numeric=1, as Convert's
+ * knowledge-base examples show them. Once not held by consent, it writes its visitor cookie
+ * and, with ?cookies=all, every cookie Convert documents (its cookie article), host-only.
  */
 (function () {
   var params = new URL(document.currentScript.src).searchParams;
@@ -47,6 +54,9 @@
       state.consentGiven = true;
       state.log.push("consentGiven");
       if (loaded) evaluate();
+    } else if (command.what === "run") {
+      state.log.push("run");
+      if (loaded) evaluate();
     }
   }
 
@@ -69,16 +79,21 @@
   var data = {
     visitorId: null,
     bucketing: bucketing,
-    segments: {
-      browser: "CH",
-      devices: ["DESK"],
-      source: "direct",
-      visitorType: "new",
-      country: params.get("country") || "US",
-      campaign: "",
-      customSegments: ["seg-1"],
-    },
+    segments:
+      params.get("segments") === "none"
+        ? {}
+        : {
+            browser: "CH",
+            devices: ["DESK"],
+            source: "direct",
+            visitorType: "new",
+            country: params.get("country") || "US",
+            campaign: "",
+            customSegments: ["seg-1"],
+          },
   };
+  var OWN_COOKIES = ["_conv_v", "_conv_s", "_conv_r", "_conv_sptest", "_conv_check_cookies",
+    "_conv_t", "_conv_d", "_conv_g"];
   window.convert = {
     currentData: data,
     getCurrentVisitorData: function () {
@@ -98,7 +113,14 @@
     data.visitorId = visitorId;
     state.bucketedAs = visitorId;
     state.log.push("bucket:" + visitorId);
-    if (!held()) document.cookie = "_conv_v=" + encodeURIComponent(visitorId) + "; Path=/";
+    if (!held()) {
+      document.cookie = "_conv_v=" + encodeURIComponent(visitorId) + "; Path=/";
+      if (params.get("cookies") === "all") {
+        OWN_COOKIES.forEach(function (name) {
+          document.cookie = name + "=1; Path=/";
+        });
+      }
+    }
     state.evaluations += 1;
     state.listeners.forEach(function (listener) {
       if (listener.event !== "snippet.experiences_evaluated") return;
