@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from django_convert.models.project import Experience, Goal, Variation
 from django_convert.reports import queries, stats
+from django_convert.reports.notes import queries_notes
 from django_convert.reports.srm import (
     INSTALL_HINT,
     SampleRatio,
@@ -117,15 +118,9 @@ def build_report(
         goal_id=OuterRef("pk"), experience_id=experience_id
     )
     goal = Goal.objects.using(using).filter(pk=goal_id).annotate(attached=Exists(attached)).first()
-    visitors = queries.visitors_by_variation(experience_id, start, end, using=using)
-    conversions = queries.conversions_by_variation(
-        experience_id,
-        goal_id,
-        start,
-        end,
-        leave_out_earlier_visitors=queries.bucketed_before(experience_id, start, using=using),
-        using=using,
-    )
+    exposed = queries.exposed(experience_id, start, end, using=using)
+    visitors = exposed.visitors
+    conversions = queries.conversions(experience_id, goal_id, start, end, using=using)
 
     ids = sorted(set(configured) | set(visitors) | set(conversions.by_variation), key=id_order)
     if baseline_id not in ids:
@@ -141,6 +136,7 @@ def build_report(
     results = [_finish(row, baseline) for row in rows]
 
     notes = _notes(experience, conversions, len(results))
+    notes += queries_notes(exposed, conversions)
     for row in rows:
         if not row.consistent:
             notes.append(
