@@ -278,9 +278,9 @@ def test_conversions_whose_visitor_history_was_deleted_are_named_not_counted() -
     green = report.variations[1]
     assert (green.variation_id, green.visitors, green.converting_visitors) == (GREEN, 0, 0)
     lost = truth.orders[GREEN]
-    assert any(
-        f"{lost} conversion(s) name this experience" in note for note in report.notes
-    ), report.notes
+    assert any(f"{lost} conversion(s) name this experience" in note for note in report.notes), (
+        report.notes
+    )
 
 
 def test_chosen_baseline() -> None:
