@@ -130,12 +130,12 @@ def test_capped_sums_match_numpy(percentile) -> None:
 
     nonzero = [v for arm in revenue.values() for v in arm if v > 0]
     cap = float(np.percentile(nonzero, percentile))
-    assert float(totals.cap) == pytest.approx(cap, rel=1e-9)
+    assert float(totals.revenue_cap) == pytest.approx(cap, rel=1e-9)
     for variation, values in revenue.items():
         array = np.minimum(np.array(values), cap)
         row = totals.by_variation[variation]
         assert float(row.capped_revenue) == pytest.approx(array.sum(), rel=1e-9)
-        assert float(row.capped_squares) == pytest.approx(np.square(array).sum(), rel=1e-9)
+        assert float(row.capped_revenue_squares) == pytest.approx(np.square(array).sum(), rel=1e-9)
         assert row.capped_visitors == int(np.count_nonzero(np.array(values) > cap))
         assert float(row.revenue) == pytest.approx(sum(values), rel=1e-9)
     assert totals.by_variation[B].capped_visitors >= 1
@@ -150,9 +150,9 @@ def test_absolute_cap_and_no_cap() -> None:
     uncapped = queries.conversions(EXPERIENCE, GOAL, START, END)
     capped = queries.conversions(EXPERIENCE, GOAL, START, END, absolute_cap=Decimal(100))
 
-    assert uncapped.cap is None
+    assert uncapped.revenue_cap is None
     assert uncapped.by_variation[A].capped_revenue == Decimal(550)
-    assert capped.cap == Decimal(100)
+    assert capped.revenue_cap == Decimal(100)
     assert capped.by_variation[A].capped_revenue == Decimal(150)
     assert capped.by_variation[A].capped_visitors == 1
     with pytest.raises(ValueError, match="percentile"):

@@ -48,7 +48,7 @@ class VariationConversions:
     sums each converting visitor's revenue squared (the variance of revenue per visitor);
     ``conversions_with_amount`` is the divisor of the average order value. The ``capped_``
     figures are the same sums after each visitor's revenue was capped at
-    :attr:`ConversionTotals.cap` (equal to the uncapped ones when there is no cap), and
+    :attr:`ConversionTotals.revenue_cap` (equal to the uncapped ones when there is no cap), and
     ``capped_visitors`` counts the visitors whose revenue was above it.
     """
 
@@ -57,8 +57,8 @@ class VariationConversions:
     conversions_with_amount: int
     revenue: Decimal
     revenue_squares: Decimal
-    capped_revenue: Decimal = Decimal(0)
-    capped_squares: Decimal = Decimal(0)
+    capped_revenue: Decimal | None = None
+    capped_revenue_squares: Decimal | None = None
     capped_visitors: int = 0
 
 
@@ -75,7 +75,7 @@ class ConversionTotals:
     #: history any more (purged or erased): not attributable on the first-exposure basis.
     unattributed_conversions: int = 0
     #: The per-visitor revenue cap applied to the ``capped_`` sums; None: no cap.
-    cap: Decimal | None = None
+    revenue_cap: float | None = None
 
 
 @dataclass(frozen=True)
@@ -270,11 +270,15 @@ def conversions(
                 revenue=decimal(total),
                 revenue_squares=decimal(squares),
                 capped_revenue=decimal(c_total),
-                capped_squares=decimal(c_sq),
+                capped_revenue_squares=decimal(c_sq),
                 capped_visitors=int(n_c or 0),
             )
     return ConversionTotals(
-        by_variation, left_out_visitors, left_out_conversions, unattributed, cap
+        by_variation,
+        left_out_visitors,
+        left_out_conversions,
+        unattributed,
+        None if cap is None else float(cap),
     )
 
 
