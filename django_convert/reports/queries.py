@@ -49,6 +49,11 @@ class VariationConversions:
     conversions_with_amount: int
     revenue: Decimal
     revenue_squares: Decimal
+    #: The same sums after capping each visitor's revenue at ``ConversionTotals.revenue_cap``
+    #: (None: not capped), and how many visitors were above the cap (reports/capping.py).
+    capped_revenue: Decimal | None = None
+    capped_revenue_squares: Decimal | None = None
+    capped_visitors: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class ConversionTotals:
     #: before the range (so they are not among the report's visitors).
     left_out_visitors: int
     left_out_conversions: int
+    #: The per-visitor revenue cap applied to the capped sums (None: no cap).
+    revenue_cap: float | None = None
 
 
 def visitors_by_variation(
