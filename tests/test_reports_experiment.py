@@ -18,10 +18,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from scipy import stats as scipy_stats
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
-    proportions_ztest,
+)
+from statsmodels.stats.proportion import (
+    test_proportions_2indep as score_test,
 )
 
 from django_convert.models import (
@@ -42,6 +45,22 @@ ORIGINAL, GREEN = "1001186427", "1001186428"
 GOAL, OTHER_GOAL = "100037225", "100037226"
 START = datetime(2026, 11, 1, tzinfo=UTC)
 END = datetime(2026, 11, 15, tzinfo=UTC)
+
+
+def _always_valid_p(z: float, visitors: int, tuning: int = 5_000) -> float:
+    """Johari et al. (2022) normal-mixture mSPRT p-value, mixing variance tuned as
+    GrowthBook's docs give it (https://docs.growthbook.io/statistics/sequential)."""
+    rho2 = (-2 * np.log(0.05) + np.log(-2 * np.log(0.05) + 1)) / tuning
+    v = visitors * rho2
+    return float(min(1.0, np.sqrt(1 + v) * np.exp(-z * z * v / (2 * (1 + v)))))
+
+
+def _always_valid_alpha(visitors: int, tuning: int = 5_000) -> float:
+    """The fixed-horizon level of the confidence sequence's half-width (Howard et al. eq. 14)."""
+    rho2 = (-2 * np.log(0.05) + np.log(-2 * np.log(0.05) + 1)) / tuning
+    v = visitors * rho2
+    width = np.sqrt(2 * (v + 1) / v * np.log(np.sqrt(v + 1) / 0.05))
+    return float(2 * scipy_stats.norm.sf(width))
 
 
 @dataclass
@@ -179,23 +198,46 @@ def test_report_matches_an_independent_computation(early) -> None:
         aov = sum(revenue) / truth.orders_with_amount[row.variation_id]
         assert row.average_order_value == pytest.approx(aov)
 
+    # The method changed on purpose (issue 19): always-valid p-values (Howard et al. 2021),
+    # the score interval of the rate ratio, Fieller's interval for revenue, Holm across the
+    # page. Each is recomputed here from the raw lists.
     x = [sum(truth.converted[GREEN]), sum(truth.converted[ORIGINAL])]
     n = [len(truth.converted[GREEN]), len(truth.converted[ORIGINAL])]
-    _z, p_value = proportions_ztest(x, n)
-    assert green.rate_comparison.p_value == pytest.approx(p_value, rel=1e-9)
-    low, high = confint_proportions_2indep(x[0], n[0], x[1], n[1], method="log", compare="ratio")
+    total = sum(n)
+    score = score_test(x[0], n[0], x[1], n[1], compare="ratio", method="score")
+    rate_p = _always_valid_p(float(score.statistic), total)
+    assert green.rate_comparison.p_value == pytest.approx(rate_p, rel=1e-9)
+    assert green.rate_comparison.fixed_p_value == pytest.approx(score.pvalue, rel=1e-9)
+    low, high = confint_proportions_2indep(
+        x[0], n[0], x[1], n[1], method="score", compare="ratio", alpha=_always_valid_alpha(total)
+    )
     interval = green.rate_comparison.interval
-    assert (interval.low, interval.high) == pytest.approx((low - 1, high - 1), rel=1e-9)
+    assert (interval.low, interval.high) == pytest.approx((low - 1, high - 1), rel=1e-7)
 
     a = np.array(truth.revenue[GREEN], dtype=float)
     b = np.array(truth.revenue[ORIGINAL], dtype=float)
+    # Capped at the 99th percentile of the non-zero per-visitor revenues (the default).
+    cap = np.percentile(np.concatenate([a[a > 0], b[b > 0]]), 99)
+    assert report.revenue_cap == pytest.approx(cap, rel=1e-9)
+    a, b = np.minimum(a, cap), np.minimum(b, cap)
     welch = scipy_stats.ttest_ind(a, b, equal_var=False)
-    assert green.revenue_comparison.p_value == pytest.approx(welch.pvalue, rel=1e-6)
-    ci = welch.confidence_interval(0.95)
+    revenue_p = _always_valid_p(float(welch.statistic), total)
+    assert green.revenue_comparison.p_value == pytest.approx(revenue_p, rel=1e-6)
+    assert green.revenue_comparison.fixed_p_value == pytest.approx(welch.pvalue, rel=1e-6)
+    # Fieller: the ratios R with (mean_a - R mean_b)^2 <= z^2 (var_a + R^2 var_b), by numpy.
+    z = scipy_stats.norm.isf(_always_valid_alpha(total) / 2)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    roots = np.sort(
+        np.roots([b.mean() ** 2 - z * z * vb, -2 * a.mean() * b.mean(), a.mean() ** 2 - z * z * va])
+    )
     interval = green.revenue_comparison.interval
-    assert interval.low == pytest.approx(ci.low / b.mean(), rel=1e-6)
-    assert interval.high == pytest.approx(ci.high / b.mean(), rel=1e-6)
+    assert (interval.low, interval.high) == pytest.approx((roots[0] - 1, roots[1] - 1), rel=1e-6)
     assert green.revenue_comparison.uplift == pytest.approx(a.mean() / b.mean() - 1)
+    holm = multipletests([rate_p, revenue_p], method="holm")[1]
+    assert green.rate_comparison.adjusted_p_value == pytest.approx(holm[0], rel=1e-9)
+    assert green.revenue_comparison.adjusted_p_value == pytest.approx(holm[1], rel=1e-6)
+    assert report.compared_p_values == 2
+    assert green.rate_comparison.significant == (holm[0] < 0.05)
 
     expected_srm = scipy_stats.chisquare([1500, 1480], [1490, 1490]).pvalue
     assert report.sample_ratio.p_value == pytest.approx(expected_srm)
@@ -331,7 +373,7 @@ def test_query_count_does_not_grow_with_rows() -> None:
     def statements(captured: CaptureQueriesContext) -> list[str]:
         return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
 
-    expected = 6 + (connection.vendor == "postgresql")
+    expected = 7 + (connection.vendor == "postgresql")
     assert len(statements(small)) == len(statements(large)) == expected
 
 
