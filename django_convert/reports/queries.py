@@ -151,63 +151,91 @@ def json_key_text(vendor: str, column: str, key: str) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
-class Attributed:
-    """The FROM/WHERE of "conversions of the goal in the range, with their visitor's first
-    exposure": ``c`` the conversion, ``e`` the first exposure (NULL columns when none),
-    ``pk`` the expression of the visitor's primary key."""
+class Grouping:
+    """Extra GROUP BY columns of the conversions query beyond the variation: a SQL
+    expression over ``r`` (the visitor's conversions: ``r.first_at``, ``r.pk``) and ``s``
+    (the visitor's row, joined when ``needs_visitor``), with its parameters."""
 
-    sql: str
+    expression: str
     params: list[Any]
-    pk: str = "COALESCE(v.id, m.visitor_id)"
+    needs_visitor: bool = False
 
 
-def attributed(
+def per_visitor_sql(
     connection: BaseDatabaseWrapper,
     experience_id: str,
     goal_id: str,
     start: datetime,
     end: datetime,
-) -> Attributed:
-    """The join every conversions query starts from (see the module's docstring).
+    grouping: Grouping | None = None,
+) -> tuple[str, list[Any]]:
+    """The CTEs ``r`` (conversions per visitor) and ``per`` (each with its first variation).
 
-    Only conversions whose snapshot names the experience count: the ``bucketingData``
-    sent to Convert, so a purchase made before the visitor was bucketed never counts, as at
-    Convert. The visitor is the row with the conversion's id, else the account a guest id
-    was merged into; ``e.first_seen`` tells the caller whether the first exposure is in the
-    range, ``e.id`` NULL that the visitor's history is gone.
+    ``r``: the goal's conversions recorded in ``[start, end)`` whose snapshot names the
+    experience (the ``bucketingData`` sent to Convert: a purchase made before the visitor
+    was bucketed never counts, as at Convert), grouped by the visitor's primary key: the
+    row with the conversion's id, else the account a guest id was merged into.
+    ``per``: ``variation_id`` is the first exposure's variation, NULL when it was before
+    ``start`` (left out), ``''`` when the visitor has no history (unattributable);
+    ``grp`` is the grouping's value ('' without one).
     """
     to_db = connection.ops.adapt_datetimefield_value
-    pk = Attributed("", []).pk
     snapshot, key = json_key_text(connection.vendor, "c.bucketing", experience_id)
+    exposure, visitor = table(Exposure, connection), table(Visitor, connection)
+    group = grouping or Grouping("''", [])
+    segment_join = f"LEFT JOIN {visitor} s ON s.id = r.pk" if group.needs_visitor else ""
     sql = f"""
-        FROM {table(Conversion, connection)} c
-        LEFT JOIN {table(Visitor, connection)} v ON v.visitor_id = c.visitor_id
-        LEFT JOIN {table(MergedId, connection)} m
-          ON v.id IS NULL AND m.merged_id = c.visitor_id
-        LEFT JOIN {table(Exposure, connection)} e
-          ON e.visitor_id = {pk} AND e.experience_id = %s AND e.is_first = %s
-        WHERE c.goal_id = %s AND c.created_at >= %s AND c.created_at < %s
-          AND {snapshot} IS NOT NULL
-    """
-    return Attributed(sql, [experience_id, True, goal_id, to_db(start), to_db(end), key])
+        r AS (
+            SELECT COALESCE(v.id, (SELECT m.visitor_id FROM {table(MergedId, connection)} m
+                                   WHERE m.merged_id = c.visitor_id ORDER BY m.id
+                                   LIMIT 1)) AS pk,
+                   COUNT(*) AS conversions, COUNT(c.amount) AS with_amount,
+                   COALESCE(SUM(c.amount), 0) AS revenue, MIN(c.created_at) AS first_at
+            FROM {table(Conversion, connection)} c
+            LEFT JOIN {visitor} v ON v.visitor_id = c.visitor_id
+            WHERE c.goal_id = %s AND c.created_at >= %s AND c.created_at < %s
+              AND {snapshot} IS NOT NULL
+            GROUP BY 1
+        ),
+        per AS (
+            SELECT CASE WHEN e.visitor_id IS NULL THEN '' WHEN e.first_seen < %s THEN NULL
+                        ELSE e.variation_id END AS variation_id,
+                   r.conversions, r.with_amount, r.revenue, {group.expression} AS grp
+            FROM r LEFT JOIN {exposure} e
+              ON e.visitor_id = r.pk AND e.experience_id = %s AND e.is_first = %s
+            {segment_join}
+        )
+    """  # noqa: S608 - identifiers from model metadata, values are parameters
+    params = [goal_id, to_db(start), to_db(end), key, to_db(start), *group.params]
+    return sql, [*params, experience_id, True]
 
 
 def postgresql_scope(connection: BaseDatabaseWrapper, using: str) -> Any:
-    """A transaction with JIT off and more work_mem on PostgreSQL (nothing elsewhere).
-
-    JIT compiling costs more than it saves for a query run once (~1 s of 2 s measured), and
-    50,000 per-visitor groups hash in memory instead of sorting on disk.
-    """
+    """A transaction for the session settings below on PostgreSQL (nothing elsewhere)."""
     if connection.vendor != "postgresql":
         return nullcontext()
     return transaction.atomic(using=using)
 
 
-def set_postgresql_session(connection: BaseDatabaseWrapper, cursor: Any) -> None:
-    if connection.vendor == "postgresql":
+def set_postgresql_session(
+    connection: BaseDatabaseWrapper, cursor: Any, *, index_lookups: bool = True
+) -> None:
+    """For this transaction only: no JIT (compiling costs more than it saves for a query
+    run once: ~1 s of 2 s measured), work_mem for 50,000 per-visitor groups, and, with
+    ``index_lookups``, joins by index lookups. The planner's default costs (random reads 4
+    times a sequential one) make it hash all 1,000,000 exposures and 1,500,000 visitors
+    (1.4 s) to join 50,000 converting visitors, which covering indexes look up in 0.3 s
+    (bench_report)."""
+    if connection.vendor != "postgresql":
+        return
+    cursor.execute(
+        "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+        [POSTGRESQL_WORK_MEM],
+    )
+    if index_lookups:
         cursor.execute(
-            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
-            [POSTGRESQL_WORK_MEM],
+            "SELECT set_config('enable_hashjoin', 'off', true), "
+            "set_config('enable_mergejoin', 'off', true)"
         )
 
 
@@ -229,42 +257,76 @@ def conversions(
     absolute cap; see :mod:`django_convert.reports.revenue_sql`. Raises ValueError for a
     percentile outside (0, 100].
     """
-    from django_convert.reports import revenue_sql as revenue
+    grouped = grouped_conversions(
+        experience_id,
+        goal_id,
+        start,
+        end,
+        cap_percentile=cap_percentile,
+        absolute_cap=absolute_cap,
+        using=using,
+    )
+    return grouped.get("", ConversionTotals({}, revenue_cap=None))
+
+
+def grouped_conversions(
+    experience_id: str,
+    goal_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    grouping: Grouping | None = None,
+    cap_percentile: float | None = None,
+    absolute_cap: Decimal | None = None,
+    fixed_cap: float | None = None,
+    using: str = "default",
+) -> dict[Any, ConversionTotals]:
+    """:func:`conversions` per value of ``grouping`` (``{"": totals}`` without one).
+
+    ``fixed_cap`` caps at a cap already computed (a segment breakdown uses the whole
+    report's cap, so every segment is capped alike). One statement on PostgreSQL; two
+    elsewhere (the cap, then the sums).
+    """
+    from django_convert.reports import revenue_sql
 
     if cap_percentile is not None and not 0 < cap_percentile <= 100:
         raise ValueError("the revenue cap percentile must be in (0, 100]")
     connection = connections[using]
-    to_db = connection.ops.adapt_datetimefield_value
-    join = attributed(connection, experience_id, goal_id, start, end)
-    # Per visitor first: the group key is the variation (NULL: first exposed before the
-    # range, "" : no exposure history although the snapshot names the experience).
-    per_visitor = f"""
-        SELECT CASE WHEN e.id IS NULL THEN '' WHEN e.first_seen < %s THEN NULL
-                    ELSE e.variation_id END AS variation_id,
-               COALESCE({join.pk}, -1) AS visitor_pk,
-               COUNT(*) AS conversions, COUNT(c.amount) AS with_amount,
-               COALESCE(SUM(c.amount), 0) AS revenue
-        {join.sql}
-        GROUP BY 1, 2
-    """
-    params = [to_db(start), *join.params]
+    ctes, params = per_visitor_sql(connection, experience_id, goal_id, start, end, grouping)
     with postgresql_scope(connection, using), connection.cursor() as cursor:
         set_postgresql_session(connection, cursor)
-        cap = revenue.cap_in_sql(
-            cursor, connection.vendor, per_visitor, params, cap_percentile, absolute_cap
-        )
-        cursor.execute(*revenue.capped_sums_sql(connection.vendor, per_visitor, params, cap))
-        rows = cursor.fetchall()
-    by_variation: dict[str, VariationConversions] = {}
-    left_out_visitors = left_out_conversions = unattributed = 0
-    for variation_id, visitors, count, with_amount, total, squares, c_total, c_sq, n_c in rows:
-        if variation_id is None:
-            left_out_visitors, left_out_conversions = int(visitors), int(count)
-        elif variation_id == "":
-            unattributed = int(count)
+        if fixed_cap is not None:
+            cap: Decimal | None = Decimal(repr(fixed_cap))
+            sql, all_params = revenue_sql.sums_sql(connection.vendor, ctes, params, cap)
+        elif connection.vendor == "postgresql":
+            cap = None
+            sql, all_params = revenue_sql.sums_with_cap_sql(
+                ctes, params, cap_percentile, absolute_cap
+            )
         else:
-            by_variation[variation_id] = VariationConversions(
-                converting_visitors=int(visitors),
+            cap = revenue_sql.cap_in_sql(
+                cursor, connection.vendor, ctes, params, cap_percentile, absolute_cap
+            )
+            sql, all_params = revenue_sql.sums_sql(connection.vendor, ctes, params, cap)
+        cursor.execute(sql, all_params)
+        rows = cursor.fetchall()
+    return _totals(rows, cap)
+
+
+def _totals(rows: list[Any], cap: Decimal | None) -> dict[Any, ConversionTotals]:
+    by_group: dict[Any, dict[str, Any]] = {}
+    for variation_id, grp, n, count, with_amount, total, squares, c_total, c_sq, n_c, *rest in rows:
+        if rest and rest[0] is not None:
+            cap = decimal(rest[0])
+        group = by_group.setdefault(grp, {"by": {}, "lv": 0, "lc": 0, "un": 0})
+        if variation_id is None:
+            group["lv"] += int(n)
+            group["lc"] += int(count)
+        elif variation_id == "":
+            group["un"] += int(count)
+        else:
+            group["by"][variation_id] = VariationConversions(
+                converting_visitors=int(n),
                 conversions=int(count),
                 conversions_with_amount=int(with_amount),
                 revenue=decimal(total),
@@ -273,13 +335,11 @@ def conversions(
                 capped_revenue_squares=decimal(c_sq),
                 capped_visitors=int(n_c or 0),
             )
-    return ConversionTotals(
-        by_variation,
-        left_out_visitors,
-        left_out_conversions,
-        unattributed,
-        None if cap is None else float(cap),
-    )
+    revenue_cap = None if cap is None else float(cap)
+    return {
+        grp: ConversionTotals(g["by"], g["lv"], g["lc"], g["un"], revenue_cap)
+        for grp, g in by_group.items()
+    }
 
 
 def decimal(value: object) -> Decimal:

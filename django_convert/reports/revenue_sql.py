@@ -30,29 +30,21 @@ def _lowest(cap: Decimal | None, absolute: Decimal | None) -> Decimal | None:
 def cap_in_sql(
     cursor: Any,
     vendor: str,
-    per_visitor: str,
+    ctes: str,
     params: list[Any],
     percentile: float | None,
     absolute: Decimal | None,
 ) -> Decimal | None:
-    """The cap: the ``percentile`` (0-100) of the non-zero per-visitor revenues in
-    ``per_visitor`` (a SELECT with ``variation_id`` and ``revenue`` columns), lowered to
-    ``absolute``; None when neither applies."""
+    """The cap on SQLite and MariaDB: the ``percentile`` (0-100) of the non-zero
+    per-visitor revenues of ``per`` (see ``queries.per_visitor_sql``), lowered to
+    ``absolute``; None when neither applies. The two ranks around the percentile are read
+    with ``ROW_NUMBER()`` and interpolated here."""
     if percentile is None:
         return absolute
     fraction = percentile / 100
-    if vendor == "postgresql":
-        cursor.execute(
-            f"WITH per AS ({per_visitor}) SELECT CAST(percentile_cont(%s) WITHIN GROUP "  # noqa: S608
-            f"(ORDER BY revenue) AS numeric) FROM per WHERE {_IN_RANGE} AND revenue > 0",
-            [*params, fraction],
-        )
-        (value,) = cursor.fetchone()
-        return _lowest(None if value is None else Decimal(value), absolute)
-    floor = "FLOOR" if vendor == "mysql" else "CAST"
-    rank = f"{floor}((n - 1) * %s{'' if vendor == 'mysql' else ' AS INTEGER'})"
+    rank = "FLOOR((n - 1) * %s)" if vendor == "mysql" else "CAST((n - 1) * %s AS INTEGER)"
     cursor.execute(
-        f"""WITH per AS ({per_visitor})
+        f"""WITH {ctes}
         SELECT revenue, r, n FROM (
             SELECT revenue, ROW_NUMBER() OVER (ORDER BY revenue) - 1 AS r, COUNT(*) OVER () AS n
             FROM per WHERE {_IN_RANGE} AND revenue > 0
@@ -70,11 +62,17 @@ def cap_in_sql(
     return _lowest(value, absolute)
 
 
-def capped_sums_sql(
-    vendor: str, per_visitor: str, params: list[Any], cap: Decimal | None
+_SUMS = """SELECT variation_id, grp, COUNT(*), SUM(conversions), SUM(with_amount),
+               SUM(revenue), SUM(revenue * revenue),
+               SUM({capped}), SUM(({capped}) * ({capped})), SUM({above}){extra}
+        FROM per{join} GROUP BY variation_id, grp"""
+
+
+def sums_sql(
+    vendor: str, ctes: str, params: list[Any], cap: Decimal | None
 ) -> tuple[str, list[Any]]:
-    """Per variation: visitors, conversions, with amount, revenue, Σrevenue², and the same
-    two sums capped at ``cap``, and the number of visitors above it (no cap: uncapped, 0)."""
+    """Per variation and group: visitors, conversions, with amount, revenue, Σrevenue², the
+    same two sums capped at ``cap``, and the visitors above it (no cap: uncapped, 0)."""
     capped, above, cap_params = "revenue", "0", []
     if cap is not None:
         # SQLite compares a Decimal parameter (sent as text) as text: send a float there.
@@ -82,9 +80,35 @@ def capped_sums_sql(
         capped = "CASE WHEN revenue > %s THEN %s ELSE revenue END"
         above = "CASE WHEN revenue > %s THEN 1 ELSE 0 END"
         cap_params = [value] * 7
-    sql = f"""WITH per AS ({per_visitor})
-        SELECT variation_id, COUNT(*), SUM(conversions), SUM(with_amount),
-               SUM(revenue), SUM(revenue * revenue),
-               SUM({capped}), SUM(({capped}) * ({capped})), SUM({above})
-        FROM per GROUP BY variation_id"""  # noqa: S608 - built from the caller's SQL
-    return sql, [*params, *cap_params]
+    sums = _SUMS.format(capped=capped, above=above, extra="", join="")
+    return f"WITH {ctes} {sums}", [*params, *cap_params]
+
+
+def sums_with_cap_sql(
+    ctes: str, params: list[Any], percentile: float | None, absolute: Decimal | None
+) -> tuple[str, list[Any]]:
+    """PostgreSQL, one statement: the cap by ``percentile_cont`` in a CTE (``per`` is then
+    materialized once), the sums capped at it, and the cap as an 11th column."""
+    if percentile is None and absolute is None:
+        sums = _SUMS.format(capped="revenue", above="0", extra=", NULL", join="")
+        return f"WITH {ctes} {sums}", params
+    candidates: list[str] = []
+    cap_params: list[Any] = []
+    if percentile is not None:
+        percentile_sql = (
+            "(SELECT CAST(percentile_cont(%s) WITHIN GROUP (ORDER BY revenue) AS numeric) "
+            f"FROM per WHERE {_IN_RANGE} AND revenue > 0)"  # noqa: S608 - constant SQL
+        )
+        candidates.append(percentile_sql)
+        cap_params.append(percentile / 100)
+    if absolute is not None:
+        candidates.append("CAST(%s AS numeric)")
+        cap_params.append(absolute)
+    cap = f"LEAST({', '.join(candidates)})" if len(candidates) > 1 else candidates[0]
+    sums = _SUMS.format(
+        capped="CASE WHEN revenue > cap.value THEN cap.value ELSE revenue END",
+        above="CASE WHEN revenue > cap.value THEN 1 ELSE 0 END",
+        extra=", MAX(cap.value)",
+        join=" CROSS JOIN cap",
+    )
+    return f"WITH {ctes}, cap AS (SELECT {cap} AS value) {sums}", [*params, *cap_params]
