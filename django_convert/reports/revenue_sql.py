@@ -62,6 +62,10 @@ def cap_in_sql(
     return _lowest(value, absolute)
 
 
+_PERCENTILE = (
+    "(SELECT CAST(percentile_cont(%s) WITHIN GROUP (ORDER BY revenue) AS numeric) "
+    "FROM per WHERE variation_id IS NOT NULL AND variation_id <> '' AND revenue > 0)"
+)
 _SUMS = """SELECT variation_id, grp, COUNT(*), SUM(conversions), SUM(with_amount),
                SUM(revenue), SUM(revenue * revenue),
                SUM({capped}), SUM(({capped}) * ({capped})), SUM({above}){extra}
@@ -95,11 +99,7 @@ def sums_with_cap_sql(
     candidates: list[str] = []
     cap_params: list[Any] = []
     if percentile is not None:
-        percentile_sql = (
-            "(SELECT CAST(percentile_cont(%s) WITHIN GROUP (ORDER BY revenue) AS numeric) "
-            f"FROM per WHERE {_IN_RANGE} AND revenue > 0)"  # noqa: S608 - constant SQL
-        )
-        candidates.append(percentile_sql)
+        candidates.append(_PERCENTILE)
         cap_params.append(percentile / 100)
     if absolute is not None:
         candidates.append("CAST(%s AS numeric)")
