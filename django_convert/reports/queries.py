@@ -26,7 +26,7 @@ visitors and first exposures in one statement, never checked one by one.
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -35,61 +35,31 @@ from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from django_convert.models import Conversion, Exposure, MergedId, Visitor
+from django_convert.reports.totals import (
+    NO_CONVERSIONS,
+    ConversionTotals,
+    Exposed,
+    VariationConversions,
+    decimal,
+    sum_totals,
+    totals_from_rows,
+)
+
+__all__ = [
+    "NO_CONVERSIONS",
+    "ConversionTotals",
+    "Exposed",
+    "VariationConversions",
+    "conversions",
+    "decimal",
+    "exposed",
+    "grouped_conversions",
+    "in_several",
+    "sum_totals",
+]
 
 #: work_mem for the conversions queries (PostgreSQL): per-visitor groups hash in memory.
 POSTGRESQL_WORK_MEM = "32MB"
-
-
-@dataclass(frozen=True)
-class VariationConversions:
-    """Conversions of one goal attributed to one variation.
-
-    ``revenue`` sums ``amount`` (a conversion without one adds 0); ``revenue_squares``
-    sums each converting visitor's revenue squared (the variance of revenue per visitor);
-    ``conversions_with_amount`` is the divisor of the average order value. The ``capped_``
-    figures are the same sums after each visitor's revenue was capped at
-    :attr:`ConversionTotals.revenue_cap` (equal to the uncapped ones when there is no cap), and
-    ``capped_visitors`` counts the visitors whose revenue was above it.
-    """
-
-    converting_visitors: int
-    conversions: int
-    conversions_with_amount: int
-    revenue: Decimal
-    revenue_squares: Decimal
-    capped_revenue: Decimal | None = None
-    capped_revenue_squares: Decimal | None = None
-    capped_visitors: int = 0
-
-
-NO_CONVERSIONS = VariationConversions(0, 0, 0, Decimal(0), Decimal(0))
-
-
-@dataclass(frozen=True)
-class ConversionTotals:
-    by_variation: dict[str, VariationConversions]
-    #: Converting visitors first exposed before the range (not among its visitors).
-    left_out_visitors: int = 0
-    left_out_conversions: int = 0
-    #: Conversions whose snapshot names the experience but whose visitor has no exposure
-    #: history any more (purged or erased): not attributable on the first-exposure basis.
-    unattributed_conversions: int = 0
-    #: The per-visitor revenue cap applied to the ``capped_`` sums; None: no cap.
-    revenue_cap: float | None = None
-
-
-@dataclass(frozen=True)
-class Exposed:
-    """Visitors first exposed in the range, per variation of that first exposure."""
-
-    visitors: dict[str, int]
-    #: Of those, visitors also seen in another variation (re-bucketed or merged), per
-    #: their first variation.
-    in_several: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def several_total(self) -> int:
-        return sum(self.in_several.values())
 
 
 def table(model: Any, connection: BaseDatabaseWrapper) -> str:
@@ -111,6 +81,14 @@ def exposed(
     visitors = {variation_id: n for variation_id, n in rows}
     if not visitors:
         return Exposed({})
+    return Exposed(visitors, in_several(experience_id, start, end, using=using))
+
+
+def in_several(
+    experience_id: str, start: datetime, end: datetime, *, using: str = "default"
+) -> dict[str, int]:
+    """Visitors first exposed in the range and also seen in another variation, per first
+    variation (one query over the experience's re-exposures, which are few)."""
     connection = connections[using]
     to_db = connection.ops.adapt_datetimefield_value
     exposure = table(Exposure, connection)
@@ -124,8 +102,7 @@ def exposed(
     """  # noqa: S608 - identifiers from model metadata, values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [experience_id, False, True, to_db(start), to_db(end)])
-        several = {variation_id: int(n) for variation_id, n in cursor.fetchall()}
-    return Exposed(visitors, several)
+        return {variation_id: int(n) for variation_id, n in cursor.fetchall()}
 
 
 def _count() -> Any:
@@ -310,38 +287,4 @@ def grouped_conversions(
             sql, all_params = revenue_sql.sums_sql(connection.vendor, ctes, params, cap)
         cursor.execute(sql, all_params)
         rows = cursor.fetchall()
-    return _totals(rows, cap)
-
-
-def _totals(rows: list[Any], cap: Decimal | None) -> dict[Any, ConversionTotals]:
-    by_group: dict[Any, dict[str, Any]] = {}
-    for variation_id, grp, n, count, with_amount, total, squares, c_total, c_sq, n_c, *rest in rows:
-        if rest and rest[0] is not None:
-            cap = decimal(rest[0])
-        group = by_group.setdefault(grp, {"by": {}, "lv": 0, "lc": 0, "un": 0})
-        if variation_id is None:
-            group["lv"] += int(n)
-            group["lc"] += int(count)
-        elif variation_id == "":
-            group["un"] += int(count)
-        else:
-            group["by"][variation_id] = VariationConversions(
-                converting_visitors=int(n),
-                conversions=int(count),
-                conversions_with_amount=int(with_amount),
-                revenue=decimal(total),
-                revenue_squares=decimal(squares),
-                capped_revenue=decimal(c_total),
-                capped_revenue_squares=decimal(c_sq),
-                capped_visitors=int(n_c or 0),
-            )
-    revenue_cap = None if cap is None else float(cap)
-    return {
-        grp: ConversionTotals(g["by"], g["lv"], g["lc"], g["un"], revenue_cap)
-        for grp, g in by_group.items()
-    }
-
-
-def decimal(value: object) -> Decimal:
-    """PostgreSQL returns Decimal; SQLite returns int or float for a decimal column."""
-    return value if isinstance(value, Decimal) else Decimal(str(value or 0))
+    return totals_from_rows(rows, cap)
