@@ -267,7 +267,7 @@ def main() -> None:
     from django_convert.models import Experience
 
     call_command("migrate", verbosity=0)
-    global _seed  # noqa: PLW0603 - the persistent mode seeds once
+    global _seed
     if Experience.objects.filter(pk=EXPERIENCE).exists():
         _seed = _seeded_already
     print_table(run())
