@@ -304,3 +304,18 @@ def test_sequential_level_is_consistent() -> None:
         assert z > 1.96
     with pytest.raises(ValueError, match="at least 1"):
         sequential.critical_z(0)
+
+
+def test_welch_single_look_p_matches_the_published_example() -> None:
+    """Wikipedia, "Welch's t-test", Examples, data set 1: t = -2.46, df 25.0, p = 0.021."""
+    a1 = [27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4]
+    a2 = [27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4]
+    result = compare.compare_means(
+        capping.cap_values(a2, None),
+        capping.cap_values(a1, None),
+        baseline_conversions=15,
+        conversions=15,
+    )
+    assert result.fixed_p_value == pytest.approx(0.021, abs=5e-4)
+    assert result.p_value > result.fixed_p_value
+    assert not result.enough_data

@@ -2,10 +2,12 @@
 
 Rates: each arm's conversion rate has the Beta(1 + conversions, 1 + visitors - conversions)
 posterior of a uniform prior (GrowthBook's "chance to win" for binomial metrics,
-https://docs.growthbook.io/statistics/details; Convert's Bayesian report,
-https://support.convert.com/hc/en-us/articles/360047584931). Revenue per visitor: each arm's
-mean is normal with its sample variance over ``n`` (the central limit theorem on the capped
-per-visitor revenue; GrowthBook's Gaussian approximation).
+https://docs.growthbook.io/statistics/details; Convert's Bayesian report uses
+"uninformative priors" and a "chance to win" decision threshold of 95 % by default,
+https://support.convert.com/hc/en-us/articles/205160375-Statistical-Methods-Used).
+Revenue per visitor: each arm's mean is normal with its sample variance over ``n`` (the
+central limit theorem on the capped per-visitor revenue; GrowthBook's Gaussian
+approximation).
 
 "Expected loss" is what choosing the variation costs on average when it is in fact worse:
 ``E[max(baseline - variation, 0)]``, divided by the baseline's mean so it reads as a share
