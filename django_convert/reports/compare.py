@@ -15,9 +15,11 @@ revenue is never negative.
 
 Both are computed at the always-valid level of :mod:`.sequential` for the visitors so far, and
 the decision waits for Optimizely's minimum data: 100 visitors and 25 conversions in each of
-the two arms (https://support.optimizely.com/hc/en-us/articles/4410283967245, "Stats
-Engine ... will not declare a winner until each variation has at least 100 visitors and 25
-conversions").
+the two arms. Optimizely: "won't declare a variation a winner or loser until you have at
+least 100 visitors/sessions and 25 conversions in both that variation and the baseline"
+(https://help.optimizely.com/Analyze_Results/Statistical_significance_in_Optimizely). For
+revenue Optimizely asks 100 visitors only; this report also asks 25 converting visitors per
+arm, as revenue per visitor from fewer orders is mostly noise.
 """
 
 from __future__ import annotations
