@@ -1,0 +1,127 @@
+"""The statistics of build_report as a whole: capping inputs, SRM, Holm, the plan, guards.
+
+Uses the fixed data set of tests/test_reports_experiment.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from django_convert.reports import experiment, power, queries
+from django_convert.reports.experiment import build_report
+from django_convert.reports.srm import MIN_EXPECTED
+from tests.test_reports_experiment import (
+    END,
+    EXPERIENCE,
+    GOAL,
+    GREEN,
+    ORIGINAL,
+    START,
+    configure,
+    seed,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_report_uses_the_capped_sums_the_query_gives(monkeypatch) -> None:
+    configure({ORIGINAL: 50, GREEN: 50})
+    truth = seed({ORIGINAL: 1500, GREEN: 1480}, {ORIGINAL: 0.06, GREEN: 0.085}, early=False)
+    revenue = {v: np.array([float(x) for x in truth.revenue[v]]) for v in truth.revenue}
+    cap = float(np.percentile(np.concatenate([a[a > 0] for a in revenue.values()]), 99))
+    original = queries.conversions_by_variation
+
+    def capped_query(*args, **kwargs):  # what the data half computes in SQL
+        totals = original(*args, **kwargs)
+        by_variation = {}
+        for vid, counts in totals.by_variation.items():
+            values = np.minimum(revenue[vid], cap)
+            by_variation[vid] = dataclasses.replace(
+                counts,
+                capped_revenue=Decimal(str(values.sum())),
+                capped_revenue_squares=Decimal(str(np.square(values).sum())),
+                capped_visitors=int(np.count_nonzero(revenue[vid] > cap)),
+            )
+        return dataclasses.replace(totals, by_variation=by_variation, revenue_cap=cap)
+
+    monkeypatch.setattr(queries, "conversions_by_variation", capped_query)
+    report = build_report(EXPERIENCE, GOAL, START, END)
+
+    assert report.revenue_cap == cap
+    baseline, green = report.variations
+    capped = {v: np.minimum(revenue[v], cap) for v in revenue}
+    assert green.capped_revenue_per_visitor == pytest.approx(capped[GREEN].mean())
+    assert green.revenue_comparison.uplift == pytest.approx(
+        capped[GREEN].mean() / capped[ORIGINAL].mean() - 1
+    )
+    assert float(green.revenue_per_visitor) == pytest.approx(revenue[GREEN].mean())  # uncapped
+    assert green.capped_visitors + baseline.capped_visitors == sum(
+        int(np.count_nonzero(a > cap)) for a in revenue.values()
+    )
+    assert "capped at" in green.revenue_comparison.note
+    assert any("capped at" in note for note in report.notes)
+
+
+def test_sample_ratio_mismatch_withholds_every_comparison() -> None:
+    configure({ORIGINAL: 50, GREEN: 50})
+    seed({ORIGINAL: 1300, GREEN: 900}, {ORIGINAL: 0.04, GREEN: 0.15}, early=False)
+
+    report = build_report(EXPERIENCE, GOAL, START, END)
+
+    assert report.sample_ratio.mismatch
+    green = report.variations[1]
+    assert green.rate_comparison.adjusted_p_value < 0.05  # a clear difference...
+    assert not green.rate_comparison.significant  # ...that the page cannot trust
+    assert "sample ratio mismatch" in green.rate_comparison.note
+    assert green.revenue_comparison.withheld
+
+
+def test_a_clear_win_with_enough_data_is_decision_ready_with_a_plan() -> None:
+    configure({ORIGINAL: 50, GREEN: 50})
+    truth = seed({ORIGINAL: 1500, GREEN: 1480}, {ORIGINAL: 0.05, GREEN: 0.12}, early=False)
+
+    report = build_report(EXPERIENCE, GOAL, START, END)
+
+    assert report.sample_ratio.matches
+    green = report.variations[1]
+    assert green.rate_comparison.significant
+    assert report.compared_p_values == 2
+    assert any("Holm" in note for note in report.notes)
+    rate = sum(truth.converted[ORIGINAL]) / len(truth.converted[ORIGINAL])
+    assert report.plan is not None
+    assert report.plan.planned_per_variation == power.sequential_sample(rate, 0.10)
+    assert report.minimum_detectable_effect == 0.10
+
+
+def test_day_one_is_too_early_and_a_tiny_split_makes_no_claim() -> None:
+    configure({ORIGINAL: 50, GREEN: 50})
+    seed({ORIGINAL: 4, GREEN: 3}, {ORIGINAL: 0.0, GREEN: 1.0}, early=False)
+
+    report = build_report(EXPERIENCE, GOAL, START, END)
+
+    assert report.sample_ratio.p_value is None
+    assert not report.sample_ratio.matches
+    assert f"at least {MIN_EXPECTED}" in report.sample_ratio.reason
+    green = report.variations[1]
+    assert not green.rate_comparison.significant
+    assert "Too early to decide" in green.rate_comparison.note
+
+
+def test_the_minimum_detectable_effect_setting_sizes_the_plan(settings) -> None:
+    settings.DJANGO_CONVERT = {
+        **settings.DJANGO_CONVERT,
+        "REPORT": {"MINIMUM_DETECTABLE_EFFECT": 0.2},
+    }
+    configure({ORIGINAL: 50, GREEN: 50})
+    truth = seed({ORIGINAL: 600, GREEN: 600}, {ORIGINAL: 0.05, GREEN: 0.05}, early=False)
+
+    report = build_report(EXPERIENCE, GOAL, START, END)
+
+    rate = sum(truth.converted[ORIGINAL]) / len(truth.converted[ORIGINAL])
+    assert report.plan.planned_per_variation == power.sequential_sample(rate, 0.2)
+    assert report.plan.visitors_needed == 2 * report.plan.planned_per_variation - 1200
+    assert experiment.ExperimentReport.__dataclass_fields__["correction"].default == "Holm"
