@@ -51,11 +51,18 @@ def _seed() -> None:
         )
     start = START.isoformat()
     with connection.cursor() as cursor:
+        # Segments cycle so that every breakdown has several values.
         cursor.execute(
             """
             INSERT INTO django_convert_visitor (visitor_id, browser, devices, source,
-                visitor_type, country, campaign, custom_segments, first_seen, last_seen)
-            SELECT 'v' || i, 'CH', '[]', 'direct', 'new', 'US', '', '[]', now(), now()
+                visitor_type, country, campaign, custom_segments, first_seen, last_seen,
+                key_issued)
+            SELECT 'v' || i, (ARRAY['CH', 'SF', 'FF', 'EDG'])[1 + i %% 4],
+                   (ARRAY['["DESK"]', '["ALLPH", "IPH"]', '["ALLTAB", "IPAD"]'])[1 + i %% 3]::jsonb,
+                   (ARRAY['direct', 'search', 'referral', 'campaign', 'ai_tool'])[1 + i %% 5],
+                   (ARRAY['new', 'returning'])[1 + i %% 2],
+                   (ARRAY['US', 'DE', 'FR', 'GB', 'NL', 'CA'])[1 + i %% 6],
+                   '', '[]', now(), now(), false
             FROM generate_series(1, %s) AS i
             """,
             [VISITORS + OTHER_VISITORS],
@@ -74,17 +81,35 @@ def _seed() -> None:
             """,
             [VISITORS, EXPERIENCE, OTHER_EXPERIENCE, *VARIATIONS, start],
         )
+        # The history the report counts on: each bucketing is a first exposure; 1 visitor
+        # in 50 was later re-bucketed into the other variation (a second, later exposure).
+        cursor.execute(
+            """
+            INSERT INTO django_convert_exposure (visitor_id, experience_id, variation_id,
+                first_seen, last_seen, is_first)
+            SELECT visitor_id, experience_id, variation_id, first_seen, last_seen, true
+            FROM django_convert_bucketing
+            UNION ALL
+            SELECT visitor_id, experience_id,
+                   CASE WHEN variation_id = %s THEN %s ELSE %s END,
+                   first_seen + interval '2 hours', now(), false
+            FROM django_convert_bucketing WHERE visitor_id %% 50 = 7
+            """,
+            [VARIATIONS[0], VARIATIONS[1], VARIATIONS[0]],
+        )
         # Conversions by 1 visitor in 20 of each variation (50,000) an hour after bucketing,
         # with the snapshot as the app records it, plus 1,000 more in the second variation.
         cursor.execute(
             """
-            INSERT INTO django_convert_conversion (goal_id, transaction_id, visitor_id,
-                bucketing, segments, amount, custom_dimensions, origin, status, attempts,
-                next_attempt_at, last_error, last_response_body, created_at)
-            SELECT g.goal, g.goal || '-' || b.id, 'v' || b.visitor_id,
+            INSERT INTO django_convert_conversion (goal_id, transaction_id,
+                transaction_id_is_local, visitor_id, bucketing, segments, amount,
+                custom_dimensions, origin, source_model, source_id, status, attempts,
+                next_attempt_at, retry_reason, unknown_outcomes, last_error,
+                last_response_body, created_at)
+            SELECT g.goal, g.goal || '-' || b.id, false, 'v' || b.visitor_id,
                    jsonb_build_object(b.experience_id, b.variation_id), '{}',
-                   ((b.visitor_id * 31) %% 20000) / 100.0, '{}', 'bench', 'sent', 1,
-                   now(), '', '', b.first_seen + interval '1 hour'
+                   ((b.visitor_id * 31) %% 20000) / 100.0, '{}', 'bench', '', '', 'sent', 1,
+                   now(), '', 0, '', '', b.first_seen + interval '1 hour'
             FROM django_convert_bucketing b
             CROSS JOIN (VALUES (%s, 40), (%s, 42)) AS g(goal, every)
             WHERE b.experience_id = %s
@@ -93,10 +118,16 @@ def _seed() -> None:
             """,
             [GOAL, OTHER_GOAL, EXPERIENCE, GOAL],
         )
+        # One whale: an order of 100,000 (capped by the report).
+        cursor.execute(
+            "UPDATE django_convert_conversion SET amount = 100000 WHERE id = "
+            "(SELECT min(id) FROM django_convert_conversion WHERE goal_id = %s)",
+            [GOAL],
+        )
         cursor.execute("SELECT goal_id, count(*) FROM django_convert_conversion GROUP BY 1")
         print(f"conversions per goal: {dict(cursor.fetchall())}", file=sys.stderr)
-        for table in ("visitor", "bucketing", "conversion"):
-            cursor.execute(f"VACUUM ANALYZE django_convert_{table}")
+        for name in ("visitor", "bucketing", "exposure", "conversion"):
+            cursor.execute(f"VACUUM ANALYZE django_convert_{name}")
 
 
 def _report() -> object:
@@ -223,3 +254,30 @@ def run() -> list[Result]:
                f"same data; {', '.join(REPORT_INDEXES)} dropped"),
         Result("report", "without / with indexes", without_indexes / with_indexes, "ratio", ""),
     ]  # fmt: skip
+
+
+def main() -> None:
+    """``python -m benchmarks.bench_report --keep``: the data set stays in DATABASE_URL's own
+    database (not a test database) and is built only once; later runs only measure."""
+    from benchmarks.harness import print_table, setup_django
+
+    setup_django()
+    from django.core.management import call_command
+
+    from django_convert.models import Experience
+
+    call_command("migrate", verbosity=0)
+    global _seed
+    if Experience.objects.filter(pk=EXPERIENCE).exists():
+        _seed = _seeded_already
+    print_table(run())
+
+
+def _seeded_already() -> None:
+    print("reusing the data set already in the database", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    if "--keep" not in sys.argv:
+        raise SystemExit("run as python -m benchmarks bench_report, or with --keep")
+    main()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django_convert.models.project import Experience, Goal, Variation
 from django_convert.reports import compare, figures, power, queries, stats
 from django_convert.reports.capping import CappedSample
+from django_convert.reports.notes import queries_notes
 from django_convert.reports.settings import report_setting
 from django_convert.reports.srm import (
     INSTALL_HINT,
@@ -126,6 +128,33 @@ def build_report(
     """
     if end <= start:
         raise ValueError("the end of the range must be after its start")
+    setup = load_setup(experience_id, goal_id, using=using)
+    exposed = queries.exposed(experience_id, start, end, using=using)
+    conversions = queries.conversions(
+        experience_id,
+        goal_id,
+        start,
+        end,
+        cap_percentile=report_setting("REVENUE_CAP_PERCENTILE"),
+        absolute_cap=_decimal_or_none(report_setting("REVENUE_CAP")),
+        using=using,
+    )
+    return assemble(setup, start, end, exposed, conversions, baseline_id=baseline_id)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the synced configuration says about the experience and the goal (3 queries)."""
+
+    experience_id: str
+    goal_id: str
+    experience: Experience | None
+    configured: dict[str, Variation]
+    goal: Any  # a Goal annotated with ``attached``, or None
+
+
+def load_setup(experience_id: str, goal_id: str, *, using: str = "default") -> Setup:
+    """The experience, its variations and the goal (annotated ``attached``) as synced."""
     experience = Experience.objects.using(using).filter(pk=experience_id).first()
     configured = {
         v.id: v
@@ -136,16 +165,31 @@ def build_report(
         goal_id=OuterRef("pk"), experience_id=experience_id
     )
     goal = Goal.objects.using(using).filter(pk=goal_id).annotate(attached=Exists(attached)).first()
-    visitors = queries.visitors_by_variation(experience_id, start, end, using=using)
-    conversions = queries.conversions_by_variation(
-        experience_id,
-        goal_id,
-        start,
-        end,
-        leave_out_earlier_visitors=queries.bucketed_before(experience_id, start, using=using),
-        using=using,
-    )
+    return Setup(experience_id, goal_id, experience, configured, goal)
 
+
+def _decimal_or_none(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def assemble(
+    setup: Setup,
+    start: datetime,
+    end: datetime,
+    exposed: queries.Exposed,
+    conversions: queries.ConversionTotals,
+    *,
+    baseline_id: str | None = None,
+    adjust: bool = True,
+) -> ExperimentReport:
+    """The report from the counts the queries returned (no query of its own).
+
+    ``adjust=False`` leaves the Holm adjustment to the caller, which adjusts over a wider
+    family (the segment breakdown: every p-value of every segment shown).
+    """
+    experience_id, goal_id = setup.experience_id, setup.goal_id
+    experience, configured, goal = setup.experience, setup.configured, setup.goal
+    visitors = exposed.visitors
     ids = sorted(set(configured) | set(visitors) | set(conversions.by_variation), key=id_order)
     if baseline_id not in ids:
         baseline_id = default_baseline(list(configured) or ids)
@@ -162,11 +206,13 @@ def build_report(
     srm = sample_ratio(experience, configured, visitors)
     if srm.mismatch and srm.p_value is not None:
         results = figures.withhold(results, figures.sample_ratio_note(srm.p_value))
-    results = figures.adjust_page(results)[0]
+    if adjust:
+        results = figures.adjust_page(results)[0]
     mde = float(report_setting("MINIMUM_DETECTABLE_EFFECT"))
     days = max(0.0, (min(end, timezone.now()) - start).total_seconds() / 86400)
 
     notes = _notes(experience, conversions, results)
+    notes += queries_notes(exposed, conversions)
     for row in rows:
         if not row.consistent:
             notes.append(

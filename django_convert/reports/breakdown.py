@@ -1,0 +1,172 @@
+"""The report broken down by a stored segment: device, browser, source, country, visitor type.
+
+Each visitor counts in the segment its :class:`~django_convert.models.Visitor` row holds
+now (the segments the browser last reported, as Convert's own segment filters use the
+visitor's segments). Every segment value gets its own report on the first-exposure basis,
+revenue capped at the whole report's cap, and Holm's correction runs once over every
+p-value of every segment shown (GrowthBook corrects "across all metrics, variations and
+dimensions" likewise: https://docs.growthbook.io/statistics/multiple-corrections).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from django.db import connections
+from django.utils.translation import gettext_lazy as _
+
+from django_convert.models import Exposure, Visitor
+from django_convert.reports import compare, queries
+from django_convert.reports.experiment import ExperimentReport, Setup, assemble
+from django_convert.segments import Browser, Source, VisitorType
+
+#: Device classes from Convert's device codes (the Experiences Tracking API's ``devices``,
+#: a list such as ["ALLPH", "IPH"]): the first class whose code the list holds.
+DEVICE_CLASSES = (
+    ("phone", ("ALLPH", "IPH", "OTHPH")),
+    ("tablet", ("ALLTAB", "IPAD", "OTHTAB")),
+    ("desktop", ("DESK",)),
+    ("other", ("OTHDEV",)),
+)
+DEVICE_LABELS = {
+    "phone": _("Phone"),
+    "tablet": _("Tablet"),
+    "desktop": _("Desktop"),
+    "other": _("Other device"),
+}
+#: ``?segment=`` values and their labels, in the page's order.
+SEGMENTS = {
+    "device": _("Device"),
+    "browser": _("Browser"),
+    "source": _("Source"),
+    "country": _("Country"),
+    "visitor_type": _("Visitor type"),
+}
+_COLUMNS = {"browser": "browser", "source": "source", "country": "country"}
+_COLUMNS["visitor_type"] = "visitor_type"
+
+
+def segment_sql(segment: str, vendor: str, alias: str = "s") -> str:
+    """The SQL of a visitor's value of ``segment`` ('' when unknown). Raises KeyError for
+    a segment not in :data:`SEGMENTS`."""
+    if segment != "device":
+        return f"COALESCE({alias}.{_COLUMNS[segment]}, '')"
+    # The JSON list as text (PostgreSQL's jsonb prints '["ALLPH", "IPH"]'), searched for
+    # each quoted code: the same on every backend, and codes contain no quote.
+    text = f"CAST({alias}.devices AS text)" if vendor == "postgresql" else f"{alias}.devices"
+    # "%%": a literal % in SQL run with parameters.
+    whens = []
+    for name, codes in DEVICE_CLASSES:
+        tests = " OR ".join(f"{text} LIKE '%%\"{code}\"%%'" for code in codes)
+        whens.append(f"WHEN {tests} THEN '{name}'")
+    whens_sql = " ".join(whens)
+    return f"CASE {whens_sql} ELSE '' END"
+
+
+def value_label(segment: str, value: str) -> str:
+    """How the page names a segment value: "Phone", "Chrome", "US"; "unknown" for ''."""
+    if not value:
+        return str(_("unknown"))
+    every: dict[str, dict[str, Any]] = {
+        "device": dict(DEVICE_LABELS),
+        "browser": dict(Browser.choices),
+        "source": dict(Source.choices),
+        "visitor_type": dict(VisitorType.choices),
+    }
+    labels = every.get(segment, {})
+    return str(labels.get(value, value))
+
+
+def exposed_by_segment(
+    experience_id: str, segment: str, start: datetime, end: datetime, *, using: str = "default"
+) -> dict[str, dict[str, int]]:
+    """``{segment value: {variation: visitors}}`` first exposed in ``[start, end)``."""
+    connection = connections[using]
+    to_db = connection.ops.adapt_datetimefield_value
+    sql = f"""
+        SELECT e.variation_id, {segment_sql(segment, connection.vendor)}, COUNT(*)
+        FROM {queries.table(Exposure, connection)} e
+        JOIN {queries.table(Visitor, connection)} s ON s.id = e.visitor_id
+        WHERE e.experience_id = %s AND e.is_first = %s
+          AND e.first_seen >= %s AND e.first_seen < %s
+        GROUP BY 1, 2
+    """  # noqa: S608 - identifiers from model metadata, values are parameters
+    result: dict[str, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [experience_id, True, to_db(start), to_db(end)])
+        for variation_id, value, visitors in cursor.fetchall():
+            result.setdefault(value or "", {})[variation_id] = int(visitors)
+    return result
+
+
+@dataclass(frozen=True)
+class SegmentReport:
+    value: str
+    label: str
+    report: ExperimentReport
+
+
+def segment_reports(
+    setup: Setup,
+    segment: str,
+    start: datetime,
+    end: datetime,
+    *,
+    cap: float | None,
+    baseline_id: str | None = None,
+    using: str = "default",
+) -> list[SegmentReport]:
+    """One report per value of ``segment`` (most visitors first), with Holm's correction
+    over every p-value of all of them. ``cap``: the whole report's revenue cap."""
+    connection = connections[using]
+    visitors = exposed_by_segment(setup.experience_id, segment, start, end, using=using)
+    grouping = queries.Grouping(segment_sql(segment, connection.vendor), [], needs_visitor=True)
+    totals = queries.grouped_conversions(
+        setup.experience_id,
+        setup.goal_id,
+        start,
+        end,
+        grouping=grouping,
+        fixed_cap=cap,
+        using=using,
+    )
+    values = sorted(visitors, key=lambda value: (-sum(visitors[value].values()), value))
+    reports = [
+        assemble(
+            setup,
+            start,
+            end,
+            queries.Exposed(visitors[value]),
+            totals.get(value, queries.ConversionTotals({}, revenue_cap=cap)),
+            baseline_id=baseline_id,
+            adjust=False,
+        )
+        for value in values
+    ]
+    reports = _adjust_all(reports)
+    return [
+        SegmentReport(value, value_label(segment, value), report)
+        for value, report in zip(values, reports, strict=True)
+    ]
+
+
+def _adjust_all(reports: list[ExperimentReport]) -> list[ExperimentReport]:
+    """Holm over every comparison of every segment's report, as the page shows them."""
+    family = [
+        c for r in reports for v in r.variations for c in (v.rate_comparison, v.revenue_comparison)
+    ]
+    adjusted = iter(compare.adjust(family))
+    shown = sum(1 for c in family if c is not None and c.p_value is not None)
+    return [
+        replace(
+            report,
+            variations=[
+                replace(v, rate_comparison=next(adjusted), revenue_comparison=next(adjusted))
+                for v in report.variations
+            ],
+            compared_p_values=shown,
+        )
+        for report in reports
+    ]
