@@ -5,9 +5,13 @@ Uses the fixed data set of tests/test_reports_experiment.py.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 import numpy as np
 import pytest
 
+from django_convert.models import Bucketing, Conversion
 from django_convert.reports import experiment, power
 from django_convert.reports.experiment import build_report
 from django_convert.reports.srm import MIN_EXPECTED
@@ -107,3 +111,33 @@ def test_the_minimum_detectable_effect_setting_sizes_the_plan(settings) -> None:
     assert report.plan.planned_per_variation == power.sequential_sample(rate, 0.2)
     assert report.plan.visitors_needed == 2 * report.plan.planned_per_variation - 1200
     assert experiment.ExperimentReport.__dataclass_fields__["correction"].default == "Holm"
+
+
+def test_one_whale_does_not_make_the_page_say_plus_876_percent() -> None:
+    """The issue: one order of 100,000 among about 60 orders per arm of about 65."""
+    configure({ORIGINAL: 50, GREEN: 50})
+    truth = seed({ORIGINAL: 1000, GREEN: 1000}, {ORIGINAL: 0.06, GREEN: 0.06}, early=False)
+    buyer = next(i for i, bought in enumerate(truth.converted[GREEN]) if bought)
+    visitor_id = f"v-{GREEN}-{buyer}"
+    Conversion.objects.create(
+        visitor_id=visitor_id,
+        transaction_id="whale",
+        goal_id=GOAL,
+        bucketing={EXPERIENCE: GREEN},
+        status=Conversion.Status.SENT,
+        amount=Decimal(100_000),
+        created_at=Bucketing.objects.get(visitor__visitor_id=visitor_id).first_seen
+        + timedelta(hours=1),
+    )
+
+    report = build_report(EXPERIENCE, GOAL, START, END)
+
+    green = report.variations[1]
+    uncapped = float(green.revenue_per_visitor) / float(report.variations[0].revenue_per_visitor)
+    assert uncapped - 1 > 1  # the raw figure the old page showed as the uplift
+    assert abs(green.revenue_comparison.uplift) < 0.5
+    assert not green.revenue_comparison.significant
+    assert green.capped_visitors >= 1
+    assert "capped at" in green.revenue_comparison.note
+    interval = green.revenue_comparison.interval
+    assert interval is None or interval.low >= -1
