@@ -52,17 +52,20 @@ def _beta_greater(a1: float, b1: float, a2: float, b2: float) -> float:
     """P(X > Y) for independent X ~ Beta(a1, b1), Y ~ Beta(a2, b2).
 
     ``∫ f_X(x) F_Y(x) dx`` by Gauss-Legendre quadrature over the range holding all but 1e-12
-    of X's mass (the integrand is smooth there, however peaked the posterior).
+    of X's mass (the integrand is smooth there, however peaked the posterior). Uses
+    ``scipy.special`` (the regularized incomplete beta function and its inverse) directly:
+    ``scipy.stats.beta`` computes the same at ten times the cost per call.
     """
     import numpy as np
+    from scipy import special
 
-    stats = scipy_stats()
-    assert stats is not None  # callers check
-    low, high = stats.beta.ppf([_TAIL, 1 - _TAIL], a1, b1)
+    low, high = special.betaincinv(a1, b1, [_TAIL, 1 - _TAIL])
     nodes, weights = _legendre()
     half = (high - low) / 2
     x = low + half * (nodes + 1)
-    value = half * np.sum(weights * stats.beta.pdf(x, a1, b1) * stats.beta.cdf(x, a2, b2))
+    with np.errstate(divide="ignore"):
+        log_pdf = (a1 - 1) * np.log(x) + (b1 - 1) * np.log1p(-x) - special.betaln(a1, b1)
+    value = half * np.sum(weights * np.exp(log_pdf) * special.betainc(a2, b2, x))
     return float(np.clip(value, 0.0, 1.0))
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from django_convert.models.project import Experience, Goal, Variation
-from django_convert.reports import compare, power, queries, stats
+from django_convert.reports import compare, figures, power, queries, stats
 from django_convert.reports.capping import CappedSample
 from django_convert.reports.notes import queries_notes
 from django_convert.reports.settings import report_setting
@@ -201,9 +201,13 @@ def assemble(
         for vid in ids
     ]
     baseline = next((row for row in rows if row.variation_id == baseline_id), None)
-    results = [_finish(row, baseline) for row in rows]
+    cap = conversions.revenue_cap
+    results = [_finish(row, baseline, cap) for row in rows]
+    srm = sample_ratio(experience, configured, visitors)
+    if srm.mismatch and srm.p_value is not None:
+        results = figures.withhold(results, figures.sample_ratio_note(srm.p_value))
     if adjust:
-        results = _adjust(results)
+        results = figures.adjust_page(results)[0]
     mde = float(report_setting("MINIMUM_DETECTABLE_EFFECT"))
     days = max(0.0, (min(end, timezone.now()) - start).total_seconds() / 86400)
 
@@ -248,12 +252,12 @@ def assemble(
         start=start,
         end=end,
         variations=results,
-        sample_ratio=sample_ratio(experience, configured, visitors),
+        sample_ratio=srm,
         significance=stats.have_scipy(),
         notes=notes,
-        compared_p_values=_family_size(results),
+        compared_p_values=figures.family_size(results),
         revenue_cap=conversions.revenue_cap,
-        plan=_plan(results, days, mde),
+        plan=figures.plan(results, days, mde),
         minimum_detectable_effect=mde,
     )
 
@@ -306,7 +310,7 @@ def _variation_row(
     )
 
 
-def _finish(row: _Row, baseline: _Row | None) -> VariationResult:
+def _finish(row: _Row, baseline: _Row | None, cap: float | None) -> VariationResult:
     counts = row.counts
     is_baseline = baseline is row
     rate_comparison = revenue_comparison = None
@@ -324,6 +328,12 @@ def _finish(row: _Row, baseline: _Row | None) -> VariationResult:
             baseline_conversions=baseline.counts.converting_visitors,
             conversions=counts.converting_visitors,
         )
+        capped, baseline_capped = row.revenue_sample.capped, baseline.revenue_sample.capped
+        if cap is not None and (capped or baseline_capped):
+            note = figures.capping_note(cap, capped, baseline_capped)
+            revenue_comparison = replace(
+                revenue_comparison, notes=(*revenue_comparison.notes, note)
+            )
     return VariationResult(
         variation_id=row.variation_id,
         name=row.name,
@@ -347,32 +357,6 @@ def _finish(row: _Row, baseline: _Row | None) -> VariationResult:
         ),
         capped_visitors=row.revenue_sample.capped,
     )
-
-
-def _adjust(results: list[VariationResult]) -> list[VariationResult]:
-    """Holm across every p-value the page shows (each variation's rate and revenue)."""
-    family = [c for v in results for c in (v.rate_comparison, v.revenue_comparison)]
-    adjusted = iter(compare.adjust(family))
-    return [
-        replace(v, rate_comparison=next(adjusted), revenue_comparison=next(adjusted))
-        for v in results
-    ]
-
-
-def _family_size(results: list[VariationResult]) -> int:
-    comparisons = [c for v in results for c in (v.rate_comparison, v.revenue_comparison)]
-    return sum(1 for c in comparisons if c is not None and c.p_value is not None)
-
-
-def _plan(results: list[VariationResult], days: float, mde: float) -> power.Plan | None:
-    """The planned sample at the baseline's rate; None when it cannot be sized (no scipy, no
-    baseline, a baseline rate of 0 or one too high for the effect)."""
-    baseline = next((v for v in results if v.is_baseline), None)
-    if not stats.have_scipy() or baseline is None or baseline.rate is None:
-        return None
-    if not 0 < baseline.rate * (1 + mde) < 1:
-        return None
-    return power.plan(baseline.rate, [v.visitors for v in results], days, mde=mde)
 
 
 def _notes(
@@ -407,22 +391,5 @@ def _notes(
                 "visitors": conversions.left_out_visitors,
             }
         )
-    capped = sum(v.capped_visitors for v in results)
-    if capped and conversions.revenue_cap is not None:
-        notes.append(
-            _(
-                "Revenue per visitor is capped at %(cap)s: %(count)d visitor(s) spent more in "
-                "this range and count as spending %(cap)s in the revenue comparison, so one "
-                "large order cannot decide it."
-            )
-            % {"cap": f"{conversions.revenue_cap:,.2f}", "count": capped}
-        )
-    if _family_size(results) > 1:
-        notes.append(
-            _(
-                "P-values are adjusted for the %(count)d comparisons on this page (Holm) and "
-                "are always valid: looking every day does not make a false win more likely."
-            )
-            % {"count": _family_size(results)}
-        )
+    notes.extend(figures.page_notes(results, conversions.revenue_cap))
     return notes

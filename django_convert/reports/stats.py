@@ -55,6 +55,8 @@ class Comparison:
       value): Bayesian, see :mod:`.bayes`.
     - ``enough_data``: the minimum-data guard passed (100 visitors and 25 conversions in each
       of the two arms).
+    - ``withheld``: the page cannot trust any comparison (a sample ratio mismatch); see
+      ``notes``.
     - ``notes``: why a figure is withheld or to be read with care, in words for the page.
     """
 
@@ -67,6 +69,7 @@ class Comparison:
     expected_loss: float | None = None
     enough_data: bool = False
     notes: tuple[str, ...] = ()
+    withheld: bool = False
 
     @property
     def decision_p_value(self) -> float | None:
@@ -75,9 +78,10 @@ class Comparison:
 
     @property
     def significant(self) -> bool:
-        """Decision-ready: enough data and the (adjusted) always-valid p-value below 0.05."""
+        """Decision-ready: enough data, not withheld, and the (adjusted) always-valid p-value
+        below 0.05."""
         p = self.decision_p_value
-        return self.enough_data and p is not None and p < 1 - CONFIDENCE
+        return self.enough_data and not self.withheld and p is not None and p < 1 - CONFIDENCE
 
     @property
     def note(self) -> str:
