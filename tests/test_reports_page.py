@@ -107,6 +107,10 @@ def test_segments_count_like_brute_force_and_share_one_holm_family(segment) -> N
     values = {t[segment] for t in truth}
     assert {s.value for s in page.segments} == values
     raw = []
+    for v in page.report.variations:
+        for c in (v.rate_comparison, v.revenue_comparison):
+            if c is not None and c.p_value is not None:
+                raw.append((c.p_value, c.adjusted_p_value))
     for part in page.segments:
         rows = [t for t in truth if t[segment] == part.value]
         for v in part.report.variations:
@@ -120,6 +124,7 @@ def test_segments_count_like_brute_force_and_share_one_holm_family(segment) -> N
     holm = multipletests([p for p, _adj in raw], method="holm")[1]
     assert [adj for _p, adj in raw] == pytest.approx(list(holm))
     assert all(s.report.compared_p_values == len(raw) for s in page.segments)
+    assert page.report.compared_p_values == len(raw)
     labels = {s.value: s.label for s in page.segments}
     if segment == "device":
         assert labels["phone"] == "Phone"

@@ -18,7 +18,7 @@ from django.db import connections
 from django.utils.translation import gettext_lazy as _
 
 from django_convert.models import Exposure, Visitor
-from django_convert.reports import compare, queries
+from django_convert.reports import figures, queries
 from django_convert.reports.experiment import ExperimentReport, Setup, assemble
 from django_convert.segments import Browser, Source, VisitorType
 
@@ -118,8 +118,9 @@ def segment_reports(
     baseline_id: str | None = None,
     using: str = "default",
 ) -> list[SegmentReport]:
-    """One report per value of ``segment`` (most visitors first), with Holm's correction
-    over every p-value of all of them. ``cap``: the whole report's revenue cap."""
+    """One report per value of ``segment`` (most visitors first), its p-values not yet
+    adjusted: :func:`adjust_with` adjusts them together with the whole range's.
+    ``cap``: the whole report's revenue cap."""
     connection = connections[using]
     visitors = exposed_by_segment(setup.experience_id, segment, start, end, using=using)
     grouping = queries.Grouping(segment_sql(segment, connection.vendor), [], needs_visitor=True)
@@ -145,28 +146,23 @@ def segment_reports(
         )
         for value in values
     ]
-    reports = _adjust_all(reports)
     return [
         SegmentReport(value, value_label(segment, value), report)
         for value, report in zip(values, reports, strict=True)
     ]
 
 
-def _adjust_all(reports: list[ExperimentReport]) -> list[ExperimentReport]:
-    """Holm over every comparison of every segment's report, as the page shows them."""
-    family = [
-        c for r in reports for v in r.variations for c in (v.rate_comparison, v.revenue_comparison)
+def adjust_with(
+    report: ExperimentReport, segments: list[SegmentReport]
+) -> tuple[ExperimentReport, list[SegmentReport]]:
+    """The whole range's report and every segment's, with Holm's correction over every
+    p-value the page shows (theirs together), each report knowing the family's size."""
+    tables = [report.variations, *(s.report.variations for s in segments)]
+    adjusted = figures.adjust_page(*tables)
+    size = figures.family_size(*tables)
+    whole = replace(report, variations=adjusted[0], compared_p_values=size)
+    parts = [
+        replace(s, report=replace(s.report, variations=rows, compared_p_values=size))
+        for s, rows in zip(segments, adjusted[1:], strict=True)
     ]
-    adjusted = iter(compare.adjust(family))
-    shown = sum(1 for c in family if c is not None and c.p_value is not None)
-    return [
-        replace(
-            report,
-            variations=[
-                replace(v, rate_comparison=next(adjusted), revenue_comparison=next(adjusted))
-                for v in report.variations
-            ],
-            compared_p_values=shown,
-        )
-        for report in reports
-    ]
+    return whole, parts

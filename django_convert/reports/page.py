@@ -63,11 +63,19 @@ def build_page(
     cap = next((t.revenue_cap for t in converting.values()), None)
     totals = queries.sum_totals(list(converting.values()), cap)
     report = assemble(
-        setup, start, end, queries.Exposed(visitors, several), totals, baseline_id=baseline_id
+        setup,
+        start,
+        end,
+        queries.Exposed(visitors, several),
+        totals,
+        baseline_id=baseline_id,
+        adjust=not segment,
     )
     segments = []
     if segment:
         segments = breakdown.segment_reports(
             setup, segment, start, end, cap=cap, baseline_id=baseline_id, using=using
         )
+        # Holm over every p-value shown: the whole range's and every segment's.
+        report, segments = breakdown.adjust_with(report, segments)
     return Page(report, trend.series(report, boundaries, by_day, converting), segment, segments)
