@@ -120,9 +120,12 @@ def segment_label(value: object) -> str:
 
 @register.filter
 def money(value: object) -> str:
-    """An amount in the active locale, with the ``CURRENCY`` code when set."""
+    """An amount in the active locale, rounded half up to cents (Django's number_format
+    cuts: 113.4951 would read 113.49 beside a note saying 113.50), with the ``CURRENCY``
+    code when set."""
     if _number(value):
-        return money_text(value)
+        exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+        return money_text(exact.quantize(Decimal("0.01"), ROUND_HALF_UP))
     return DASH
 
 
