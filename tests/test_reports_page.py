@@ -138,3 +138,13 @@ def test_unknown_segment_and_day_boundaries() -> None:
         segment_sql("password", "sqlite")
     assert len(day_starts(START, END)) == 6
     assert day_starts(START, START + timedelta(hours=5)) == []
+
+
+def test_the_page_note_names_the_whole_family_with_segments() -> None:
+    make(300)
+    page = build_page(EXPERIENCE, GOAL, START, END, segment="device")
+    size = page.report.compared_p_values
+    assert size > 2
+    correction = [note for note in page.report.notes if note.startswith("P-values are adjusted")]
+    assert len(correction) == 1
+    assert f"for the {size} comparisons" in correction[0]

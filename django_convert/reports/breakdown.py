@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connections
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from django_convert.models import Exposure, Visitor
 from django_convert.reports import figures, queries
@@ -32,18 +33,18 @@ DEVICE_CLASSES = (
     ("other", ("OTHDEV",)),
 )
 DEVICE_LABELS = {
-    "phone": _("Phone"),
-    "tablet": _("Tablet"),
-    "desktop": _("Desktop"),
-    "other": _("Other device"),
+    "phone": gettext_lazy("Phone"),
+    "tablet": gettext_lazy("Tablet"),
+    "desktop": gettext_lazy("Desktop"),
+    "other": gettext_lazy("Other device"),
 }
 #: ``?segment=`` values and their labels, in the page's order.
 SEGMENTS = {
-    "device": _("Device"),
-    "browser": _("Browser"),
-    "source": _("Source"),
-    "country": _("Country"),
-    "visitor_type": _("Visitor type"),
+    "device": gettext_lazy("Device"),
+    "browser": gettext_lazy("Browser"),
+    "source": gettext_lazy("Source"),
+    "country": gettext_lazy("Country"),
+    "visitor_type": gettext_lazy("Visitor type"),
 }
 _COLUMNS = {"browser": "browser", "source": "source", "country": "country"}
 _COLUMNS["visitor_type"] = "visitor_type"
@@ -167,7 +168,19 @@ def adjust_with(
     tables = [report.variations, *(s.report.variations for s in segments)]
     adjusted = figures.adjust_page(*tables)
     size = figures.family_size(*tables)
-    whole = replace(report, variations=adjusted[0], compared_p_values=size)
+    # The whole range's note named its own family; the page's is larger now.
+    stale = set(figures.page_notes(report.variations, None))
+    notes = [note for note in report.notes if note not in stale]
+    if size > 1:
+        notes.append(
+            _(
+                "P-values are adjusted for the %(count)d comparisons on this page, the whole "
+                "range's and every segment's (Holm), and are always valid: looking every day "
+                "does not make a false win more likely."
+            )
+            % {"count": size}
+        )
+    whole = replace(report, variations=adjusted[0], compared_p_values=size, notes=notes)
     parts = [
         replace(s, report=replace(s.report, variations=rows, compared_p_values=size))
         for s, rows in zip(segments, adjusted[1:], strict=True)
