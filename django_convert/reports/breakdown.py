@@ -101,7 +101,7 @@ def exposed_by_segment(
     ``[start, end)`` (one query: every exposure joined to its visitor's segments)."""
     connection = connections[using]
     to_db = connection.ops.adapt_datetimefield_value
-    day, day_params = day_case("e.first_seen", boundaries, to_db)
+    day, day_params = day_case("e.first_seen", boundaries, to_db, connection.vendor)
     sql = f"""
         SELECT e.variation_id, {day}, {segment_sql(segment, connection.vendor)}, COUNT(*)
         FROM {queries.table(Exposure, connection)} e

@@ -51,7 +51,7 @@ def build_page(
     boundaries = day_starts(start, end)
     setup = load_setup(experience_id, goal_id, using=using)
     to_db = connection.ops.adapt_datetimefield_value
-    day_sql, day_params = day_case("r.first_at", boundaries, to_db)
+    day_sql, day_params = day_case("r.first_at", boundaries, to_db, connection.vendor)
     if segment:
         cells = breakdown.exposed_by_segment(
             experience_id, segment, start, end, boundaries, using=using

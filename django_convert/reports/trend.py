@@ -55,7 +55,7 @@ def exposed_by_day(
     """``{(variation, day index): visitors first exposed that day}`` (one query)."""
     connection = connections[using]
     to_db = connection.ops.adapt_datetimefield_value
-    day, day_params = day_case("e.first_seen", boundaries, to_db)
+    day, day_params = day_case("e.first_seen", boundaries, to_db, connection.vendor)
     sql = f"""
         SELECT e.variation_id, {day}, COUNT(*)
         FROM {queries.table(Exposure, connection)} e
