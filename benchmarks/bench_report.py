@@ -160,7 +160,7 @@ def _views() -> dict[str, Callable[[], object]]:
         "page + segments by country": lambda: build_page(
             EXPERIENCE, GOAL, START, END, segment="country"
         ),
-        "CSV": lambda: to_csv(build_page(EXPERIENCE, GOAL, START, END).report),
+        "CSV": lambda: to_csv(build_report(EXPERIENCE, GOAL, START, END)),
         "admin page over HTTP": http({}),
         "admin page over HTTP, from day 10": http({"start": later.date().isoformat()}),
         "admin page over HTTP, by device": http({"segment": "device"}),

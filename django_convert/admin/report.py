@@ -25,6 +25,7 @@ from django_convert.models import Bucketing, Conversion, Experience, Goal, Varia
 from django_convert.reports.breakdown import SEGMENTS
 from django_convert.reports.chart import rate_chart
 from django_convert.reports.chart_trend import trend_chart
+from django_convert.reports.experiment import ExperimentReport, build_report
 from django_convert.reports.export import to_csv
 from django_convert.reports.page import Page, build_page
 
@@ -161,26 +162,30 @@ def report_view(
         form = ReportForm(initial=data, goals=goals, variations=variations)
     elif form.is_valid():
         start, end = form.time_range()
+        goal, baseline = form.cleaned_data["goal"], form.cleaned_data["baseline"] or None
+        if wants_csv:  # the whole range's report: no trend, no breakdown
+            report = build_report(experience_id, goal, start, end, baseline_id=baseline)
+            return _csv_response(experience_id, form, report)
         page = build_page(
             experience_id,
-            form.cleaned_data["goal"],
+            goal,
             start,
             end,
-            baseline_id=form.cleaned_data["baseline"] or None,
-            segment="" if wants_csv else form.cleaned_data.get("segment") or "",
+            baseline_id=baseline,
+            segment=form.cleaned_data.get("segment") or "",
         )
     if wants_csv:
-        return _csv_response(experience_id, form, page)
+        return _csv_response(experience_id, form, None)
     title = experience_title(experience_id, experience)
     context = page_context(model_admin, request, str(_("Experiment report: %s")) % title)
-    report = page.report if page else None
+    shown = page.report if page else None
     context.update(
         experience_id=experience_id,
         no_goal=not data.get("goal"),
         form=form,
-        report=report,
+        report=shown,
         page=page,
-        chart=rate_chart(report.variations) if report else "",
+        chart=rate_chart(shown.variations) if shown else "",
         trend=trend_chart(page.trend) if page else "",
         csv_query=_csv_query(request),
     )
@@ -195,16 +200,17 @@ def _csv_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _csv_response(experience_id: str, form: ReportForm, page: Page | None) -> HttpResponse:
+def _csv_response(
+    experience_id: str, form: ReportForm, report: ExperimentReport | None
+) -> HttpResponse:
     """CONTRACT section 9; 400 with the form's errors when the filters are not valid."""
-    if page is None:
+    if report is None:
         errors = form.errors.as_text() if form.is_bound else "choose a goal (?goal=...)"
         return HttpResponse(
             f"The report's filters are not valid:\n{errors}\n",
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    report = page.report
     name = f"report-{experience_id}-{report.goal_id}-{report.start:%Y%m%d}-{report.end:%Y%m%d}"
     name = re.sub(r"[^\w.-]", "_", name)  # a header value, whatever a synced id holds
     response = HttpResponse(to_csv(report), content_type="text/csv; charset=utf-8")
