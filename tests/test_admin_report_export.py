@@ -141,3 +141,17 @@ def test_p_values_never_round_across_the_line() -> None:
     assert p_value(0.04996) == "0.04996"
     assert p_value(0.0501) == "0.050"
     assert p_value(0.2) == "0.200"
+
+
+def test_the_page_never_says_the_split_matches_at_p_0_007(admin_client) -> None:
+    configure({ORIGINAL: 50, GREEN: 50})
+    seed({ORIGINAL: 1060, GREEN: 940}, {ORIGINAL: 0.05, GREEN: 0.05}, early=False)
+
+    response = admin_client.get(URL, RANGE)
+    html = response.content.decode()
+
+    srm = response.context["report"].sample_ratio
+    assert 0.001 < srm.p_value < 0.01
+    assert "The split matches" not in html
+    assert "unlikely under the traffic allocation" in html
+    assert "2,000 visitors first exposed" in html  # counts grouped
