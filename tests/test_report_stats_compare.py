@@ -378,3 +378,31 @@ def test_tiny_samples_where_statsmodels_interval_fails() -> None:
     one_none = compare.compare_rates(1, 1, 0, 1)
     assert one_none.p_value is not None
     assert not one_none.significant
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0.01, 1e6), max_size=40),
+    st.lists(st.floats(0.01, 1e6), max_size=40),
+    st.integers(0, 5_000),
+    st.integers(0, 5_000),
+)
+def test_revenue_never_fails_and_stays_in_bounds(orders_b, orders_v, extra_b, extra_v) -> None:
+    baseline = [*orders_b, *([0.0] * extra_b)]
+    variation = [*orders_v, *([0.0] * extra_v)]
+    if not baseline or not variation:
+        return
+    arms = capping.cap_arms([baseline, variation], 99)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = compare.compare_means(
+            *arms, baseline_conversions=len(orders_b), conversions=len(orders_v)
+        )
+    if result.p_value is not None:
+        assert 0 <= result.p_value <= 1
+    if result.chance_to_beat_baseline is not None:
+        assert 0 <= result.chance_to_beat_baseline <= 1
+    if result.interval is not None:
+        assert -1 <= result.interval.low <= result.interval.high
+        assert result.interval.low <= result.uplift + 1e-9
+        assert result.uplift <= result.interval.high * (1 + 1e-9) + 1e-9
