@@ -18,7 +18,8 @@ from django.db import connections
 from django.utils.translation import gettext_lazy as _
 
 from django_convert.models import Exposure, Visitor
-from django_convert.reports import compare, queries
+from django_convert.reports import figures, queries
+from django_convert.reports.days import day_case
 from django_convert.reports.experiment import ExperimentReport, Setup, assemble
 from django_convert.segments import Browser, Source, VisitorType
 
@@ -53,6 +54,13 @@ def segment_sql(segment: str, vendor: str, alias: str = "s") -> str:
     a segment not in :data:`SEGMENTS`."""
     if segment != "device":
         return f"COALESCE({alias}.{_COLUMNS[segment]}, '')"
+    if vendor == "postgresql":
+        # jsonb_exists_any (the ?| operator): no text cast of a million lists.
+        whens = []
+        for name, codes in DEVICE_CLASSES:
+            array = ", ".join(f"'{code}'" for code in codes)
+            whens.append(f"WHEN jsonb_exists_any({alias}.devices, ARRAY[{array}]) THEN '{name}'")
+        return f"CASE {' '.join(whens)} ELSE '' END"
     # The JSON list as text (PostgreSQL's jsonb prints '["ALLPH", "IPH"]'), searched for
     # each quoted code: the same on every backend, and codes contain no quote.
     text = f"CAST({alias}.devices AS text)" if vendor == "postgresql" else f"{alias}.devices"
@@ -80,25 +88,34 @@ def value_label(segment: str, value: str) -> str:
 
 
 def exposed_by_segment(
-    experience_id: str, segment: str, start: datetime, end: datetime, *, using: str = "default"
-) -> dict[str, dict[str, int]]:
-    """``{segment value: {variation: visitors}}`` first exposed in ``[start, end)``."""
+    experience_id: str,
+    segment: str,
+    start: datetime,
+    end: datetime,
+    boundaries: list[datetime],
+    *,
+    using: str = "default",
+) -> dict[tuple[str, int, str], int]:
+    """``{(variation, day index, segment value): visitors}`` first exposed in
+    ``[start, end)`` (one query: every exposure joined to its visitor's segments)."""
     connection = connections[using]
     to_db = connection.ops.adapt_datetimefield_value
+    day, day_params = day_case("e.first_seen", boundaries, to_db)
     sql = f"""
-        SELECT e.variation_id, {segment_sql(segment, connection.vendor)}, COUNT(*)
+        SELECT e.variation_id, {day}, {segment_sql(segment, connection.vendor)}, COUNT(*)
         FROM {queries.table(Exposure, connection)} e
         JOIN {queries.table(Visitor, connection)} s ON s.id = e.visitor_id
         WHERE e.experience_id = %s AND e.is_first = %s
           AND e.first_seen >= %s AND e.first_seen < %s
-        GROUP BY 1, 2
+        GROUP BY 1, 2, 3
     """  # noqa: S608 - identifiers from model metadata, values are parameters
-    result: dict[str, dict[str, int]] = {}
+    params = [*day_params, experience_id, True, to_db(start), to_db(end)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [experience_id, True, to_db(start), to_db(end)])
-        for variation_id, value, visitors in cursor.fetchall():
-            result.setdefault(value or "", {})[variation_id] = int(visitors)
-    return result
+        cursor.execute(sql, params)
+        return {
+            (variation_id, int(index), value or ""): int(n)
+            for variation_id, index, value, n in cursor.fetchall()
+        }
 
 
 @dataclass(frozen=True)
@@ -113,60 +130,46 @@ def segment_reports(
     segment: str,
     start: datetime,
     end: datetime,
+    visitors: dict[str, dict[str, int]],
+    conversions: dict[str, queries.ConversionTotals],
     *,
     cap: float | None,
     baseline_id: str | None = None,
-    using: str = "default",
 ) -> list[SegmentReport]:
-    """One report per value of ``segment`` (most visitors first), with Holm's correction
-    over every p-value of all of them. ``cap``: the whole report's revenue cap."""
-    connection = connections[using]
-    visitors = exposed_by_segment(setup.experience_id, segment, start, end, using=using)
-    grouping = queries.Grouping(segment_sql(segment, connection.vendor), [], needs_visitor=True)
-    totals = queries.grouped_conversions(
-        setup.experience_id,
-        setup.goal_id,
-        start,
-        end,
-        grouping=grouping,
-        fixed_cap=cap,
-        using=using,
-    )
+    """One report per value of ``segment`` (most visitors first) from the page's counts
+    (``{value: {variation: visitors}}``, ``{value: totals}``), its p-values not yet
+    adjusted: :func:`adjust_with` adjusts them together with the whole range's.
+    ``cap``: the whole report's revenue cap."""
     values = sorted(visitors, key=lambda value: (-sum(visitors[value].values()), value))
-    reports = [
-        assemble(
-            setup,
-            start,
-            end,
-            queries.Exposed(visitors[value]),
-            totals.get(value, queries.ConversionTotals({}, revenue_cap=cap)),
-            baseline_id=baseline_id,
-            adjust=False,
+    return [
+        SegmentReport(
+            value,
+            value_label(segment, value),
+            assemble(
+                setup,
+                start,
+                end,
+                queries.Exposed(visitors[value]),
+                conversions.get(value, queries.ConversionTotals({}, revenue_cap=cap)),
+                baseline_id=baseline_id,
+                adjust=False,
+            ),
         )
         for value in values
     ]
-    reports = _adjust_all(reports)
-    return [
-        SegmentReport(value, value_label(segment, value), report)
-        for value, report in zip(values, reports, strict=True)
-    ]
 
 
-def _adjust_all(reports: list[ExperimentReport]) -> list[ExperimentReport]:
-    """Holm over every comparison of every segment's report, as the page shows them."""
-    family = [
-        c for r in reports for v in r.variations for c in (v.rate_comparison, v.revenue_comparison)
+def adjust_with(
+    report: ExperimentReport, segments: list[SegmentReport]
+) -> tuple[ExperimentReport, list[SegmentReport]]:
+    """The whole range's report and every segment's, with Holm's correction over every
+    p-value the page shows (theirs together), each report knowing the family's size."""
+    tables = [report.variations, *(s.report.variations for s in segments)]
+    adjusted = figures.adjust_page(*tables)
+    size = figures.family_size(*tables)
+    whole = replace(report, variations=adjusted[0], compared_p_values=size)
+    parts = [
+        replace(s, report=replace(s.report, variations=rows, compared_p_values=size))
+        for s, rows in zip(segments, adjusted[1:], strict=True)
     ]
-    adjusted = iter(compare.adjust(family))
-    shown = sum(1 for c in family if c is not None and c.p_value is not None)
-    return [
-        replace(
-            report,
-            variations=[
-                replace(v, rate_comparison=next(adjusted), revenue_comparison=next(adjusted))
-                for v in report.variations
-            ],
-            compared_p_values=shown,
-        )
-        for report in reports
-    ]
+    return whole, parts

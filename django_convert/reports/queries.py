@@ -26,7 +26,7 @@ visitors and first exposures in one statement, never checked one by one.
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -136,6 +136,9 @@ class Grouping:
     expression: str
     params: list[Any]
     needs_visitor: bool = False
+    #: A second expression (grouped as ``grp2``), e.g. the day beside a segment.
+    second: str = "''"
+    second_params: list[Any] = field(default_factory=list)
 
 
 def per_visitor_sql(
@@ -177,13 +180,15 @@ def per_visitor_sql(
         per AS (
             SELECT CASE WHEN e.visitor_id IS NULL THEN '' WHEN e.first_seen < %s THEN NULL
                         ELSE e.variation_id END AS variation_id,
-                   r.conversions, r.with_amount, r.revenue, {group.expression} AS grp
+                   r.conversions, r.with_amount, r.revenue, {group.expression} AS grp,
+                   {group.second} AS grp2
             FROM r LEFT JOIN {exposure} e
               ON e.visitor_id = r.pk AND e.experience_id = %s AND e.is_first = %s
             {segment_join}
         )
     """  # noqa: S608 - identifiers from model metadata, values are parameters
     params = [goal_id, to_db(start), to_db(end), key, to_db(start), *group.params]
+    params += group.second_params
     return sql, [*params, experience_id, True]
 
 
@@ -243,7 +248,7 @@ def conversions(
         absolute_cap=absolute_cap,
         using=using,
     )
-    return grouped.get("", ConversionTotals({}, revenue_cap=None))
+    return grouped.get(("", ""), ConversionTotals({}, revenue_cap=None))
 
 
 def grouped_conversions(
@@ -258,7 +263,8 @@ def grouped_conversions(
     fixed_cap: float | None = None,
     using: str = "default",
 ) -> dict[Any, ConversionTotals]:
-    """:func:`conversions` per value of ``grouping`` (``{"": totals}`` without one).
+    """:func:`conversions` per ``(value, second value)`` of ``grouping`` (``{("", ""):
+    totals}`` without one).
 
     ``fixed_cap`` caps at a cap already computed (a segment breakdown uses the whole
     report's cap, so every segment is capped alike). One statement on PostgreSQL; two

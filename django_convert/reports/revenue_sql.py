@@ -66,10 +66,10 @@ _PERCENTILE = (
     "(SELECT CAST(percentile_cont(%s) WITHIN GROUP (ORDER BY revenue) AS numeric) "
     "FROM per WHERE variation_id IS NOT NULL AND variation_id <> '' AND revenue > 0)"
 )
-_SUMS = """SELECT variation_id, grp, COUNT(*), SUM(conversions), SUM(with_amount),
+_SUMS = """SELECT variation_id, grp, grp2, COUNT(*), SUM(conversions), SUM(with_amount),
                SUM(revenue), SUM(revenue * revenue),
                SUM({capped}), SUM(({capped}) * ({capped})), SUM({above}){extra}
-        FROM per{join} GROUP BY variation_id, grp"""
+        FROM per{join} GROUP BY variation_id, grp, grp2"""
 
 
 def sums_sql(

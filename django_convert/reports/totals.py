@@ -90,7 +90,9 @@ def _add(a: VariationConversions, b: VariationConversions) -> VariationConversio
 
 def totals_from_rows(rows: list[Any], cap: Decimal | None) -> dict[Any, ConversionTotals]:
     by_group: dict[Any, dict[str, Any]] = {}
-    for variation_id, grp, n, count, with_amount, total, squares, c_total, c_sq, n_c, *rest in rows:
+    for variation_id, first, second, n, count, with_amount, total, squares, *more in rows:
+        c_total, c_sq, n_c, *rest = more
+        grp = (first, second)
         if rest and rest[0] is not None:
             cap = decimal(rest[0])
         group = by_group.setdefault(grp, {"by": {}, "lv": 0, "lc": 0, "un": 0})

@@ -69,21 +69,15 @@ def exposed_by_day(
         return {(variation, int(index)): int(n) for variation, index, n in cursor.fetchall()}
 
 
-def day_grouping(boundaries: list[datetime], using: str = "default") -> queries.Grouping:
-    """Group converting visitors by the day of their first conversion in the range."""
-    to_db = connections[using].ops.adapt_datetimefield_value
-    sql, params = day_case("r.first_at", boundaries, to_db)
-    return queries.Grouping(sql, params)
-
-
 def series(
     report: ExperimentReport,
     boundaries: list[datetime],
     visitors: dict[tuple[str, int], int],
     converting: dict[Any, queries.ConversionTotals],
 ) -> list[Series]:
-    """Each non-baseline variation's points, day by day (``converting``: the conversions
-    grouped by :func:`day_grouping`). Empty without a baseline or before a second day."""
+    """Each non-baseline variation's points, day by day (``visitors``: per variation and
+    day index; ``converting``: converting visitors per day index of their first
+    conversion). Empty without a baseline or before a second day."""
     baseline = next((v for v in report.variations if v.is_baseline), None)
     if baseline is None or not boundaries:
         return []
