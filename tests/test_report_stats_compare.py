@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import math
 import random
+import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import optimize
 from scipy import stats as scipy_stats
+from statsmodels.stats.proportion import confint_proportions_2indep
+from statsmodels.stats.proportion import test_proportions_2indep as score_test
 
 from django_convert.reports import capping, compare, sequential
 from django_convert.reports.stats import Sample, adjust_holm
@@ -26,6 +31,10 @@ def always_valid_p(z: float, visitors: int) -> float:
     """Johari, Koomen, Pekelis, Walsh (2022): 1 / mixture likelihood ratio, tau = RHO2."""
     v = visitors * RHO2
     return min(1.0, math.sqrt(1 + v) * math.exp(-z * z * v / (2 * (1 + v))))
+
+
+def always_valid_alpha(visitors: int) -> float:
+    return float(2 * scipy_stats.norm.sf(always_valid_z(visitors)))
 
 
 def always_valid_z(visitors: int) -> float:
@@ -319,3 +328,81 @@ def test_welch_single_look_p_matches_the_published_example() -> None:
     assert result.fixed_p_value == pytest.approx(0.021, abs=5e-4)
     assert result.p_value > result.fixed_p_value
     assert not result.enough_data
+
+
+@st.composite
+def _arms(draw: st.DrawFn) -> tuple[int, int, int, int]:
+    n0 = draw(st.integers(1, 2_000_000))
+    n1 = draw(st.integers(1, 2_000_000))
+    return draw(st.integers(0, n0)), n0, draw(st.integers(0, n1)), n1
+
+
+@settings(max_examples=300, deadline=None)
+@given(_arms())
+def test_rates_never_fail_and_stay_in_bounds(arms) -> None:
+    x0, n0, x1, n1 = arms
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = compare.compare_rates(x0, n0, x1, n1)
+    assert 0 <= result.p_value <= 1
+    assert 0 <= result.chance_to_beat_baseline <= 1
+    assert result.expected_loss >= 0
+    if result.interval is not None:
+        assert -1 <= result.interval.low <= result.interval.high
+        assert result.interval.low <= result.uplift + 1e-9
+        assert result.uplift <= result.interval.high + 1e-9
+
+
+@pytest.mark.parametrize(("baseline", "variation"), RATE_CASES[:3])
+def test_score_interval_matches_statsmodels_where_its_root_finder_works(
+    baseline, variation
+) -> None:
+    total = baseline[1] + variation[1]
+    result = compare.compare_rates(*baseline, *variation)
+    low, high = confint_proportions_2indep(
+        *variation, *baseline, compare="ratio", method="score", alpha=always_valid_alpha(total)
+    )
+    assert (result.interval.low, result.interval.high) == pytest.approx(
+        (low - 1, high - 1), rel=1e-7
+    )
+    reference = score_test(*variation, *baseline, compare="ratio", method="score")
+    assert result.fixed_p_value == pytest.approx(reference.pvalue, rel=1e-9)
+
+
+def test_tiny_samples_where_statsmodels_interval_fails() -> None:
+    # statsmodels gives a lower bound of -33 % here for an observed -100 %...
+    two_none = compare.compare_rates(2, 2, 0, 1)
+    assert two_none.uplift == -1
+    assert two_none.interval is None or two_none.interval.low == -1
+    # ...and raises LinAlgError here.
+    one_none = compare.compare_rates(1, 1, 0, 1)
+    assert one_none.p_value is not None
+    assert not one_none.significant
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0.01, 1e6), max_size=40),
+    st.lists(st.floats(0.01, 1e6), max_size=40),
+    st.integers(0, 5_000),
+    st.integers(0, 5_000),
+)
+def test_revenue_never_fails_and_stays_in_bounds(orders_b, orders_v, extra_b, extra_v) -> None:
+    baseline = [*orders_b, *([0.0] * extra_b)]
+    variation = [*orders_v, *([0.0] * extra_v)]
+    if not baseline or not variation:
+        return
+    arms = capping.cap_arms([baseline, variation], 99)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = compare.compare_means(
+            *arms, baseline_conversions=len(orders_b), conversions=len(orders_v)
+        )
+    if result.p_value is not None:
+        assert 0 <= result.p_value <= 1
+    if result.chance_to_beat_baseline is not None:
+        assert 0 <= result.chance_to_beat_baseline <= 1
+    if result.interval is not None:
+        assert -1 <= result.interval.low <= result.interval.high
+        assert result.interval.low <= result.uplift + 1e-9
+        assert result.uplift <= result.interval.high * (1 + 1e-9) + 1e-9

@@ -1,10 +1,11 @@
 """A variation against the baseline: always-valid tests, bounded intervals, chance to win.
 
 Rates: the score test and score interval of the rate ratio (Miettinen and Nurminen,
-"Comparative analysis of two rates", Statistics in Medicine 4(2), 1985; Koopman, Biometrics
-40(2), 1984), by statsmodels' ``test_proportions_2indep`` and ``confint_proportions_2indep``
-with ``compare="ratio", method="score"``: the interval is the set of ratios the test does not
-reject, so it never contradicts the p-value and never leaves ``[-100 %, +∞)``.
+"Comparative analysis of two rates", Statistics in Medicine 4(2), 1985), as statsmodels'
+``test_proportions_2indep(compare="ratio", method="score")`` computes the test
+(:mod:`.score` says why the interval is not statsmodels' own): the interval is the set of
+ratios the test does not reject, so it never contradicts the p-value and never leaves
+``[-100 %, +∞)``.
 
 Revenue per visitor: Welch's statistic on the (capped) per-visitor means, and Fieller's
 interval for the ratio of the means (Fieller, "Some problems in interval estimation", JRSS B
@@ -30,7 +31,7 @@ from dataclasses import replace
 
 from django.utils.translation import gettext as _
 
-from django_convert.reports import bayes, sequential
+from django_convert.reports import bayes, score, sequential
 from django_convert.reports.stats import (
     Comparison,
     Interval,
@@ -79,32 +80,24 @@ def compare_rates(
     enough, notes = _guard((baseline_visitors, visitors), (baseline_conversions, conversions))
     if not have_scipy():
         return Comparison(uplift, None, None, enough_data=enough, notes=tuple(notes))
-    import numpy as np
-    from statsmodels.stats.proportion import (
-        confint_proportions_2indep,
-        test_proportions_2indep,
-    )
-
     total = baseline_visitors + visitors
-    counts = (conversions, visitors, baseline_conversions, baseline_visitors)
-    z, fixed_p = 0.0, 1.0
-    if 0 < baseline_conversions + conversions < total:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            result = test_proportions_2indep(*counts, compare="ratio", method="score")
-        z, fixed_p = float(result.statistic), float(result.pvalue)
-        if math.isnan(z):  # one arm all converting, the other none: the ratio is 0 or ∞
-            z, fixed_p = math.inf, 0.0
+    z = score.score_z(conversions, visitors, baseline_conversions, baseline_visitors)
+    fixed_p = math.erfc(abs(z) / math.sqrt(2))
     interval = None
     if baseline_conversions == 0:
         notes.append(_("No conversion in the baseline: there is no relative change to show."))
     else:
-        level = sequential.alpha_at(total)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            low, high = confint_proportions_2indep(
-                *counts, compare="ratio", method="score", alpha=level
-            )
-        # The root finder can return a complex number with a negligible imaginary part.
-        interval = Interval(max(0.0, float(np.real(low))) - 1, float(np.real(high)) - 1)
+        low, high = score.score_interval(
+            conversions,
+            visitors,
+            baseline_conversions,
+            baseline_visitors,
+            sequential.critical_z(total),
+        )
+        if high is None:
+            notes.append(_("Too few conversions to bound the relative change: no interval yet."))
+        else:
+            interval = Interval(low - 1, high - 1)
     chance = bayes.beta_chance(baseline_conversions, baseline_visitors, conversions, visitors)
     return Comparison(
         uplift,
