@@ -68,6 +68,8 @@ django_convert.W043  the project config in use was synced from a stand-in
 
 django_convert.W050  MySQL/MariaDB not at READ COMMITTED (more locks, waits and deadlocks)
 django_convert.W051  MySQL/MariaDB connection charset is not utf8mb4
+
+django_convert.E060  REPORT is not a dict, has unknown keys, or a value out of range
 """
 
 from __future__ import annotations
@@ -314,6 +316,23 @@ def check_resolver_pii(
             "or use the default resolver.",
             id="django_convert.W020",
         )
+    ]
+
+
+@register(Tags.compatibility)
+def check_report_setting(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E060: the experiment report's REPORT setting (reports/settings.py)."""
+    from django_convert.reports.settings import problems
+
+    return [
+        Error(
+            problem,
+            hint="See the REPORT setting in docs/reference/settings.rst.",
+            id="django_convert.E060",
+        )
+        for problem in problems()
     ]
 
 

@@ -105,6 +105,9 @@ DEFAULTS: dict[str, Any] = {
     # The ISO 4217 code of the Convert project's revenue currency ("USD", "EUR"), shown
     # beside amounts in the admin and the reports; None shows plain numbers.
     "CURRENCY": None,
+    # The experiment report's statistics (docs/report.rst): a dict; missing keys take
+    # reports.settings.DEFAULTS (revenue cap percentile and absolute cap, minimum effect).
+    "REPORT": {},
 }
 
 

@@ -22,7 +22,15 @@ from django_convert import track_conversion
 from django_convert.client import parse_project_config
 from django_convert.delivery.client import reset_clients
 from django_convert.delivery.deliver import deliver_due
-from django_convert.models import Bucketing, ConfigSync, Conversion, Experience, Variation, Visitor
+from django_convert.models import (
+    Bucketing,
+    ConfigSync,
+    Conversion,
+    Experience,
+    Exposure,
+    Variation,
+    Visitor,
+)
 from django_convert.project.checks import check_project_config
 from django_convert.project.sync import reset_config_clients, sync_project_config
 from django_convert.reports.doctor import diagnose_conversion
@@ -153,20 +161,22 @@ def seed(sizes: dict[str, int], experience_id: str) -> None:
             for n in range(size)
         ]
     )
-    rows = iter(visitors)
-    Bucketing.objects.bulk_create(
-        [
-            Bucketing(
-                visitor=next(rows),
-                experience_id=experience_id,
-                variation_id=variation,
-                first_seen=START,
-                last_seen=START,
-            )
-            for variation, size in sizes.items()
-            for _ in range(size)
-        ]
-    )
+    # The ingest writes both the bucketing and the exposure history the report counts on.
+    for model in (Bucketing, Exposure):
+        rows = iter(visitors)
+        model.objects.bulk_create(
+            [
+                model(
+                    visitor=next(rows),
+                    experience_id=experience_id,
+                    variation_id=variation,
+                    first_seen=START,
+                    last_seen=START,
+                )
+                for variation, size in sizes.items()
+                for _ in range(size)
+            ]
+        )
 
 
 @pytest.mark.django_db

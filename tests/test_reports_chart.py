@@ -70,3 +70,43 @@ def test_without_intervals_bars_only_and_nothing_without_visitors() -> None:
     assert not [line for line in root.iter(f"{SVG}line") if line.get("stroke-width")]
     assert rate_chart([variation("A", None, None)]) == ""
     assert rate_chart([]) == ""
+
+
+def test_a_rate_of_100_percent_keeps_the_axis_at_100() -> None:
+    root = parse(rate_chart([variation("All", 1.0, Interval(0.96, 1.0), baseline=True)]))
+    ticks = [
+        "".join(t.itertext())
+        for t in root.iter(f"{SVG}text")
+        if "".join(t.itertext()).endswith(" %") and "(" not in "".join(t.itertext())
+    ]
+    assert ticks[-1] == "100 %"
+    assert "150 %" not in ticks
+
+
+def test_trend_chart_lines_bands_dates_and_no_style() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from django_convert.reports.chart_trend import trend_chart
+    from django_convert.reports.trend import Point, Series
+
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    points = [
+        Point(start + timedelta(days=d + 1), 100 * (d + 1), 100 * (d + 1),
+              0.3, 0.3 - 2 / (d + 1), 0.3 + 2 / (d + 1))
+        for d in range(10)
+    ]  # fmt: skip
+    points[0] = Point(start + timedelta(days=1), 50, 50, 9.0, -1.0, float("inf"))
+    svg = trend_chart([Series("b", '<b>"Green"</b>', points)])
+    root = parse(svg)
+    assert len(root.findall(f"{SVG}polyline")) == 1
+    assert len(root.findall(f"{SVG}polygon")) == 1
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    assert "+300 %" in texts  # the axis is cut at +300 %, the 900 % first day drawn at the edge
+    assert "-100 %" in texts
+    assert not [t for t in texts if t.startswith("+400")]
+    assert "&lt;b&gt;" in svg
+    assert not re.search(r"\sstyle=|<style|<script", svg)
+    ys = [float(pair.split(",")[1]) for pair in root.find(f"{SVG}polyline").get("points").split()]
+    assert min(ys) >= 0
+    assert trend_chart([]) == ""
+    assert trend_chart([Series("b", "B", points[:1])]) == ""

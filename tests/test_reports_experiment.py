@@ -18,13 +18,24 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from scipy import stats as scipy_stats
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
-    proportions_ztest,
+)
+from statsmodels.stats.proportion import (
+    test_proportions_2indep as score_test,
 )
 
-from django_convert.models import Bucketing, Conversion, Experience, Goal, Variation, Visitor
+from django_convert.models import (
+    Bucketing,
+    Conversion,
+    Experience,
+    Exposure,
+    Goal,
+    Variation,
+    Visitor,
+)
 from django_convert.reports.experiment import build_report
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +45,22 @@ ORIGINAL, GREEN = "1001186427", "1001186428"
 GOAL, OTHER_GOAL = "100037225", "100037226"
 START = datetime(2026, 11, 1, tzinfo=UTC)
 END = datetime(2026, 11, 15, tzinfo=UTC)
+
+
+def _always_valid_p(z: float, visitors: int, tuning: int = 5_000) -> float:
+    """Johari et al. (2022) normal-mixture mSPRT p-value, mixing variance tuned as
+    GrowthBook's docs give it (https://docs.growthbook.io/statistics/sequential)."""
+    rho2 = (-2 * np.log(0.05) + np.log(-2 * np.log(0.05) + 1)) / tuning
+    v = visitors * rho2
+    return float(min(1.0, np.sqrt(1 + v) * np.exp(-z * z * v / (2 * (1 + v)))))
+
+
+def _always_valid_alpha(visitors: int, tuning: int = 5_000) -> float:
+    """The fixed-horizon level of the confidence sequence's half-width (Howard et al. eq. 14)."""
+    rho2 = (-2 * np.log(0.05) + np.log(-2 * np.log(0.05) + 1)) / tuning
+    v = visitors * rho2
+    width = np.sqrt(2 * (v + 1) / v * np.log(np.sqrt(v + 1) / 0.05))
+    return float(2 * scipy_stats.norm.sf(width))
 
 
 @dataclass
@@ -136,6 +163,11 @@ def seed(
         Bucketing(visitor_id=ids[v], experience_id=EXPERIENCE, variation_id=var, first_seen=seen)
         for v, var, seen in bucketings
     )
+    # The ingest writes both: the current variation and the history the report counts on.
+    Exposure.objects.bulk_create(
+        Exposure(visitor_id=ids[v], experience_id=EXPERIENCE, variation_id=var, first_seen=seen)
+        for v, var, seen in bucketings
+    )
     Conversion.objects.bulk_create(conversions)
     return truth
 
@@ -166,23 +198,46 @@ def test_report_matches_an_independent_computation(early) -> None:
         aov = sum(revenue) / truth.orders_with_amount[row.variation_id]
         assert row.average_order_value == pytest.approx(aov)
 
+    # The method changed on purpose (issue 19): always-valid p-values (Howard et al. 2021),
+    # the score interval of the rate ratio, Fieller's interval for revenue, Holm across the
+    # page. Each is recomputed here from the raw lists.
     x = [sum(truth.converted[GREEN]), sum(truth.converted[ORIGINAL])]
     n = [len(truth.converted[GREEN]), len(truth.converted[ORIGINAL])]
-    _z, p_value = proportions_ztest(x, n)
-    assert green.rate_comparison.p_value == pytest.approx(p_value, rel=1e-9)
-    low, high = confint_proportions_2indep(x[0], n[0], x[1], n[1], method="log", compare="ratio")
+    total = sum(n)
+    score = score_test(x[0], n[0], x[1], n[1], compare="ratio", method="score")
+    rate_p = _always_valid_p(float(score.statistic), total)
+    assert green.rate_comparison.p_value == pytest.approx(rate_p, rel=1e-9)
+    assert green.rate_comparison.fixed_p_value == pytest.approx(score.pvalue, rel=1e-9)
+    low, high = confint_proportions_2indep(
+        x[0], n[0], x[1], n[1], method="score", compare="ratio", alpha=_always_valid_alpha(total)
+    )
     interval = green.rate_comparison.interval
-    assert (interval.low, interval.high) == pytest.approx((low - 1, high - 1), rel=1e-9)
+    assert (interval.low, interval.high) == pytest.approx((low - 1, high - 1), rel=1e-7)
 
     a = np.array(truth.revenue[GREEN], dtype=float)
     b = np.array(truth.revenue[ORIGINAL], dtype=float)
+    # Capped at the 99th percentile of the non-zero per-visitor revenues (the default).
+    cap = np.percentile(np.concatenate([a[a > 0], b[b > 0]]), 99)
+    assert report.revenue_cap == pytest.approx(cap, rel=1e-9)
+    a, b = np.minimum(a, cap), np.minimum(b, cap)
     welch = scipy_stats.ttest_ind(a, b, equal_var=False)
-    assert green.revenue_comparison.p_value == pytest.approx(welch.pvalue, rel=1e-6)
-    ci = welch.confidence_interval(0.95)
+    revenue_p = _always_valid_p(float(welch.statistic), total)
+    assert green.revenue_comparison.p_value == pytest.approx(revenue_p, rel=1e-6)
+    assert green.revenue_comparison.fixed_p_value == pytest.approx(welch.pvalue, rel=1e-6)
+    # Fieller: the ratios R with (mean_a - R mean_b)^2 <= z^2 (var_a + R^2 var_b), by numpy.
+    z = scipy_stats.norm.isf(_always_valid_alpha(total) / 2)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    roots = np.sort(
+        np.roots([b.mean() ** 2 - z * z * vb, -2 * a.mean() * b.mean(), a.mean() ** 2 - z * z * va])
+    )
     interval = green.revenue_comparison.interval
-    assert interval.low == pytest.approx(ci.low / b.mean(), rel=1e-6)
-    assert interval.high == pytest.approx(ci.high / b.mean(), rel=1e-6)
+    assert (interval.low, interval.high) == pytest.approx((roots[0] - 1, roots[1] - 1), rel=1e-6)
     assert green.revenue_comparison.uplift == pytest.approx(a.mean() / b.mean() - 1)
+    holm = multipletests([rate_p, revenue_p], method="holm")[1]
+    assert green.rate_comparison.adjusted_p_value == pytest.approx(holm[0], rel=1e-9)
+    assert green.revenue_comparison.adjusted_p_value == pytest.approx(holm[1], rel=1e-6)
+    assert report.compared_p_values == 2
+    assert green.rate_comparison.significant == (holm[0] < 0.05)
 
     expected_srm = scipy_stats.chisquare([1500, 1480], [1490, 1490]).pvalue
     assert report.sample_ratio.p_value == pytest.approx(expected_srm)
@@ -251,20 +306,23 @@ def test_notes_for_a_goal_the_experience_does_not_track_or_that_never_converted(
     assert not [n for n in tracked.notes if "not one of" in n or "No conversion" in n]
 
 
-def test_conversions_whose_bucketing_was_deleted_are_reported_not_a_crash() -> None:
+def test_conversions_whose_visitor_history_was_deleted_are_named_not_counted() -> None:
+    # Counting on first exposure (issue 19): a conversion whose visitor has no exposure
+    # history any more cannot be placed; it is left out and the page says how many. (Before,
+    # it counted by its snapshot and made the variation's rate impossible.)
     configure({ORIGINAL: 50, GREEN: 50})
-    seed({ORIGINAL: 200, GREEN: 200}, {ORIGINAL: 0.2, GREEN: 0.2}, early=False)
-    # As convert_purge would leave it: the green visitors' bucketing gone, the (pending)
-    # conversions kept.
-    Bucketing.objects.filter(variation_id=GREEN).delete()
+    truth = seed({ORIGINAL: 200, GREEN: 200}, {ORIGINAL: 0.2, GREEN: 0.2}, early=False)
+    # As convert_purge would leave it: the green visitors gone, the (pending) conversions kept.
+    Visitor.objects.filter(visitor_id__startswith=f"v-{GREEN}-").delete()
 
     report = build_report(EXPERIENCE, GOAL, START, END)
 
     green = report.variations[1]
-    assert (green.variation_id, green.visitors) == (GREEN, 0)
-    assert green.converting_visitors > 0
-    assert (green.rate, green.rate_interval, green.rate_comparison) == (None, None, None)
-    assert any("Their bucketing was deleted" in note for note in report.notes)
+    assert (green.variation_id, green.visitors, green.converting_visitors) == (GREEN, 0, 0)
+    lost = truth.orders[GREEN]
+    assert any(f"{lost} conversion(s) name this experience" in note for note in report.notes), (
+        report.notes
+    )
 
 
 def test_chosen_baseline() -> None:
@@ -302,8 +360,8 @@ def test_without_scipy_counts_and_rates_and_how_to_get_significance(monkeypatch)
 def test_query_count_does_not_grow_with_rows() -> None:
     configure({ORIGINAL: 50, GREEN: 50})
     seed({ORIGINAL: 50, GREEN: 50}, {ORIGINAL: 0.2, GREEN: 0.2})
-    # One query each for the experience, its variations, the goal, "anyone bucketed before
-    # the start?", visitors per variation and conversions per variation...
+    # One query each for the experience, its variations, the goal, visitors per variation,
+    # visitors seen in several, the revenue cap, and conversions per variation...
     with CaptureQueriesContext(connection) as small:
         build_report(EXPERIENCE, GOAL, START, END)
     seed({ORIGINAL: 500, GREEN: 500}, {ORIGINAL: 0.2, GREEN: 0.2}, seed=8, prefix="x")
@@ -315,7 +373,7 @@ def test_query_count_does_not_grow_with_rows() -> None:
     def statements(captured: CaptureQueriesContext) -> list[str]:
         return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
 
-    expected = 6 + (connection.vendor == "postgresql")
+    expected = 7 + (connection.vendor == "postgresql")
     assert len(statements(small)) == len(statements(large)) == expected
 
 

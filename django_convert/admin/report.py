@@ -22,8 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from django_convert.admin.permissions import can_view
 from django_convert.conf import get_setting
 from django_convert.models import Bucketing, Conversion, Experience, Goal, Variation
+from django_convert.reports.breakdown import SEGMENTS
 from django_convert.reports.chart import rate_chart
+from django_convert.reports.chart_trend import trend_chart
 from django_convert.reports.experiment import ExperimentReport, build_report
+from django_convert.reports.export import to_csv
+from django_convert.reports.page import Page, build_page
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -43,6 +47,11 @@ class ReportForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=DateInput)
     end = forms.DateField(label=_("To (inclusive)"), widget=DateInput)
     baseline = forms.ChoiceField(label=_("Baseline"), required=False)
+    segment = forms.ChoiceField(
+        label=_("Break down by"),
+        required=False,
+        choices=[("", _("nothing")), *SEGMENTS.items()],
+    )
 
     def __init__(
         self, *args: Any, goals: list[tuple[str, str]], variations: list[tuple[str, str]], **kw: Any
@@ -146,29 +155,67 @@ def report_view(
     goals = _goal_choices(own)
     data = request.GET if "goal" in request.GET else _defaults(experience_id, own)
     form = ReportForm(data, goals=goals, variations=variations)
-    report: ExperimentReport | None = None
+    page: Page | None = None
+    wants_csv = request.GET.get("format") == "csv"
     if not data.get("goal"):
         # No goal of this experience is known: let the user choose, never guess another's.
         form = ReportForm(initial=data, goals=goals, variations=variations)
     elif form.is_valid():
         start, end = form.time_range()
-        report = build_report(
+        goal, baseline = form.cleaned_data["goal"], form.cleaned_data["baseline"] or None
+        if wants_csv:  # the whole range's report: no trend, no breakdown
+            report = build_report(experience_id, goal, start, end, baseline_id=baseline)
+            return _csv_response(experience_id, form, report)
+        page = build_page(
             experience_id,
-            form.cleaned_data["goal"],
+            goal,
             start,
             end,
-            baseline_id=form.cleaned_data["baseline"] or None,
+            baseline_id=baseline,
+            segment=form.cleaned_data.get("segment") or "",
         )
+    if wants_csv:
+        return _csv_response(experience_id, form, None)
     title = experience_title(experience_id, experience)
     context = page_context(model_admin, request, str(_("Experiment report: %s")) % title)
+    shown = page.report if page else None
     context.update(
         experience_id=experience_id,
         no_goal=not data.get("goal"),
         form=form,
-        report=report,
-        chart=rate_chart(report.variations) if report else "",
+        report=shown,
+        page=page,
+        chart=rate_chart(shown.variations) if shown else "",
+        trend=trend_chart(page.trend) if page else "",
+        csv_query=_csv_query(request),
     )
     return TemplateResponse(request, "admin/django_convert/report/experience.html", context)
+
+
+def _csv_query(request: HttpRequest) -> str:
+    """The page's own query string with ``format=csv``: the export has the same filters."""
+    query = request.GET.copy()
+    query.pop("segment", None)
+    query["format"] = "csv"
+    return query.urlencode()
+
+
+def _csv_response(
+    experience_id: str, form: ReportForm, report: ExperimentReport | None
+) -> HttpResponse:
+    """CONTRACT section 9; 400 with the form's errors when the filters are not valid."""
+    if report is None:
+        errors = form.errors.as_text() if form.is_bound else "choose a goal (?goal=...)"
+        return HttpResponse(
+            f"The report's filters are not valid:\n{errors}\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    name = f"report-{experience_id}-{report.goal_id}-{report.start:%Y%m%d}-{report.end:%Y%m%d}"
+    name = re.sub(r"[^\w.-]", "_", name)  # a header value, whatever a synced id holds
+    response = HttpResponse(to_csv(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
 
 
 def _defaults(experience_id: str, own_goals: list[str]) -> dict[str, str]:

@@ -93,6 +93,8 @@ class MergedId(models.Model):
                 fields=["visitor", "merged_id"], name="django_convert_one_merged_id"
             )
         ]
+        # The report finds the account a guest's conversions belong to by the guest's id.
+        indexes = [models.Index(fields=["merged_id"], name="django_convert_merged_guest")]
 
     def __str__(self) -> str:
         return f"{self.merged_id} → {self.visitor_id}"

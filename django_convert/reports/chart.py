@@ -52,6 +52,9 @@ def rate_chart(variations: Sequence[VariationResult]) -> SafeString:
     top = max(max(v.rate_interval.high if v.rate_interval else 0, v.rate or 0) for v in rows)
     step = _nice_step(top * 1.05 if top > 0 else 0.01)
     axis_max = step * math.ceil(top * 1.05 / step) if top > 0 else step * 5
+    # A rate is at most 100 %: the axis never runs past it (a rate of 100 % once drew an
+    # axis to 150 %).
+    axis_max = min(axis_max, 1.0)
     plot_left, plot_right = LABEL_WIDTH, WIDTH - VALUE_WIDTH
     height = TOP + ROW_HEIGHT * len(rows) + BOTTOM
     plot_bottom = TOP + ROW_HEIGHT * len(rows)
@@ -60,7 +63,7 @@ def rate_chart(variations: Sequence[VariationResult]) -> SafeString:
         return round(plot_left + (plot_right - plot_left) * value / axis_max, 1)
 
     parts: list[str] = []
-    ticks = [step * i for i in range(round(axis_max / step) + 1)]
+    ticks = [step * i for i in range(math.floor(axis_max / step + 1e-9) + 1)]
     for tick in ticks:
         parts.append(
             format_html(

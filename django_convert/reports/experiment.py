@@ -8,15 +8,20 @@ stays the reference; docs/report.rst says why the two can differ.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from django_convert.models.project import Experience, Goal, Variation
-from django_convert.reports import queries, stats
+from django_convert.reports import compare, figures, power, queries, stats
+from django_convert.reports.capping import CappedSample
+from django_convert.reports.notes import queries_notes
+from django_convert.reports.settings import report_setting
 from django_convert.reports.srm import (
     INSTALL_HINT,
     SampleRatio,
@@ -24,7 +29,7 @@ from django_convert.reports.srm import (
     id_order,
     sample_ratio,
 )
-from django_convert.reports.stats import Comparison, Interval, Sample
+from django_convert.reports.stats import Comparison, Interval
 
 
 @dataclass(frozen=True)
@@ -49,9 +54,15 @@ class VariationResult:
     revenue_per_visitor: Decimal | None
     #: revenue / conversions that carried an amount.
     average_order_value: Decimal | None
-    #: Against the baseline; None on the baseline's own row.
+    #: Against the baseline; None on the baseline's own row. The revenue comparison is on
+    #: capped revenue (``capped_revenue_per_visitor``); both carry Holm-adjusted p-values.
     rate_comparison: Comparison | None = None
     revenue_comparison: Comparison | None = None
+    #: Revenue per visitor after capping each visitor's revenue at the report's
+    #: ``revenue_cap``; equal to ``revenue_per_visitor`` when nothing was capped.
+    capped_revenue_per_visitor: float | None = None
+    #: Visitors of this variation whose revenue was above the cap.
+    capped_visitors: int = 0
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,16 @@ class ExperimentReport:
     significance: bool
     confidence: float = stats.CONFIDENCE
     notes: list[str] = field(default_factory=list)
+    #: The correction applied across every p-value of the page, by name.
+    correction: str = "Holm"
+    #: How many p-values the correction covered (the page's comparisons).
+    compared_p_values: int = 0
+    #: Per-visitor revenue above this value counts as this value (None: nothing capped).
+    revenue_cap: float | None = None
+    #: How far the experiment is from a decision (None without scipy or a baseline rate).
+    plan: power.Plan | None = None
+    #: The relative effect the plan is sized for (the MINIMUM_DETECTABLE_EFFECT setting).
+    minimum_detectable_effect: float = power.DEFAULT_MDE
 
     @property
     def visitors(self) -> int:
@@ -107,6 +128,33 @@ def build_report(
     """
     if end <= start:
         raise ValueError("the end of the range must be after its start")
+    setup = load_setup(experience_id, goal_id, using=using)
+    exposed = queries.exposed(experience_id, start, end, using=using)
+    conversions = queries.conversions(
+        experience_id,
+        goal_id,
+        start,
+        end,
+        cap_percentile=report_setting("REVENUE_CAP_PERCENTILE"),
+        absolute_cap=_decimal_or_none(report_setting("REVENUE_CAP")),
+        using=using,
+    )
+    return assemble(setup, start, end, exposed, conversions, baseline_id=baseline_id)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the synced configuration says about the experience and the goal (3 queries)."""
+
+    experience_id: str
+    goal_id: str
+    experience: Experience | None
+    configured: dict[str, Variation]
+    goal: Any  # a Goal annotated with ``attached``, or None
+
+
+def load_setup(experience_id: str, goal_id: str, *, using: str = "default") -> Setup:
+    """The experience, its variations and the goal (annotated ``attached``) as synced."""
     experience = Experience.objects.using(using).filter(pk=experience_id).first()
     configured = {
         v.id: v
@@ -117,16 +165,31 @@ def build_report(
         goal_id=OuterRef("pk"), experience_id=experience_id
     )
     goal = Goal.objects.using(using).filter(pk=goal_id).annotate(attached=Exists(attached)).first()
-    visitors = queries.visitors_by_variation(experience_id, start, end, using=using)
-    conversions = queries.conversions_by_variation(
-        experience_id,
-        goal_id,
-        start,
-        end,
-        leave_out_earlier_visitors=queries.bucketed_before(experience_id, start, using=using),
-        using=using,
-    )
+    return Setup(experience_id, goal_id, experience, configured, goal)
 
+
+def _decimal_or_none(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def assemble(
+    setup: Setup,
+    start: datetime,
+    end: datetime,
+    exposed: queries.Exposed,
+    conversions: queries.ConversionTotals,
+    *,
+    baseline_id: str | None = None,
+    adjust: bool = True,
+) -> ExperimentReport:
+    """The report from the counts the queries returned (no query of its own).
+
+    ``adjust=False`` leaves the Holm adjustment to the caller, which adjusts over a wider
+    family (the segment breakdown: every p-value of every segment shown).
+    """
+    experience_id, goal_id = setup.experience_id, setup.goal_id
+    experience, configured, goal = setup.experience, setup.configured, setup.goal
+    visitors = exposed.visitors
     ids = sorted(set(configured) | set(visitors) | set(conversions.by_variation), key=id_order)
     if baseline_id not in ids:
         baseline_id = default_baseline(list(configured) or ids)
@@ -138,9 +201,18 @@ def build_report(
         for vid in ids
     ]
     baseline = next((row for row in rows if row.variation_id == baseline_id), None)
-    results = [_finish(row, baseline) for row in rows]
+    cap = conversions.revenue_cap
+    results = [_finish(row, baseline, cap) for row in rows]
+    srm = sample_ratio(experience, configured, visitors)
+    if srm.mismatch and srm.p_value is not None:
+        results = figures.withhold(results, figures.sample_ratio_note(srm.p_value))
+    if adjust:
+        results = figures.adjust_page(results)[0]
+    mde = float(report_setting("MINIMUM_DETECTABLE_EFFECT"))
+    days = max(0.0, (min(end, timezone.now()) - start).total_seconds() / 86400)
 
-    notes = _notes(experience, conversions, len(results))
+    notes = _notes(experience, conversions, results)
+    notes += queries_notes(exposed, conversions)
     for row in rows:
         if not row.consistent:
             notes.append(
@@ -180,9 +252,13 @@ def build_report(
         start=start,
         end=end,
         variations=results,
-        sample_ratio=sample_ratio(experience, configured, visitors),
+        sample_ratio=srm,
         significance=stats.have_scipy(),
         notes=notes,
+        compared_p_values=figures.family_size(results),
+        revenue_cap=conversions.revenue_cap,
+        plan=figures.plan(results, days, mde),
+        minimum_detectable_effect=mde,
     )
 
 
@@ -201,8 +277,17 @@ class _Row:
         return self.counts.converting_visitors <= self.visitors
 
     @property
-    def revenue_sample(self) -> Sample:
-        return Sample(self.visitors, float(self.counts.revenue), float(self.counts.revenue_squares))
+    def revenue_sample(self) -> CappedSample:
+        """Per-visitor revenue, capped when the query capped it (see :mod:`.capping`)."""
+        counts = self.counts
+        if counts.capped_revenue is None or counts.capped_revenue_squares is None:
+            return CappedSample(self.visitors, float(counts.revenue), float(counts.revenue_squares))
+        return CappedSample(
+            self.visitors,
+            float(counts.capped_revenue),
+            float(counts.capped_revenue_squares),
+            capped=counts.capped_visitors,
+        )
 
 
 _NO_CONVERSIONS = queries.VariationConversions(0, 0, 0, Decimal(0), Decimal(0))
@@ -225,19 +310,30 @@ def _variation_row(
     )
 
 
-def _finish(row: _Row, baseline: _Row | None) -> VariationResult:
+def _finish(row: _Row, baseline: _Row | None, cap: float | None) -> VariationResult:
     counts = row.counts
     is_baseline = baseline is row
     rate_comparison = revenue_comparison = None
     consistent = row.consistent
     if baseline is not None and not is_baseline and consistent and baseline.consistent:
-        rate_comparison = stats.compare_rates(
+        rate_comparison = compare.compare_rates(
             baseline.counts.converting_visitors,
             baseline.visitors,
             counts.converting_visitors,
             row.visitors,
         )
-        revenue_comparison = stats.compare_means(baseline.revenue_sample, row.revenue_sample)
+        revenue_comparison = compare.compare_means(
+            baseline.revenue_sample,
+            row.revenue_sample,
+            baseline_conversions=baseline.counts.converting_visitors,
+            conversions=counts.converting_visitors,
+        )
+        capped, baseline_capped = row.revenue_sample.capped, baseline.revenue_sample.capped
+        if cap is not None and (capped or baseline_capped):
+            note = figures.capping_note(cap, capped, baseline_capped)
+            revenue_comparison = replace(
+                revenue_comparison, notes=(*revenue_comparison.notes, note)
+            )
     return VariationResult(
         variation_id=row.variation_id,
         name=row.name,
@@ -256,11 +352,17 @@ def _finish(row: _Row, baseline: _Row | None) -> VariationResult:
         average_order_value=_ratio(counts.revenue, counts.conversions_with_amount),
         rate_comparison=rate_comparison,
         revenue_comparison=revenue_comparison,
+        capped_revenue_per_visitor=(
+            row.revenue_sample.mean if row.visitors and consistent else None
+        ),
+        capped_visitors=row.revenue_sample.capped,
     )
 
 
 def _notes(
-    experience: Experience | None, conversions: queries.ConversionTotals, variations: int
+    experience: Experience | None,
+    conversions: queries.ConversionTotals,
+    results: list[VariationResult],
 ) -> list[str]:
     notes = []
     if not stats.have_scipy():
@@ -289,13 +391,5 @@ def _notes(
                 "visitors": conversions.left_out_visitors,
             }
         )
-    if variations > 2:
-        notes.append(
-            _(
-                "Each variation is compared with the baseline on its own, with no correction "
-                "for multiple comparisons: with %(count)d comparisons, expect a false "
-                "positive more often than 1 in 20."
-            )
-            % {"count": variations - 1}
-        )
+    notes.extend(figures.page_notes(results, conversions.revenue_cap))
     return notes

@@ -1,90 +1,117 @@
-"""The experiment report's aggregate queries over Bucketing and Conversion.
+"""The experiment report's aggregate queries, on one basis: the visitor's FIRST exposure.
 
-Read-only. Each returns one row per variation however many visitors there are: with
-1,000,000 bucketed visitors the database counts, Python never sees the rows.
+Read-only. Each returns one row per variation (or per variation and segment, or day)
+however many visitors there are: with 1,000,000 exposed visitors the database counts,
+Python never sees the rows.
 
-Attribution (see docs/report.rst): a visitor is in the report when their Bucketing row for
-the experience was first seen in ``[start, end)``. A conversion counts for a variation when
+Attribution (docs/report.rst, "Who is counted"):
 
-- it is for the goal and was recorded in ``[start, end)``;
-- its own ``bucketing`` snapshot (what was sent to Convert as ``bucketingData``) puts the
-  visitor in that variation, so a conversion made before the visitor was bucketed never
-  counts, and one made after is attributed as Convert attributes it;
-- when some visitors were bucketed before ``start``: the visitor is not one of them (they
-  are not among the report's visitors). Those conversions are counted as left out.
+- a visitor is in the report when their first exposure to the experience (the
+  :class:`~django_convert.models.Exposure` row with ``is_first``) was first seen in
+  ``[start, end)``, and counts in that variation for good: a visitor Convert re-bucketed,
+  or a guest merged into an account bucketed elsewhere, is counted once, where they started;
+- a conversion of the goal recorded in ``[start, end)`` whose snapshot names the experience
+  (the ``bucketingData`` sent to Convert: a purchase made before the visitor was bucketed
+  never counts, as at Convert) counts for the variation of its visitor's first exposure,
+  whatever variation the snapshot names. Its visitor is found by id, or, for a guest
+  merged into an account by login, through :class:`~django_convert.models.MergedId`;
+- conversions by visitors first exposed before ``start`` are *left out* and counted, and so
+  are conversions whose snapshot names the experience but whose visitor has no exposure
+  history (deleted by ``convert_purge``, or erased).
 
-A conversion is always made after its visitor's bucketing, so nobody bucketed after ``end``
-can convert in the range. Checking visitors one by one costs an index probe per converting
-visitor, so it only runs for a range that starts after the experience's first visitor.
+Every query is set-based: the conversions of the goal in the range are joined to their
+visitors and first exposures in one statement, never checked one by one.
 """
 
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import Count
+from django.db.backends.base.base import BaseDatabaseWrapper
 
-from django_convert.models import Bucketing, Conversion, Visitor
+from django_convert.models import Conversion, Exposure, MergedId, Visitor
+from django_convert.reports.totals import (
+    NO_CONVERSIONS,
+    ConversionTotals,
+    Exposed,
+    VariationConversions,
+    decimal,
+    sum_totals,
+    totals_from_rows,
+)
 
-#: work_mem for the conversions query (PostgreSQL): its per-visitor groups fit in memory.
+__all__ = [
+    "NO_CONVERSIONS",
+    "ConversionTotals",
+    "Exposed",
+    "VariationConversions",
+    "conversions",
+    "decimal",
+    "exposed",
+    "grouped_conversions",
+    "in_several",
+    "sum_totals",
+]
+
+#: work_mem for the conversions queries (PostgreSQL): per-visitor groups hash in memory.
 POSTGRESQL_WORK_MEM = "32MB"
 
 
-@dataclass(frozen=True)
-class VariationConversions:
-    """Conversions of one goal attributed to one variation.
+def table(model: Any, connection: BaseDatabaseWrapper) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
 
-    ``revenue`` sums ``amount`` (a conversion without one adds 0);
-    ``revenue_squares`` sums each converting visitor's revenue squared (for the variance of
-    revenue per visitor); ``conversions_with_amount`` is the divisor of the average order
-    value.
+
+def exposed(
+    experience_id: str, start: datetime, end: datetime, *, using: str = "default"
+) -> Exposed:
+    """Visitors per first variation, and those seen in more than one (two queries).
+
+    The first is an index-only scan of ``django_convert_exposed_range`` on PostgreSQL; the
+    second reads only the experience's re-exposures (rows without ``is_first``: few).
     """
-
-    converting_visitors: int
-    conversions: int
-    conversions_with_amount: int
-    revenue: Decimal
-    revenue_squares: Decimal
-
-
-@dataclass(frozen=True)
-class ConversionTotals:
-    by_variation: dict[str, VariationConversions]
-    #: Converting visitors whose snapshot names the experience but who were bucketed
-    #: before the range (so they are not among the report's visitors).
-    left_out_visitors: int
-    left_out_conversions: int
+    first = Exposure.objects.using(using).filter(
+        experience_id=experience_id, is_first=True, first_seen__gte=start, first_seen__lt=end
+    )
+    rows = first.order_by().values_list("variation_id").annotate(n=_count())
+    visitors = {variation_id: n for variation_id, n in rows}
+    if not visitors:
+        return Exposed({})
+    return Exposed(visitors, in_several(experience_id, start, end, using=using))
 
 
-def visitors_by_variation(
+def in_several(
     experience_id: str, start: datetime, end: datetime, *, using: str = "default"
 ) -> dict[str, int]:
-    """``{variation_id: visitors}`` first bucketed in ``[start, end)`` (one query)."""
-    rows = (
-        Bucketing.objects.using(using)
-        .filter(experience_id=experience_id, first_seen__gte=start, first_seen__lt=end)
-        .order_by()
-        .values_list("variation_id")
-        .annotate(visitors=Count("*"))
-    )
-    return {variation_id: visitors for variation_id, visitors in rows}
+    """Visitors first exposed in the range and also seen in another variation, per first
+    variation (one query over the experience's re-exposures, which are few)."""
+    connection = connections[using]
+    to_db = connection.ops.adapt_datetimefield_value
+    exposure = table(Exposure, connection)
+    sql = f"""
+        SELECT f.variation_id, COUNT(DISTINCT f.visitor_id)
+        FROM {exposure} o JOIN {exposure} f
+          ON f.visitor_id = o.visitor_id AND f.experience_id = o.experience_id
+        WHERE o.experience_id = %s AND o.is_first = %s AND f.is_first = %s
+          AND f.first_seen >= %s AND f.first_seen < %s
+        GROUP BY f.variation_id
+    """  # noqa: S608 - identifiers from model metadata, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [experience_id, False, True, to_db(start), to_db(end)])
+        return {variation_id: int(n) for variation_id, n in cursor.fetchall()}
 
 
-def bucketed_before(experience_id: str, start: datetime, *, using: str = "default") -> bool:
-    """Whether any visitor was bucketed into the experience before ``start`` (one query)."""
-    return (
-        Bucketing.objects.using(using)
-        .filter(experience_id=experience_id, first_seen__lt=start)
-        .order_by()
-        .exists()
-    )
+def _count() -> Any:
+    from django.db.models import Count
+
+    return Count("*")
 
 
-def _json_key_text(vendor: str, column: str, key: str) -> tuple[str, str]:
+def json_key_text(vendor: str, column: str, key: str) -> tuple[str, str]:
     """SQL for the text value of ``column[key]``, and its parameter.
 
     Django's JSONField key lookups take a digit-only key such as an experience id for an
@@ -100,81 +127,170 @@ def _json_key_text(vendor: str, column: str, key: str) -> tuple[str, str]:
     return f"json_extract({column}, %s)", path
 
 
-def conversions_by_variation(
+@dataclass(frozen=True)
+class Grouping:
+    """Extra GROUP BY columns of the conversions query beyond the variation: a SQL
+    expression over ``r`` (the visitor's conversions: ``r.first_at``, ``r.pk``) and ``s``
+    (the visitor's row, joined when ``needs_visitor``), with its parameters."""
+
+    expression: str
+    params: list[Any]
+    needs_visitor: bool = False
+    #: A second expression (grouped as ``grp2``), e.g. the day beside a segment.
+    second: str = "''"
+    second_params: list[Any] = field(default_factory=list)
+
+
+def per_visitor_sql(
+    connection: BaseDatabaseWrapper,
+    experience_id: str,
+    goal_id: str,
+    start: datetime,
+    end: datetime,
+    grouping: Grouping | None = None,
+) -> tuple[str, list[Any]]:
+    """The CTEs ``r`` (conversions per visitor) and ``per`` (each with its first variation).
+
+    ``r``: the goal's conversions recorded in ``[start, end)`` whose snapshot names the
+    experience (the ``bucketingData`` sent to Convert: a purchase made before the visitor
+    was bucketed never counts, as at Convert), grouped by the visitor's primary key: the
+    row with the conversion's id, else the account a guest id was merged into.
+    ``per``: ``variation_id`` is the first exposure's variation, NULL when it was before
+    ``start`` (left out), ``''`` when the visitor has no history (unattributable);
+    ``grp`` is the grouping's value ('' without one).
+    """
+    to_db = connection.ops.adapt_datetimefield_value
+    snapshot, key = json_key_text(connection.vendor, "c.bucketing", experience_id)
+    exposure, visitor = table(Exposure, connection), table(Visitor, connection)
+    group = grouping or Grouping("''", [])
+    segment_join = f"LEFT JOIN {visitor} s ON s.id = r.pk" if group.needs_visitor else ""
+    sql = f"""
+        r AS (
+            SELECT COALESCE(v.id, (SELECT m.visitor_id FROM {table(MergedId, connection)} m
+                                   WHERE m.merged_id = c.visitor_id ORDER BY m.id
+                                   LIMIT 1)) AS pk,
+                   COUNT(*) AS conversions, COUNT(c.amount) AS with_amount,
+                   COALESCE(SUM(c.amount), 0) AS revenue, MIN(c.created_at) AS first_at
+            FROM {table(Conversion, connection)} c
+            LEFT JOIN {visitor} v ON v.visitor_id = c.visitor_id
+            WHERE c.goal_id = %s AND c.created_at >= %s AND c.created_at < %s
+              AND {snapshot} IS NOT NULL
+            GROUP BY 1
+        ),
+        per AS (
+            SELECT CASE WHEN e.visitor_id IS NULL THEN '' WHEN e.first_seen < %s THEN NULL
+                        ELSE e.variation_id END AS variation_id,
+                   r.conversions, r.with_amount, r.revenue, {group.expression} AS grp,
+                   {group.second} AS grp2
+            FROM r LEFT JOIN {exposure} e
+              ON e.visitor_id = r.pk AND e.experience_id = %s AND e.is_first = %s
+            {segment_join}
+        )
+    """  # noqa: S608 - identifiers from model metadata, values are parameters
+    params = [goal_id, to_db(start), to_db(end), key, to_db(start), *group.params]
+    params += group.second_params
+    return sql, [*params, experience_id, True]
+
+
+def postgresql_scope(connection: BaseDatabaseWrapper, using: str) -> Any:
+    """A transaction for the session settings below on PostgreSQL (nothing elsewhere)."""
+    if connection.vendor != "postgresql":
+        return nullcontext()
+    return transaction.atomic(using=using)
+
+
+def set_postgresql_session(
+    connection: BaseDatabaseWrapper, cursor: Any, *, index_lookups: bool = True
+) -> None:
+    """For this transaction only: no JIT (compiling costs more than it saves for a query
+    run once: ~1 s of 2 s measured), work_mem for 50,000 per-visitor groups, and, with
+    ``index_lookups``, joins by index lookups. The planner's default costs (random reads 4
+    times a sequential one) make it hash all 1,000,000 exposures and 1,500,000 visitors
+    (1.4 s) to join 50,000 converting visitors, which covering indexes look up in 0.3 s
+    (bench_report)."""
+    if connection.vendor != "postgresql":
+        return
+    cursor.execute(
+        "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+        [POSTGRESQL_WORK_MEM],
+    )
+    if index_lookups:
+        cursor.execute(
+            "SELECT set_config('enable_hashjoin', 'off', true), "
+            "set_config('enable_mergejoin', 'off', true)"
+        )
+
+
+def conversions(
     experience_id: str,
     goal_id: str,
     start: datetime,
     end: datetime,
     *,
-    leave_out_earlier_visitors: bool,
+    cap_percentile: float | None = None,
+    absolute_cap: Decimal | None = None,
     using: str = "default",
 ) -> ConversionTotals:
-    """Conversions of ``goal_id`` recorded in ``[start, end)`` per variation (one query).
+    """Conversions of ``goal_id`` recorded in ``[start, end)`` per first variation.
 
-    ``leave_out_earlier_visitors``: check each converting visitor's bucketing and leave out
-    those bucketed before ``start`` (pass :func:`bucketed_before`'s answer).
+    With ``cap_percentile`` (0-100) and/or ``absolute_cap``: the cap is the lower of the
+    percentile of the non-zero per-visitor revenues of every variation together (linear
+    interpolation, as PostgreSQL's ``percentile_cont`` and numpy's default) and the
+    absolute cap; see :mod:`django_convert.reports.revenue_sql`. Raises ValueError for a
+    percentile outside (0, 100].
     """
+    grouped = grouped_conversions(
+        experience_id,
+        goal_id,
+        start,
+        end,
+        cap_percentile=cap_percentile,
+        absolute_cap=absolute_cap,
+        using=using,
+    )
+    return grouped.get(("", ""), ConversionTotals({}, revenue_cap=None))
+
+
+def grouped_conversions(
+    experience_id: str,
+    goal_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    grouping: Grouping | None = None,
+    cap_percentile: float | None = None,
+    absolute_cap: Decimal | None = None,
+    fixed_cap: float | None = None,
+    using: str = "default",
+) -> dict[Any, ConversionTotals]:
+    """:func:`conversions` per ``(value, second value)`` of ``grouping`` (``{("", ""):
+    totals}`` without one).
+
+    ``fixed_cap`` caps at a cap already computed (a segment breakdown uses the whole
+    report's cap, so every segment is capped alike). One statement on PostgreSQL; two
+    elsewhere (the cap, then the sums).
+    """
+    from django_convert.reports import revenue_sql
+
+    if cap_percentile is not None and not 0 < cap_percentile <= 100:
+        raise ValueError("the revenue cap percentile must be in (0, 100]")
     connection = connections[using]
-    quote = connection.ops.quote_name
-    variation_sql, key = _json_key_text(connection.vendor, "c.bucketing", experience_id)
-    to_db = connection.ops.adapt_datetimefield_value
-    attributed, attributed_params = "per.variation_id", []
-    if leave_out_earlier_visitors:
-        # NULL (left out) when the visitor's bucketing predates the range. A scalar
-        # subquery, not EXISTS: PostgreSQL may turn EXISTS into a hash of every earlier
-        # visitor (a scan of all visitors, 1.98 s in bench_report) instead of two index
-        # lookups per converting visitor (1.12 s).
-        attributed = f"""CASE WHEN (
-            SELECT b.first_seen FROM {quote(Visitor._meta.db_table)} v
-            JOIN {quote(Bucketing._meta.db_table)} b ON b.visitor_id = v.id
-            WHERE v.visitor_id = per.visitor_id AND b.experience_id = %s
-        ) < %s THEN NULL ELSE per.variation_id END"""  # noqa: S608 - identifiers from model metadata
-        attributed_params = [experience_id, to_db(start)]
-    # Per visitor first (revenue per visitor is the Welch sample), then per variation.
-    sql = f"""
-        SELECT {attributed}, COUNT(*), SUM(per.conversions), SUM(per.with_amount),
-               SUM(per.revenue), SUM(per.revenue * per.revenue)
-        FROM (
-            SELECT c.visitor_id AS visitor_id, {variation_sql} AS variation_id,
-                   COUNT(*) AS conversions, COUNT(c.amount) AS with_amount,
-                   COALESCE(SUM(c.amount), 0) AS revenue
-            FROM {quote(Conversion._meta.db_table)} c
-            WHERE c.goal_id = %s AND c.created_at >= %s AND c.created_at < %s
-              AND {variation_sql} IS NOT NULL
-            GROUP BY 1, 2
-        ) per
-        GROUP BY 1
-    """  # noqa: S608 - identifiers come from model metadata, values are parameters
-    params = [*attributed_params, key, goal_id, to_db(start), to_db(end), key]
-    by_variation: dict[str, VariationConversions] = {}
-    left_out_visitors = left_out_conversions = 0
-    on_postgresql = connection.vendor == "postgresql"
-    scope = transaction.atomic(using=using) if on_postgresql else nullcontext()
-    with scope, connection.cursor() as cursor:
-        if on_postgresql:
-            # For this transaction only: no JIT (the per-visitor check's estimated cost
-            # passes its threshold, and compiling cost ~1 s of 2 s in bench_report), and
-            # enough memory to group 50,000 visitors by hashing instead of a sort that
-            # spills to disk (0.80 -> 0.33 s measured).
-            cursor.execute(
-                "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
-                [POSTGRESQL_WORK_MEM],
+    ctes, params = per_visitor_sql(connection, experience_id, goal_id, start, end, grouping)
+    with postgresql_scope(connection, using), connection.cursor() as cursor:
+        set_postgresql_session(connection, cursor)
+        if fixed_cap is not None:
+            cap: Decimal | None = Decimal(repr(fixed_cap))
+            sql, all_params = revenue_sql.sums_sql(connection.vendor, ctes, params, cap)
+        elif connection.vendor == "postgresql":
+            cap = None
+            sql, all_params = revenue_sql.sums_with_cap_sql(
+                ctes, params, cap_percentile, absolute_cap
             )
-        cursor.execute(sql, params)
-        for variation_id, visitors, conversions, with_amount, revenue, squares in cursor:
-            if variation_id is None:
-                left_out_visitors, left_out_conversions = int(visitors), int(conversions)
-                continue
-            by_variation[variation_id] = VariationConversions(
-                converting_visitors=int(visitors),
-                conversions=int(conversions),
-                conversions_with_amount=int(with_amount),
-                revenue=_decimal(revenue),
-                revenue_squares=_decimal(squares),
+        else:
+            cap = revenue_sql.cap_in_sql(
+                cursor, connection.vendor, ctes, params, cap_percentile, absolute_cap
             )
-    return ConversionTotals(by_variation, left_out_visitors, left_out_conversions)
-
-
-def _decimal(value: object) -> Decimal:
-    # PostgreSQL returns Decimal; SQLite returns int or float for a decimal column.
-    return value if isinstance(value, Decimal) else Decimal(str(value or 0))
+            sql, all_params = revenue_sql.sums_sql(connection.vendor, ctes, params, cap)
+        cursor.execute(sql, all_params)
+        rows = cursor.fetchall()
+    return totals_from_rows(rows, cap)

@@ -12,6 +12,13 @@ from django_convert.models.project import Experience, Variation
 from django_convert.reports import stats
 
 INSTALL_HINT = "pip install django-convert[stats]"
+#: The chi-squared test needs at least this many expected visitors in every variation
+#: (Cochran, "Some methods for strengthening the common chi-squared tests", Biometrics
+#: 10(4), 1954); with fewer it is not run, and the page makes no claim about the split.
+MIN_EXPECTED = 5
+#: Below this p-value (but not below ``stats.SRM_ALPHA``) the split is worth a look: the
+#: page must not say it matches.
+SRM_WARNING = 0.05
 
 
 def id_order(variation_id: str) -> tuple[int, int | str]:
@@ -30,6 +37,16 @@ class SampleRatio:
     @property
     def mismatch(self) -> bool:
         return self.p_value is not None and self.p_value < stats.SRM_ALPHA
+
+    @property
+    def suspicious(self) -> bool:
+        """Not a mismatch, but p below :data:`SRM_WARNING`: no "the split matches" claim."""
+        return self.p_value is not None and stats.SRM_ALPHA <= self.p_value < SRM_WARNING
+
+    @property
+    def matches(self) -> bool:
+        """The check ran on enough visitors and found nothing (p >= :data:`SRM_WARNING`)."""
+        return self.p_value is not None and self.p_value >= SRM_WARNING
 
 
 def format_share(value: Decimal | None) -> str:
@@ -77,6 +94,19 @@ def sample_ratio(
         return SampleRatio(None, _("the synced configuration allocates no traffic"))
     if not any(visitors.values()):
         return SampleRatio(None, _("no visitors in this range"))
+    total = sum(visitors.get(vid, 0) for vid in ids)
+    allocated = sum(weights)
+    impossible = any(visitors.get(vid, 0) and not w for vid, w in zip(ids, weights, strict=True))
+    smallest = min(total * w / allocated for w in weights if w > 0)
+    if smallest < MIN_EXPECTED and not impossible:
+        return SampleRatio(
+            None,
+            _(
+                "too few visitors for the check: each variation should expect at least "
+                "%(minimum)d, the smallest expects %(expected).1f"
+            )
+            % {"minimum": MIN_EXPECTED, "expected": smallest},
+        )
     p_value = stats.sample_ratio_p_value([visitors.get(vid, 0) for vid in ids], weights)
     if p_value is None:
         reason = _("needs scipy: %(hint)s") % {"hint": INSTALL_HINT}

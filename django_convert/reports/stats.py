@@ -8,12 +8,13 @@ without it. Every function that needs scipy returns ``None`` when it is missing;
 Methods (all two-sided, at :data:`CONFIDENCE`):
 
 - conversion rate per variation: Wilson score interval;
-- rate, variation vs baseline: pooled two-proportion z-test for the p-value (as statsmodels'
-  ``proportions_ztest``), Katz log interval for the relative uplift (risk ratio - 1);
-- revenue per visitor, variation vs baseline: Welch's t-test from sums and sums of squares
-  (non-converting visitors count as 0), interval of the difference divided by the
-  baseline's mean;
-- sample ratio mismatch: chi-squared goodness of fit against the configured allocation.
+- sample ratio mismatch: chi-squared goodness of fit against the configured allocation;
+- the family of p-values a page shows: Holm's adjustment (:func:`adjust_holm`).
+
+The comparisons with the baseline (:class:`Comparison`) are computed in
+:mod:`django_convert.reports.compare` from :mod:`.sequential` (always-valid p-values and
+intervals), :mod:`.bayes` (chance to beat the baseline, expected loss), :mod:`.capping`
+(revenue capped per visitor) and :mod:`.power` (the planned sample).
 """
 
 from __future__ import annotations
@@ -37,20 +38,74 @@ class Interval:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A variation against the baseline on one metric.
+    """A variation against the baseline on one metric (:mod:`.compare` computes it).
 
-    ``uplift`` is relative: ``(variation - baseline) / baseline`` (0.1 is +10 %); None when
-    the baseline is 0. ``interval`` bounds ``uplift``; ``p_value`` tests "no difference".
-    Either is None when scipy is missing or the data cannot support it (no conversions).
+    - ``uplift``: relative change ``(variation - baseline) / baseline`` (0.1 is +10 %); None
+      when the baseline is 0.
+    - ``interval``: the always-valid 95 % interval of ``uplift`` (a score interval for rates,
+      Fieller's for revenue, both at the sequential level of :mod:`.sequential`); never
+      below -1 (-100 %); None when the data cannot bound it (see ``notes``).
+    - ``p_value``: the always-valid (sequential) p-value of "no difference", before any
+      correction; ``adjusted_p_value``: after Holm's correction across every p-value of the
+      page (the report sets it; equal to ``p_value`` until then). The interval agrees with
+      ``p_value``: it excludes 0 exactly when ``p_value < 0.05``.
+    - ``fixed_p_value``: the single-look p-value of the same test (score or Welch), valid only
+      for one look at a planned end; shown for comparison, never used for the decision.
+    - ``chance_to_beat_baseline`` (0..1) and ``expected_loss`` (a share of the baseline's
+      value): Bayesian, see :mod:`.bayes`.
+    - ``enough_data``: the minimum-data guard passed (100 visitors and 25 conversions in each
+      of the two arms).
+    - ``withheld``: the page cannot trust any comparison (a sample ratio mismatch); see
+      ``notes``.
+    - ``notes``: why a figure is withheld or to be read with care, in words for the page.
     """
 
     uplift: float | None
     interval: Interval | None
     p_value: float | None
+    adjusted_p_value: float | None = None
+    fixed_p_value: float | None = None
+    chance_to_beat_baseline: float | None = None
+    expected_loss: float | None = None
+    enough_data: bool = False
+    notes: tuple[str, ...] = ()
+    withheld: bool = False
+
+    @property
+    def decision_p_value(self) -> float | None:
+        """The p-value the decision uses: adjusted when the report has adjusted it."""
+        return self.adjusted_p_value if self.adjusted_p_value is not None else self.p_value
 
     @property
     def significant(self) -> bool:
-        return self.p_value is not None and self.p_value < 1 - CONFIDENCE
+        """Decision-ready: enough data, not withheld, and the (adjusted) always-valid p-value
+        below 0.05."""
+        p = self.decision_p_value
+        return self.enough_data and not self.withheld and p is not None and p < 1 - CONFIDENCE
+
+    @property
+    def note(self) -> str:
+        """``notes`` as one sentence list for a table cell or the CSV's ``note`` column."""
+        return " ".join(self.notes)
+
+
+def adjust_holm(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm's step-down adjustment of a family of p-values (None entries stay None).
+
+    Holm, "A simple sequentially rejective multiple test procedure", Scandinavian Journal of
+    Statistics 6(2), 1979; computed by statsmodels' ``multipletests(method="holm")``. Rejecting
+    every adjusted p below 0.05 keeps the chance of any false positive in the family at or
+    below 5 %. Raises ValueError for a p-value outside [0, 1]; ImportError without statsmodels.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    present = [p for p in p_values if p is not None]
+    if any(not 0 <= p <= 1 for p in present):
+        raise ValueError("p-values must be in [0, 1]")
+    if not present:
+        return list(p_values)
+    adjusted = iter(float(p) for p in multipletests(present, method="holm")[1])
+    return [None if p is None else next(adjusted) for p in p_values]
 
 
 def scipy_stats() -> ModuleType | None:
@@ -64,7 +119,14 @@ def scipy_stats() -> ModuleType | None:
 
 
 def have_scipy() -> bool:
-    return scipy_stats() is not None
+    """Whether the ``stats`` extra is installed: scipy and statsmodels both import."""
+    if scipy_stats() is None:
+        return False
+    try:
+        import statsmodels.stats.proportion  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _z(stats: ModuleType) -> float:
@@ -82,38 +144,6 @@ def rate_interval(successes: int, trials: int) -> Interval | None:
     centre = (p + z * z / (2 * trials)) / denominator
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
     return Interval(max(0.0, centre - half), min(1.0, centre + half))
-
-
-def compare_rates(
-    baseline_successes: int, baseline_trials: int, successes: int, trials: int
-) -> Comparison:
-    """Conversion rate of a variation against the baseline's.
-
-    Raises ValueError for successes outside ``0..trials``.
-    """
-    for x, n in ((baseline_successes, baseline_trials), (successes, trials)):
-        if n < 0 or not 0 <= x <= max(n, 0):
-            raise ValueError(f"successes {x} out of range for {n} trials")
-    if baseline_trials == 0 or trials == 0:
-        return Comparison(None, None, None)
-    p_b, p_v = baseline_successes / baseline_trials, successes / trials
-    uplift = p_v / p_b - 1 if p_b > 0 else None
-    stats = scipy_stats()
-    if stats is None:
-        return Comparison(uplift, None, None)
-    pooled = (baseline_successes + successes) / (baseline_trials + trials)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / baseline_trials + 1 / trials))
-    p_value = float(2 * stats.norm.sf(abs(p_v - p_b) / se)) if se > 0 else None
-    interval = None
-    if successes > 0 and baseline_successes > 0:
-        # Katz et al. (1978): the log of the risk ratio is close to normal.
-        se_log = math.sqrt(
-            1 / successes - 1 / trials + 1 / baseline_successes - 1 / baseline_trials
-        )
-        log_ratio = math.log(p_v / p_b)
-        half = _z(stats) * se_log
-        interval = Interval(math.exp(log_ratio - half) - 1, math.exp(log_ratio + half) - 1)
-    return Comparison(uplift, interval, p_value)
 
 
 @dataclass(frozen=True)
@@ -135,38 +165,6 @@ class Sample:
             return 0.0
         # Clamped: rounding can make a zero variance come out slightly negative.
         return max(0.0, (self.total_squares - self.total * self.total / self.n) / (self.n - 1))
-
-
-def compare_means(baseline: Sample, variation: Sample) -> Comparison:
-    """Welch's t-test on the means of two samples (unequal variances)."""
-    if baseline.n == 0 or variation.n == 0:
-        return Comparison(None, None, None)
-    m_b, m_v = baseline.mean, variation.mean
-    uplift = m_v / m_b - 1 if m_b > 0 else None
-    stats = scipy_stats()
-    if stats is None or baseline.n < 2 or variation.n < 2:
-        return Comparison(uplift, None, None)
-    v_b, v_v = baseline.variance / baseline.n, variation.variance / variation.n
-    se = math.sqrt(v_b + v_v)
-    if se == 0:
-        return Comparison(uplift, None, None)
-    result = stats.ttest_ind_from_stats(
-        m_v,
-        math.sqrt(variation.variance),
-        variation.n,
-        m_b,
-        math.sqrt(baseline.variance),
-        baseline.n,
-        equal_var=False,
-    )
-    # Welch-Satterthwaite degrees of freedom, as scipy uses for the test itself.
-    df = (v_b + v_v) ** 2 / (v_b**2 / (baseline.n - 1) + v_v**2 / (variation.n - 1))
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df)) * se
-    interval = None
-    if m_b > 0:
-        diff = m_v - m_b
-        interval = Interval((diff - half) / m_b, (diff + half) / m_b)
-    return Comparison(uplift, interval, float(result.pvalue))
 
 
 def sample_ratio_p_value(observed: Sequence[int], weights: Sequence[float]) -> float | None:

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeGuard
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from django_convert.reports.breakdown import SEGMENTS
 from django_convert.reports.formats import DASH, number
 from django_convert.reports.formats import money as money_text
 from django_convert.reports.srm import format_share
-from django_convert.reports.stats import Interval
+from django_convert.reports.stats import CONFIDENCE, Comparison, Interval
 
 register = template.Library()
+#: The p-value below which a decision-ready comparison is called.
+THRESHOLD = round(1 - CONFIDENCE, 10)
 
 
 def _number(value: object) -> TypeGuard[int | float | Decimal]:
@@ -56,19 +64,68 @@ def interval(value: object, relative: bool = False) -> str:
 
 @register.filter
 def p_value(value: object) -> str:
-    """0.01234 -> "0.012"; tiny values as "< 0.0001"."""
+    """A p-value with enough digits never to look like the other side of 0.05:
+    0.01234 -> "0.012", 0.0497 -> "0.0497" (never "0.050"), tiny values "< 0.0001"."""
     if not isinstance(value, float):
         return DASH
     if value < 0.0001:
         return f"< {_fixed(0.0001, 4)}"
-    return _fixed(value, 4) if value < 0.01 else _fixed(value, 3)
+    decimals = 4 if value < 0.01 else 3
+    # Rounding must not carry a p-value across the 0.05 line the page decides at.
+    while decimals < 8 and (round(value, decimals) >= THRESHOLD) != (value >= THRESHOLD):
+        decimals += 1
+    return _fixed(value, decimals)
+
+
+@register.filter
+def verdict(comparison: object) -> str:
+    """The CSS class of a decision-ready result: "win", "loss", or "" (not called)."""
+    if not isinstance(comparison, Comparison) or not comparison.significant:
+        return ""
+    if comparison.uplift is None:
+        return ""
+    return "win" if comparison.uplift > 0 else "loss"
+
+
+@register.filter
+def verdict_text(comparison: object) -> SafeString:
+    """The Result column: "Winner" / "Loser" in words (not colour alone), "Too early" when
+    the minimum-data guard holds the decision back, else nothing."""
+    if not isinstance(comparison, Comparison):
+        return mark_safe("")
+    kind = verdict(comparison)
+    if kind == "win":
+        return format_html('<span class="verdict-win">▲ {}</span>', _("Winner"))
+    if kind == "loss":
+        return format_html('<span class="verdict-loss">▼ {}</span>', _("Loser"))
+    if not comparison.enough_data:
+        return format_html('<span class="quiet">{}</span>', _("Too early"))
+    return format_html('<span class="quiet">{}</span>', _("No difference yet"))
+
+
+@register.filter
+def days(value: object) -> str:
+    """A duration in days, rounded up: 3.2 -> "4 days", 0.4 -> "1 day"."""
+    if not _number(value):
+        return DASH
+    whole = max(1, math.ceil(float(value)))
+    return ngettext("%(n)s day", "%(n)s days", whole) % {"n": number(whole)}
+
+
+@register.filter
+def segment_label(value: object) -> str:
+    """``device`` -> "Device": the label of a ``?segment=`` value."""
+    return str(SEGMENTS.get(str(value), value))
 
 
 @register.filter
 def money(value: object) -> str:
-    """An amount in the active locale, with the ``CURRENCY`` code when set."""
+    """An amount in the active locale, rounded half up to cents (Django's number_format
+    cuts: 113.4951 would read 113.49 beside a note saying 113.50), with the ``CURRENCY``
+    code when set."""
     if _number(value):
-        return money_text(value)
+        exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+        return money_text(exact.quantize(Decimal("0.01"), ROUND_HALF_UP))
     return DASH
 
 

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from django_convert.models import Bucketing, Conversion, Visitor
+from django_convert.models import Bucketing, Conversion, Exposure, Visitor
 
 PURCHASE, ADD_TO_CART = "100037225", "100037226"
 #: experience id -> {variation id: (share of visitors, purchase rate)}
@@ -110,6 +110,22 @@ class Command(BaseCommand):
             conversion.attempts = 1
             conversion.sent_at = conversion.created_at
         Bucketing.objects.bulk_create(bucketings, batch_size=1000)
+        # The exposure history the ingest keeps beside the bucketing (the report counts on
+        # it): each seeded visitor was seen in one variation per experience.
+        Exposure.objects.bulk_create(
+            [
+                Exposure(
+                    visitor_id=b.visitor_id,
+                    experience_id=b.experience_id,
+                    variation_id=b.variation_id,
+                    first_seen=b.first_seen,
+                    last_seen=b.last_seen,
+                    is_first=True,
+                )
+                for b in bucketings
+            ],
+            batch_size=1000,
+        )
         Conversion.objects.bulk_create(conversions, batch_size=1000)
         self.stdout.write(
             f"Seeded {len(rows)} visitors over {days} days, {len(bucketings)} bucketing rows "
