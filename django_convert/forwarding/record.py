@@ -19,6 +19,9 @@ import logging
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
+from django.db import transaction
+
+from django_convert.conf import get_setting
 from django_convert.forwarding.config import configured
 from django_convert.models import Experience, Exposure, ForwardedEvent, Variation
 
@@ -92,4 +95,22 @@ def record_impressions(
         for experience_id, variation_id in sorted(first)
     ]
     ForwardedEvent.objects.using(using).bulk_create(rows, ignore_conflicts=True)
+    transaction.on_commit(_wake_worker, using=using)
     return len(rows)
+
+
+def _wake_worker() -> None:
+    """After commit, in the modes whose web processes run the background worker: deliver
+    now rather than at the next poll. Other modes deliver them with their next
+    ``deliver_due`` (``convert_deliver``, the Celery or periodic task)."""
+    from django_convert.delivery.worker import POLLING_MODES, get_worker
+
+    if get_setting("DELIVERY") not in POLLING_MODES:
+        return
+    try:
+        get_worker().wake()
+    except Exception:  # "can't start new thread": never fail the request for it
+        logger.exception(
+            "Could not wake the background delivery thread; the forwarded events wait for "
+            "its next poll or convert_deliver."
+        )
