@@ -152,20 +152,29 @@ def mark(
         values["next_attempt_at"] = now
     else:
         values["next_attempt_at"] = next_attempt_at or now
-    write = partial(
-        _update_held,
-        list(pks),
-        claim.token,
-        values,
-        requests,
-        ("unknown_outcomes",) if unknown else (),
-        now if status == PENDING else None,
-        ForwardedEvent,
-    )
-    return write_durably(
-        write,
-        what=what,
-        count=len(pks),
-        lease_expires=claim.lease_expires,
-        recount=partial(_count, list(pks), claim.token, status),
-    )
+    # _update_held sets last_request only on the rows it has a request for (on PostgreSQL
+    # it joins them): the rows without one (not tried yet) are written on their own.
+    with_request = [pk for pk in pks if requests and pk in requests]
+    without = [pk for pk in pks if not (requests and pk in requests)]
+    done = 0
+    for group, given in ((with_request, requests), (without, None)):
+        if not group:
+            continue
+        write = partial(
+            _update_held,
+            group,
+            claim.token,
+            values,
+            given,
+            ("unknown_outcomes",) if unknown and given else (),
+            now if status == PENDING else None,
+            ForwardedEvent,
+        )
+        done += write_durably(
+            write,
+            what=what,
+            count=len(group),
+            lease_expires=claim.lease_expires,
+            recount=partial(_count, group, claim.token, status),
+        )
+    return done
