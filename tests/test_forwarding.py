@@ -278,3 +278,42 @@ def test_no_answer_in_time_is_retried_and_counted_unknown(destinations, convert_
     row = ForwardedEvent.objects.get()
     assert row.retry_reason == "no_answer"
     assert row.unknown_outcomes == 1
+
+
+def test_conversions_are_forwarded_with_revenue_where_asked(
+    destinations, convert_settings, clear_throttle, django_capture_on_commit_callbacks
+) -> None:
+    from decimal import Decimal
+
+    from django_convert import track_conversion
+    from django_convert.models import Goal
+
+    forward = destinations.forward()
+    forward["segment"]["CONVERSIONS"] = True
+    forward["mixpanel"]["CONVERSIONS"] = True
+    convert_settings(FORWARD=forward, CURRENCY="EUR", TIMEOUT=2.0)
+    post("visitor-a", destinationIds={"segment": "anon-1"})
+    Goal.objects.create(id="100037225", name="Purchase")
+    with django_capture_on_commit_callbacks(execute=True):
+        track_conversion(
+            visitor_id="visitor-a",
+            goal_id="100037225",
+            amount=Decimal("12.50"),
+            transaction_id="T1",
+        )
+    conversions = ForwardedEvent.objects.filter(kind="conversion")
+    assert sorted(conversions.values_list("destination", flat=True)) == ["mixpanel", "segment"]
+    deliver_forwarded()
+    [viewed, reached] = destinations.segment.events()
+    assert viewed["event"] == "Experiment Viewed"
+    assert reached["event"] == "Convert Goal Reached"
+    assert reached["anonymousId"] == "anon-1"  # the browser's id, from its impression
+    assert reached["properties"] == {
+        "goal_id": "100037225",
+        "goal_name": "Purchase",
+        "revenue": 12.5,
+        "currency": "EUR",
+    }
+    mixpanel = [e for e in destinations.mixpanel.events() if e["event"] != "$experiment_started"]
+    assert mixpanel[0]["properties"]["Revenue"] == 12.5
+    assert [e["name"] for e in destinations.ga4.events()] == ["experience_impression"]
