@@ -11,7 +11,7 @@ so a database blip after the destination answered never sends a row twice.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -130,6 +130,7 @@ def mark(
     next_attempt_at: datetime | None = None,
     unknown: bool = False,
     what: str,
+    should_stop: Callable[[], bool] | None = None,
 ) -> int:
     """Write an outcome on rows this claim still holds, durably; returns how many.
 
@@ -175,6 +176,30 @@ def mark(
             what=what,
             count=len(group),
             lease_expires=claim.lease_expires,
+            should_stop=should_stop,
             recount=partial(_count, group, claim.token, status),
         )
     return done
+
+
+def due_soonest() -> float | None:
+    """Seconds until the next forwarded row falls due (None: none waiting, or nothing
+    configured): for the background worker's sleep."""
+    from django_convert.forwarding.config import configured
+
+    names = list(configured())
+    if not names:
+        return None
+    firsts = [
+        forwarded()
+        .filter(destination=name, status=status)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+        for name in names
+        for status in (PENDING, "sending")
+    ]
+    due = [at for at in firsts if at is not None]
+    if not due:
+        return None
+    return (min(due) - timezone.now()).total_seconds()
