@@ -253,6 +253,7 @@ def seconds_until_next_due() -> float:
     database: the same cost with 100,000 rows waiting as with one.
     """
     from django_convert.delivery.claim import outbox
+    from django_convert.forwarding.deliver import due_soonest
     from django_convert.models.tenants import in_each_schema
 
     poll = poll_seconds()
@@ -268,9 +269,13 @@ def seconds_until_next_due() -> float:
         for status in ("pending", "sending")
     ]
     due = [at for at in firsts if at is not None]
-    if not due:
+    forwarded = due_soonest()  # events for analytics destinations (FORWARD), if any
+    if not due and forwarded is None:
         return poll
-    wait: float = (min(due) - timezone.now()) / timedelta(seconds=1)
+    waits = [(at - timezone.now()) / timedelta(seconds=1) for at in due]
+    if forwarded is not None:
+        waits.append(forwarded)
+    wait: float = min(waits)
     return min(poll, max(0.05, wait))
 
 

@@ -1,0 +1,116 @@
+"""Write forwarded events in the ingest transaction: one impression per (destination,
+visitor, experience), the moment the visitor is first seen in a variation.
+
+``ingest.exposures`` decides in SQL whether an exposure is the visitor's first in its
+experience (``is_first``), under the visitor's row lock. Right after it, in the same
+transaction, the exposures this ingest made first (``is_first`` and ``first_seen`` equal
+to this ingest's moment) are read back, and one row per configured destination is
+inserted for each, ignoring conflicts on (destination, dedupe key): a report seen again,
+or two racing reports, add nothing. No destination configured: no query at all.
+
+Consent is the ingest's: it stores nothing for a browser without consent (the view
+refuses it before ``store_context``), so nothing is forwarded for it either; withdrawing
+consent deletes the visitor and its pending forwarded rows (``identity.erasure``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping
+from datetime import datetime
+
+from django.db import transaction
+
+from django_convert.conf import get_setting
+from django_convert.forwarding.config import configured
+from django_convert.models import Experience, Exposure, ForwardedEvent, Variation
+
+logger = logging.getLogger("django_convert")
+
+
+def impression_key(visitor_id: str, experience_id: str) -> str:
+    """The dedupe key of an impression: one per visitor and experience."""
+    return f"{visitor_id}:{experience_id}"
+
+
+def record_impressions(
+    *,
+    visitor_pk: int,
+    visitor_id: str,
+    experience_ids: Collection[str],
+    now: datetime,
+    destination_ids: Mapping[str, str] | None,
+    using: str,
+) -> int:
+    """Insert the impressions of the experiences this ingest saw first; returns how many
+    rows were inserted or already there (0 when no destination is configured).
+
+    Call inside the ingest's transaction, after ``record_exposures(..., now, using)``.
+
+    :param destination_ids: the listener's ``destinationIds`` (``{"ga4": client id, ...}``),
+        validated by the ingest serializer; missing ones are sent without.
+    """
+    destinations = configured()
+    if not destinations or not experience_ids:
+        return 0
+    first = list(
+        Exposure.objects.using(using)
+        .filter(
+            visitor_id=visitor_pk,
+            experience_id__in=list(experience_ids),
+            is_first=True,
+            first_seen=now,
+        )
+        .values_list("experience_id", "variation_id")
+    )
+    if not first:
+        return 0
+    names = dict(
+        Experience.objects.using(using)
+        .filter(pk__in=[e for e, _ in first])
+        .values_list("pk", "name")
+    )
+    variation_names = dict(
+        Variation.objects.using(using)
+        .filter(pk__in=[v for _, v in first])
+        .values_list("pk", "name")
+    )
+    ids = destination_ids or {}
+    rows = [
+        ForwardedEvent(
+            destination=name,
+            kind=ForwardedEvent.Kind.IMPRESSION,
+            dedupe_key=impression_key(visitor_id, experience_id),
+            visitor_id=visitor_id,
+            destination_id=ids.get(name, ""),
+            experience_id=experience_id,
+            experience_name=names.get(experience_id, ""),
+            variation_id=variation_id,
+            variation_name=variation_names.get(variation_id, ""),
+            occurred_at=now,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for name in sorted(destinations)
+        for experience_id, variation_id in sorted(first)
+    ]
+    ForwardedEvent.objects.using(using).bulk_create(rows, ignore_conflicts=True)
+    transaction.on_commit(_wake_worker, using=using)
+    return len(rows)
+
+
+def _wake_worker() -> None:
+    """After commit, in the modes whose web processes run the background worker: deliver
+    now rather than at the next poll. Other modes deliver them with their next
+    ``deliver_due`` (``convert_deliver``, the Celery or periodic task)."""
+    from django_convert.delivery.worker import POLLING_MODES, get_worker
+
+    if get_setting("DELIVERY") not in POLLING_MODES:
+        return
+    try:
+        get_worker().wake()
+    except Exception:  # "can't start new thread": never fail the request for it
+        logger.exception(
+            "Could not wake the background delivery thread; the forwarded events wait for "
+            "its next poll or convert_deliver."
+        )
