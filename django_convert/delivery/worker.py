@@ -253,7 +253,7 @@ def seconds_until_next_due() -> float:
     database: the same cost with 100,000 rows waiting as with one.
     """
     from django_convert.delivery.claim import outbox
-    from django_convert.forwarding.deliver import due_soonest
+    from django_convert.forwarding.outbox import due_soonest
     from django_convert.models.tenants import in_each_schema
 
     poll = poll_seconds()

@@ -69,7 +69,7 @@ def forward_setting() -> Mapping[str, Any]:
 def configured() -> dict[str, Destination]:
     """The destinations to forward to, by name: every known destination present in
     FORWARD with a dict value and its required credentials non-empty. A destination with a
-    missing credential is left out here, and said by the checks (E301-E305)."""
+    missing credential is left out here, and said by the checks (E303)."""
     result: dict[str, Destination] = {}
     for name, options in forward_setting().items():
         if name not in DESTINATIONS or not isinstance(options, Mapping):

@@ -151,7 +151,9 @@ def _deliver_claim(
                         answer.status, answer.text, _retry_after(answer.retry_after)
                     )
                 if verdict.kind == RETRY:
-                    retried, failed = _retry(claim, untried, parts, verdict, status, text, label)
+                    retried, failed = _retry(
+                        claim, untried, parts, verdict, status, text, label, should_stop
+                    )
                     report.retried += retried
                     report.failed += failed
                     return report, True
@@ -170,13 +172,13 @@ def _deliver_claim(
                     report.failed += _mark(
                         claim, [pk], FAILED, requests={pk: parts[pk]}, error=why,
                         reason=verdict.reason or "rejected", status_code=status, body=text,
-                        what=f"{label}'s refusal",
+                        what=f"{label}'s refusal", should_stop=should_stop,
                     )  # fmt: skip
                     logger.error("%s refused forwarded event %s: %s", label, pk, why)
                 accepted = [row.pk for row in batch if row.pk not in refused]
                 report.sent += _mark(
                     claim, accepted, SENT, requests=parts, status_code=status, body=text,
-                    what=f"{label}'s acceptance",
+                    what=f"{label}'s acceptance", should_stop=should_stop,
                 )  # fmt: skip
                 _say_resent(claim, batch, refused, label)
     except OutcomeNotRecorded:
@@ -215,6 +217,7 @@ def _retry(
     status: int | None,
     text: str,
     label: str,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[int, int]:
     """Back off every untried or unaccepted row together; fail those failing for longer
     than RETRY_DAYS. Returns (retried, failed)."""
@@ -234,6 +237,7 @@ def _retry(
             error=f"Not delivered: retried for {days:g} day(s) (RETRY_DAYS). Last error: "
             f"{verdict.error}",
             reason=EXPIRED, status_code=status, body=text, what=f"{label}'s answer",
+            should_stop=should_stop,
         )  # fmt: skip
         logger.error("%d forwarded event(s) to %s expired: %s", failed, label, verdict.error)
     if not again:
@@ -250,6 +254,7 @@ def _retry(
         reason=verdict.reason, status_code=status, body=text,
         next_attempt_at=now + timedelta(seconds=delay),
         unknown=verdict.reason in ("no_answer", "truncated"), what=f"{label}'s answer",
+        should_stop=should_stop,
     )  # fmt: skip
     if retried:
         tally.count({f"retry:{verdict.reason}": retried}, outbox=f"forward:{claim_name(rows)}")
@@ -283,26 +288,3 @@ def _say_resent(claim: Claim, batch: Sequence[ForwardedEvent], refused: Any, lab
             if label == "GA4"
             else f"{label} deduplicates them by their message id",
         )
-
-
-def due_soonest() -> float | None:
-    """Seconds until the next forwarded row falls due (None: none waiting, or nothing
-    configured): for the background worker's sleep."""
-    from django_convert.forwarding.outbox import forwarded
-
-    names = list(configured())
-    if not names:
-        return None
-    firsts = [
-        forwarded()
-        .filter(destination=name, status=status)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-        for name in names
-        for status in (PENDING, "sending")
-    ]
-    due = [at for at in firsts if at is not None]
-    if not due:
-        return None
-    return (min(due) - timezone.now()).total_seconds()

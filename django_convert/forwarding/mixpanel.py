@@ -43,6 +43,7 @@ MAX_EVENTS = 2000
 MAX_BYTES = 2 * 1024 * 1024
 INSERT_ID = re.compile(r"^[A-Za-z0-9-]{1,36}$")
 MAX_AHEAD = timedelta(hours=1)
+EARLIEST_YEAR = 1971
 IMPRESSION = "$experiment_started"
 CONVERSION = "Convert Goal Reached"
 #: distinct_id values Mixpanel refuses as placeholders (400 Bad Request page).
@@ -86,6 +87,8 @@ def build_event(event: Mapping[str, Any], *, token: str, now: datetime) -> dict[
         raise InvalidEvent(f"distinct_id {distinct_id!r} is a placeholder Mixpanel refuses")
     if occurred - now > MAX_AHEAD:
         raise InvalidEvent("time is more than an hour ahead")
+    if occurred.year < EARLIEST_YEAR:
+        raise InvalidEvent("time is before 1971")
     properties: dict[str, Any] = {
         "time": int(occurred.timestamp()),
         "distinct_id": distinct_id,

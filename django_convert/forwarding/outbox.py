@@ -11,7 +11,7 @@ so a database blip after the destination answered never sends a row twice.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -130,6 +130,7 @@ def mark(
     next_attempt_at: datetime | None = None,
     unknown: bool = False,
     what: str,
+    should_stop: Callable[[], bool] | None = None,
 ) -> int:
     """Write an outcome on rows this claim still holds, durably; returns how many.
 
@@ -152,20 +153,53 @@ def mark(
         values["next_attempt_at"] = now
     else:
         values["next_attempt_at"] = next_attempt_at or now
-    write = partial(
-        _update_held,
-        list(pks),
-        claim.token,
-        values,
-        requests,
-        ("unknown_outcomes",) if unknown else (),
-        now if status == PENDING else None,
-        ForwardedEvent,
-    )
-    return write_durably(
-        write,
-        what=what,
-        count=len(pks),
-        lease_expires=claim.lease_expires,
-        recount=partial(_count, list(pks), claim.token, status),
-    )
+    # _update_held sets last_request only on the rows it has a request for (on PostgreSQL
+    # it joins them): the rows without one (not tried yet) are written on their own.
+    with_request = [pk for pk in pks if requests and pk in requests]
+    without = [pk for pk in pks if not (requests and pk in requests)]
+    done = 0
+    for group, given in ((with_request, requests), (without, None)):
+        if not group:
+            continue
+        write = partial(
+            _update_held,
+            group,
+            claim.token,
+            values,
+            given,
+            ("unknown_outcomes",) if unknown and given else (),
+            now if status == PENDING else None,
+            ForwardedEvent,
+        )
+        done += write_durably(
+            write,
+            what=what,
+            count=len(group),
+            lease_expires=claim.lease_expires,
+            should_stop=should_stop,
+            recount=partial(_count, group, claim.token, status),
+        )
+    return done
+
+
+def due_soonest() -> float | None:
+    """Seconds until the next forwarded row falls due (None: none waiting, or nothing
+    configured): for the background worker's sleep."""
+    from django_convert.forwarding.config import configured
+
+    names = list(configured())
+    if not names:
+        return None
+    firsts = [
+        forwarded()
+        .filter(destination=name, status=status)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+        for name in names
+        for status in (PENDING, "sending")
+    ]
+    due = [at for at in firsts if at is not None]
+    if not due:
+        return None
+    return (min(due) - timezone.now()).total_seconds()

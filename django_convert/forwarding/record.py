@@ -18,12 +18,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping
 from datetime import datetime
+from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, router, transaction
 
 from django_convert.conf import get_setting
 from django_convert.forwarding.config import configured
-from django_convert.models import Experience, Exposure, ForwardedEvent, Variation
+from django_convert.models import Experience, Exposure, ForwardedEvent, Goal, Variation
 
 logger = logging.getLogger("django_convert")
 
@@ -114,3 +115,60 @@ def _wake_worker() -> None:
             "Could not wake the background delivery thread; the forwarded events wait for "
             "its next poll or convert_deliver."
         )
+
+
+def on_conversion_recorded(sender: Any, conversion: Any, **kwargs: Any) -> None:
+    """``conversion_recorded`` receiver: one conversion event per destination configured
+    with ``CONVERSIONS: True``, with its goal name and revenue (``CURRENCY``).
+
+    Sent after the conversion's commit, so this is a second, short transaction: a process
+    that dies between the two loses the forwarded copy (never the conversion itself).
+    Conversions written without the signal (``bulk``, the sweep) are not forwarded. The
+    destination's browser id is taken from the visitor's latest impression for it.
+    """
+    destinations = [name for name, d in configured().items() if d.conversions]
+    if not destinations:
+        return
+    using = router.db_for_write(ForwardedEvent) or "default"
+    try:
+        goal_name = (
+            Goal.objects.using(using).filter(pk=conversion.goal_id).values_list("name", flat=True)
+        ).first() or ""
+        known_ids = dict(
+            ForwardedEvent.objects.using(using)
+            .filter(
+                visitor_id=conversion.visitor_id,
+                destination__in=destinations,
+                kind=ForwardedEvent.Kind.IMPRESSION,
+            )
+            .exclude(destination_id="")
+            .order_by("created_at")
+            .values_list("destination", "destination_id")
+        )
+        currency = str(get_setting("CURRENCY") or "")[:3]
+        ForwardedEvent.objects.using(using).bulk_create(
+            [
+                ForwardedEvent(
+                    destination=name,
+                    kind=ForwardedEvent.Kind.CONVERSION,
+                    dedupe_key=f"conversion:{conversion.pk}",
+                    visitor_id=conversion.visitor_id,
+                    destination_id=known_ids.get(name, ""),
+                    goal_id=conversion.goal_id,
+                    goal_name=goal_name,
+                    amount=conversion.amount,
+                    currency=currency if conversion.amount is not None else "",
+                    occurred_at=conversion.created_at,
+                )
+                for name in destinations
+            ],
+            ignore_conflicts=True,
+        )
+    except DatabaseError:
+        logger.exception(
+            "Could not record conversion %s for forwarding to %s: it is not forwarded.",
+            conversion.pk,
+            ", ".join(destinations),
+        )
+        return
+    _wake_worker()
