@@ -4,9 +4,9 @@
 (:mod:`django_convert.testing.analytics_servers`) on 127.0.0.1, points the ``URL`` of each
 destination of ``DJANGO_CONVERT["FORWARD"]`` at its stand-in for the duration (the
 credentials stay yours, and the stand-ins check them), and hands you a
-:class:`ForwardCapture`. ``capture.deliver()`` sends everything due in the calling thread,
-as ``manage.py convert_deliver`` would, so the same assertion works in every ``DELIVERY``
-mode and inside a test's transaction::
+:class:`ForwardCapture`. ``capture.deliver()`` sends the forwarded events that are due in
+the calling thread, as ``manage.py convert_deliver`` would, so the same assertion works in
+every ``DELIVERY`` mode and inside a test's transaction::
 
     from django_convert.testing import capture_forwarded
 
@@ -127,13 +127,16 @@ class ForwardCapture:
         return {name: problems for name, problems in found.items() if problems}
 
     def deliver(self, *, timeout: float = 10.0) -> dict[str, list[ForwardedImpression]]:
-        """Send everything due now (Convert's conversions and the forwarded events, as
-        ``convert_deliver`` does), wait up to ``timeout`` seconds for rows a background
-        worker holds in ``sending``, and return :attr:`sent`. Needs database access."""
-        from django_convert.delivery.deliver import deliver_due
+        """Send every forwarded event that is due now, in this thread, as ``convert_deliver``
+        would (:func:`django_convert.forwarding.deliver.deliver_forwarded`), wait up to
+        ``timeout`` seconds for rows a background worker holds in ``sending``, and return
+        :attr:`sent`. Convert's own conversions are not sent (that is
+        :func:`~django_convert.testing.capture_conversions`'s job): a shop's test never
+        reaches Convert from here. Needs database access."""
+        from django_convert.forwarding.deliver import deliver_forwarded
         from django_convert.models import ForwardedEvent
 
-        deliver_due()
+        deliver_forwarded()
         deadline = time.monotonic() + timeout
         sending = ForwardedEvent.objects.filter(status=ForwardedEvent.Status.SENDING)
         while sending.exists() and time.monotonic() < deadline:
