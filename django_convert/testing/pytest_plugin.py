@@ -10,6 +10,7 @@ import pytest
 
 if TYPE_CHECKING:
     from django_convert.testing.capture import ConversionCapture
+    from django_convert.testing.forward_capture import ForwardCapture
     from django_convert.testing.ga4_server import GA4StandIn
     from django_convert.testing.mixpanel_server import MixpanelStandIn
     from django_convert.testing.segment_server import SegmentStandIn
@@ -22,6 +23,16 @@ def convert_capture() -> Iterator[ConversionCapture]:
     from django_convert.testing.capture import capture_conversions
 
     with capture_conversions() as capture:
+        yield capture
+
+
+@pytest.fixture
+def forward_capture() -> Iterator[ForwardCapture]:
+    """A :class:`~django_convert.testing.forward_capture.ForwardCapture` for one test:
+    ``forward_capture.deliver()`` returns the impressions each configured destination kept."""
+    from django_convert.testing.forward_capture import capture_forwarded
+
+    with capture_forwarded() as capture:
         yield capture
 
 
