@@ -150,7 +150,13 @@ def test_no_destination_costs_the_ingest_no_query(convert_settings, clear_thrott
     convert_settings(FORWARD={})
     without = queries("visitor-a")
     convert_settings(FORWARD={"segment": {"WRITE_KEY": "k", "URL": "http://127.0.0.1:9/"}})
-    assert queries("visitor-b") == without + 2  # read back the firsts with names, insert
+    more = (
+        1
+        if connection.vendor != "sqlite"
+        or connection.features.supports_update_conflicts_with_target
+        else 2
+    )
+    assert queries("visitor-b") == without + more  # INSERT ... SELECT (else select, insert)
     assert ForwardedEvent.objects.count() == 1
 
 

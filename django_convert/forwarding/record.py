@@ -21,11 +21,12 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db import DatabaseError, router, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.db.models import OuterRef, Subquery
 
 from django_convert.conf import get_setting
 from django_convert.forwarding.config import configured
+from django_convert.forwarding.insert import insert_impressions, speaks_insert_select
 from django_convert.models import Experience, Exposure, ForwardedEvent, Goal, Variation
 
 logger = logging.getLogger("django_convert")
@@ -46,7 +47,9 @@ def record_impressions(
     using: str,
 ) -> int:
     """Insert the impressions of the experiences this ingest saw first; returns how many
-    rows were inserted or already there (0 when no destination is configured).
+    rows were inserted (0 when no destination is configured). One statement where the
+    database takes ``INSERT ... SELECT`` with a conflict clause (``forwarding.insert``),
+    else a select and a bulk insert.
 
     Call inside the ingest's transaction, after ``record_exposures(..., now, using)``.
 
@@ -56,6 +59,19 @@ def record_impressions(
     destinations = configured()
     if not destinations or not experience_ids:
         return 0
+    if speaks_insert_select(connections[using]):
+        inserted = insert_impressions(
+            visitor_pk=visitor_pk,
+            visitor_id=visitor_id,
+            experience_ids=sorted(experience_ids),
+            destinations=sorted(destinations),
+            destination_ids=destination_ids or {},
+            now=now,
+            using=using,
+        )
+        if inserted:
+            transaction.on_commit(_wake_worker, using=using)
+        return inserted
     # One query: the exposures this ingest made first, with their synced names.
     names = Experience.objects.using(using).filter(pk=OuterRef("experience_id"))
     variation_names = Variation.objects.using(using).filter(pk=OuterRef("variation_id"))
