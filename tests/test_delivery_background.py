@@ -200,7 +200,7 @@ def test_interpreter_exit_finishes_the_batch_in_flight(convert_server) -> None:
         timeout=30,
     )
     assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
     assert "failed" not in done.stderr
     assert time.monotonic() - started < 10
     # The batch in flight was recorded; the one claimed behind it was given back untried.
@@ -261,3 +261,29 @@ def test_unknown_mode_is_refused(convert_settings) -> None:
     convert_settings(DELIVERY="sometimes")
     with pytest.raises(ImproperlyConfigured, match="use one of"):
         dispatch([1])
+
+
+def test_exit_count_tells_a_siblings_claim_from_what_is_left(db) -> None:
+    """At exit, a recorded row that another worker process of the same server claimed (its
+    lease still running) is being sent, not left behind: it is counted apart, so the exit
+    WARNING speaks only of rows nobody is sending (uvicorn --workers 2 said "not sent"
+    for a conversion its sibling delivered a second later)."""
+    import uuid
+    from datetime import timedelta
+
+    from django_convert.delivery.claim import claim_due
+    from django_convert.delivery.worker import _split_unsent
+
+    mine, sibling, expired, pending = (row.pk for row in make_conversions(4))
+    claim = claim_due(1, ids=[mine])
+    assert [row.pk for row in claim.rows] == [mine]
+    later = timezone.now() + timedelta(minutes=5)
+    Conversion.objects.filter(pk=sibling).update(
+        status="sending", lease_token=uuid.uuid4(), next_attempt_at=later
+    )
+    Conversion.objects.filter(pk=expired).update(
+        status="sending", lease_token=uuid.uuid4(), next_attempt_at=timezone.now()
+    )
+    assert _split_unsent({mine, sibling, expired, pending}) == (3, 1)
+    Conversion.objects.filter(pk=sibling).update(status="sent")
+    assert _split_unsent({mine, sibling, expired, pending}) == (3, 0)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections import deque
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -84,6 +85,16 @@ def outbox() -> QuerySet[Conversion]:
     return Conversion.objects.using(outbox_alias())
 
 
+# The tokens of this process's recent claims: at exit, a row "sending" under any other
+# token is in a sibling process's hands (another uvicorn or gunicorn worker), not ours.
+_issued: deque[uuid.UUID] = deque(maxlen=256)
+
+
+def claimed_here(token: uuid.UUID | None) -> bool:
+    """Whether ``token`` is one of this process's recent claims (its last 256)."""
+    return token is not None and token in _issued
+
+
 @dataclass
 class Claim:
     token: uuid.UUID
@@ -123,6 +134,7 @@ def _claim_due(
     now = timezone.now()
     lease = timedelta(seconds=float(get_setting("LEASE_SECONDS")))
     claim = Claim(token=uuid.uuid4(), lease_expires=now + lease)
+    _issued.append(claim.token)
     statuses = [SENDING, PENDING] if takeovers else [PENDING]
     try:
         for status in statuses:

@@ -17,6 +17,7 @@ before exiting.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -119,11 +120,18 @@ def _start_thread(job: Job) -> threading.Thread | None:
     """Start the job on its own daemon thread unless its last run is still going."""
     if job.thread is not None and job.thread.is_alive():
         return None
-    job.thread = threading.Thread(
+    if sys.is_finalizing():
+        return None  # Python 3.12+ starts no thread at exit; the next process runs the job
+    thread = threading.Thread(
         target=_run_and_close, args=(job,), name=f"django-convert-{job.name}", daemon=True
     )
-    job.thread.start()
-    return job.thread
+    try:
+        thread.start()
+    except RuntimeError:  # "can't create new thread at interpreter shutdown" (3.12+)
+        logger.info("Periodic job %r not started: the interpreter is exiting.", job.name)
+        return None
+    job.thread = thread
+    return thread
 
 
 def _run_and_close(job: Job) -> None:

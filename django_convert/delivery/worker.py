@@ -137,7 +137,10 @@ class BackgroundWorker:
             with serialized(outbox_alias()):
                 report = deliver_due(should_stop=self._stop.is_set)
                 self._database.succeeded()
-                run_due_jobs()
+                if not self._stop.is_set():
+                    # Stopping (often at interpreter exit, where Python 3.12+ refuses new
+                    # threads): the jobs run in the next process instead.
+                    run_due_jobs()
                 self._forget_sent()
                 sleep = seconds_until_next_due()
             next_job = seconds_until_next_job()
@@ -213,23 +216,44 @@ class BackgroundWorker:
         except Exception:
             logger.exception("Sending this process's conversions before exit failed.")
 
-    def unsent_recorded(self) -> int:
-        """How many conversions this process recorded are not sent (pending or sending)."""
+    def unsent_recorded(self) -> tuple[int, int]:
+        """This process's recorded conversions not sent: ``(left, elsewhere)``. ``left``
+        are pending, or sending under this process's own claim or an expired lease;
+        ``elsewhere`` are being sent right now by a sibling process (another worker of the
+        same server polled them), under a lease it still holds."""
         with self._lock:
             ids = set(self._recorded)
-        return len(_unsent(ids)) if ids else 0
+        return _split_unsent(ids) if ids else (0, 0)
 
 
 def _unsent(ids: set[int]) -> list[int]:
+    return [pk for pk, _ in _unsent_rows(ids)]
+
+
+def _split_unsent(ids: set[int]) -> tuple[int, int]:
+    from django_convert.delivery.claim import claimed_here
+
+    now = timezone.now()
+    left = elsewhere = 0
+    for _, (status, token, lease_expires) in _unsent_rows(ids):
+        if status == "sending" and not claimed_here(token) and lease_expires > now:
+            elsewhere += 1
+        else:
+            left += 1
+    return left, elsewhere
+
+
+def _unsent_rows(ids: set[int]) -> list[tuple[int, tuple[str, Any, Any]]]:
+    """``(pk, (status, lease_token, next_attempt_at))`` of the rows of ``ids`` not sent."""
     from django_convert.delivery.claim import outbox
     from django_convert.models.tenants import in_each_schema
 
-    visits = in_each_schema(lambda: _unsent(ids))  # django-tenants: each tenant's outbox
+    visits = in_each_schema(lambda: _unsent_rows(ids))  # django-tenants: each tenant's outbox
     if visits is not None:
-        return sorted({pk for _, unsent in visits for pk in unsent})
-    return list(
-        outbox().filter(pk__in=ids, status__in=("pending", "sending")).values_list("pk", flat=True)
-    )
+        return [row for _, rows in visits for row in rows]
+    fields = ("pk", "status", "lease_token", "next_attempt_at")
+    rows = outbox().filter(pk__in=ids, status__in=("pending", "sending")).values_list(*fields)
+    return [(pk, (status, token, due)) for pk, status, token, due in rows]
 
 
 def poll_seconds() -> float:
@@ -354,10 +378,18 @@ def stop_and_send_own() -> None:
     timeout = float(get_setting("EXIT_TIMEOUT"))
     worker.stop(timeout=timeout, flush=True)
     try:
-        unsent = worker.unsent_recorded()
+        unsent, elsewhere = worker.unsent_recorded()
     except Exception:
         logger.exception("Could not count this process's unsent conversions at exit.")
         return
+    if elsewhere:
+        # Not a loss: a sibling worker claimed them and sends them (or, if it dies, they
+        # are due again when its lease ends).
+        logger.info(
+            "%d conversion(s) recorded by this process are being sent to Convert by another "
+            "process at its exit.",
+            elsewhere,
+        )
     if unsent:
         logger.warning(
             "%d conversion(s) recorded by this process were not sent to Convert before it "
