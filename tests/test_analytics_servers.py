@@ -391,3 +391,34 @@ def test_status_sequence_latency_and_reset(mixpanel_standin: MixpanelStandIn) ->
     started = time.monotonic()
     mp_post(mixpanel_standin, [mp_event(time=NOW - 7)])
     assert time.monotonic() - started >= 0.3
+
+
+def test_the_stand_ins_run_standalone() -> None:
+    """``python -m django_convert.testing.analytics_servers``: URLs first, then a line per
+    answered request naming its problems."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "django_convert.testing.analytics_servers"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        urls = dict(process.stdout.readline().split(" listening on ") for _ in range(3))
+        urls = {name: url.strip() for name, url in urls.items()}
+        assert set(urls) == {"ga4", "segment", "mixpanel"}
+        answer = requests.post(
+            urls["segment"],
+            json={"batch": [track(userId=None)]},
+            auth=("wk", ""),
+            timeout=5,
+        )
+        assert answer.json() == {"success": True}
+        line = process.stdout.readline()
+        assert line.startswith("segment 200 /v1/batch: ")
+        assert "no userId or anonymousId" in line
+    finally:
+        process.terminate()
+        process.wait(10)
