@@ -187,3 +187,13 @@ def test_admin_retry_needs_the_change_permission(destinations) -> None:
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("pending", 0)
     assert deliver_forwarded()["segment"].sent == 1
+
+
+@pytest.mark.django_db
+def test_a_destination_with_a_missing_credential_is_a_problem(convert_settings) -> None:
+    convert_settings(FORWARD={"segment": {"WRITE_KEY": ""}})
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="segment"):
+        call_command("convert_deliver", "--check", stdout=out, stderr=err)
+    assert "segment (NOT configured)" in out.getvalue()
+    assert "E303" in err.getvalue()

@@ -337,8 +337,10 @@ def _after_fork_in_child() -> None:
     global _worker
     _worker = BackgroundWorker()
     from django_convert.delivery.client import reset_clients
+    from django_convert.forwarding.send import reset_sessions
 
     reset_clients(close=False)
+    reset_sessions(close=False)  # the analytics destinations' sessions too
 
 
 def stop_and_send_own() -> None:

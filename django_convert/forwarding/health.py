@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from django_convert.conf import get_setting
 from django_convert.forwarding.checks import check_forwarding
-from django_convert.forwarding.config import configured
+from django_convert.forwarding.config import configured, forward_setting
 from django_convert.forwarding.outbox import forwarded
 from django_convert.models.forwarding import DESTINATIONS
 
@@ -60,7 +60,8 @@ class DestinationHealth:
 
 
 def forwarding_health(now: datetime | None = None) -> list[DestinationHealth]:
-    """The health of every destination that is configured or has rows.
+    """The health of every destination that is configured, named in FORWARD, or has
+    rows.
 
     Problems: a configuration error (checks E300-E306); events failed in the last
     ``HEALTH_FAILED_HOURS``; events pending past their due time by more than
@@ -70,12 +71,14 @@ def forwarding_health(now: datetime | None = None) -> list[DestinationHealth]:
     now = now or timezone.now()
     errors = [m for m in check_forwarding() if m.is_serious()]
     names = set(configured())
+    # Named in FORWARD but left out (a missing credential): listed with its error.
+    named = {str(name) for name in forward_setting() if name in DESTINATIONS}
     rows = forwarded()
     with_rows = set(rows.values_list("destination", flat=True).distinct())
     overdue_at = now - timedelta(seconds=float(get_setting("HEALTH_OVERDUE_SECONDS")))
     failed_since = now - timedelta(hours=float(get_setting("HEALTH_FAILED_HOURS")))
     report = []
-    for name in [d for d in DESTINATIONS if d in names | with_rows]:
+    for name in [d for d in DESTINATIONS if d in names | named | with_rows]:
         mine = rows.filter(destination=name)
         health = DestinationHealth(name=name, configured=name in names)
         for status, count in mine.values_list("status").annotate(n=Count("pk")).order_by():

@@ -4,9 +4,10 @@ visitor, experience), the moment the visitor is first seen in a variation.
 ``ingest.exposures`` decides in SQL whether an exposure is the visitor's first in its
 experience (``is_first``), under the visitor's row lock. Right after it, in the same
 transaction, the exposures this ingest made first (``is_first`` and ``first_seen`` equal
-to this ingest's moment) are read back, and one row per configured destination is
-inserted for each, ignoring conflicts on (destination, dedupe key): a report seen again,
-or two racing reports, add nothing. No destination configured: no query at all.
+to this ingest's moment) are read back with their synced names (one query), and one row
+per configured destination is inserted for each (one statement), ignoring conflicts on
+(destination, dedupe key): a report seen again, or two racing reports, add nothing. No
+destination configured: no query at all.
 
 Consent is the ingest's: it stores nothing for a browser without consent (the view
 refuses it before ``store_context``), so nothing is forwarded for it either; withdrawing
@@ -20,10 +21,12 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db import DatabaseError, router, transaction
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import OuterRef, Subquery
 
 from django_convert.conf import get_setting
 from django_convert.forwarding.config import configured
+from django_convert.forwarding.insert import insert_impressions, speaks_insert_select
 from django_convert.models import Experience, Exposure, ForwardedEvent, Goal, Variation
 
 logger = logging.getLogger("django_convert")
@@ -44,7 +47,9 @@ def record_impressions(
     using: str,
 ) -> int:
     """Insert the impressions of the experiences this ingest saw first; returns how many
-    rows were inserted or already there (0 when no destination is configured).
+    rows were inserted (0 when no destination is configured). One statement where the
+    database takes ``INSERT ... SELECT`` with a conflict clause (``forwarding.insert``),
+    else a select and a bulk insert.
 
     Call inside the ingest's transaction, after ``record_exposures(..., now, using)``.
 
@@ -54,6 +59,22 @@ def record_impressions(
     destinations = configured()
     if not destinations or not experience_ids:
         return 0
+    if speaks_insert_select(connections[using]):
+        inserted = insert_impressions(
+            visitor_pk=visitor_pk,
+            visitor_id=visitor_id,
+            experience_ids=sorted(experience_ids),
+            destinations=sorted(destinations),
+            destination_ids=destination_ids or {},
+            now=now,
+            using=using,
+        )
+        if inserted:
+            transaction.on_commit(_wake_worker, using=using)
+        return inserted
+    # One query: the exposures this ingest made first, with their synced names.
+    names = Experience.objects.using(using).filter(pk=OuterRef("experience_id"))
+    variation_names = Variation.objects.using(using).filter(pk=OuterRef("variation_id"))
     first = list(
         Exposure.objects.using(using)
         .filter(
@@ -62,20 +83,14 @@ def record_impressions(
             is_first=True,
             first_seen=now,
         )
-        .values_list("experience_id", "variation_id")
+        .annotate(
+            experience_name=Subquery(names.values("name")[:1]),
+            variation_name=Subquery(variation_names.values("name")[:1]),
+        )
+        .values_list("experience_id", "variation_id", "experience_name", "variation_name")
     )
     if not first:
         return 0
-    names = dict(
-        Experience.objects.using(using)
-        .filter(pk__in=[e for e, _ in first])
-        .values_list("pk", "name")
-    )
-    variation_names = dict(
-        Variation.objects.using(using)
-        .filter(pk__in=[v for _, v in first])
-        .values_list("pk", "name")
-    )
     ids = destination_ids or {}
     rows = [
         ForwardedEvent(
@@ -85,15 +100,15 @@ def record_impressions(
             visitor_id=visitor_id,
             destination_id=ids.get(name, ""),
             experience_id=experience_id,
-            experience_name=names.get(experience_id, ""),
+            experience_name=experience_name or "",
             variation_id=variation_id,
-            variation_name=variation_names.get(variation_id, ""),
+            variation_name=variation_name or "",
             occurred_at=now,
             next_attempt_at=now,
             created_at=now,
         )
         for name in sorted(destinations)
-        for experience_id, variation_id in sorted(first)
+        for experience_id, variation_id, experience_name, variation_name in sorted(first)
     ]
     ForwardedEvent.objects.using(using).bulk_create(rows, ignore_conflicts=True)
     transaction.on_commit(_wake_worker, using=using)

@@ -30,13 +30,18 @@ def session_for(destination: Destination) -> requests.Session:
         return session
 
 
-def reset_sessions() -> None:
-    """Close and forget every session (after a fork, in tests)."""
+def reset_sessions(*, close: bool = True) -> None:
+    """Forget every session (in tests; ``close=False`` after a fork: the pooled sockets
+    are the parent's)."""
+    global _lock
+    if not close:
+        _lock = threading.Lock()  # the parent's may have been held at the fork
     with _lock:
         sessions = list(_sessions.values())
         _sessions.clear()
-    for session in sessions:
-        session.close()
+    if close:
+        for session in sessions:
+            session.close()
 
 
 def send(destination: Destination, request: Request, timeout: float) -> Answer:
