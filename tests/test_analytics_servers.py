@@ -94,7 +94,7 @@ def test_ga4_limits_are_inclusive(ga4_standin: GA4StandIn) -> None:
     params = {f"p{i}": "v" * 100 for i in range(25)}
     body = ga4_body(
         user_id="u" * 256,
-        timestamp_micros=(NOW - 71 * 3600) * 1_000_000,
+        timestamp_micros=(int(time.time()) - 71 * 3600) * 1_000_000,
         events=[event_with(name="e" * 40, params=params)] * 25,
     )
     assert ga4_codes(ga4_standin, body) == []
@@ -273,7 +273,7 @@ def test_mixpanel_imports_valid_events(mixpanel_standin: MixpanelStandIn) -> Non
     [
         ({"time": None}, "properties.time"),
         ({"time": "2026-01-01"}, "properties.time"),
-        ({"time": NOW + 3700}, "properties.time"),
+        ({"time": "an hour and 100 s ahead"}, "properties.time"),  # set at run time
         ({"time": 1000}, "properties.time"),
         ({"distinct_id": None}, "properties.distinct_id"),
         ({"distinct_id": "undefined"}, "properties.distinct_id"),
@@ -285,6 +285,8 @@ def test_mixpanel_imports_valid_events(mixpanel_standin: MixpanelStandIn) -> Non
 def test_mixpanel_strict_mode_refuses_and_imports_the_rest(
     mixpanel_standin: MixpanelStandIn, props: dict[str, Any], field: str
 ) -> None:
+    if props.get("time") == "an hour and 100 s ahead":
+        props = {"time": int(time.time()) + 3700}  # NOW would age while the suite runs
     answer = mp_post(mixpanel_standin, [mp_event(), mp_event(**{"$insert_id": "bad-one", **props})])
     assert answer.status_code == 400
     body = answer.json()
@@ -389,3 +391,34 @@ def test_status_sequence_latency_and_reset(mixpanel_standin: MixpanelStandIn) ->
     started = time.monotonic()
     mp_post(mixpanel_standin, [mp_event(time=NOW - 7)])
     assert time.monotonic() - started >= 0.3
+
+
+def test_the_stand_ins_run_standalone() -> None:
+    """``python -m django_convert.testing.analytics_servers``: URLs first, then a line per
+    answered request naming its problems."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "django_convert.testing.analytics_servers"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        urls = dict(process.stdout.readline().split(" listening on ") for _ in range(3))
+        urls = {name: url.strip() for name, url in urls.items()}
+        assert set(urls) == {"ga4", "segment", "mixpanel"}
+        answer = requests.post(
+            urls["segment"],
+            json={"batch": [track(userId=None)]},
+            auth=("wk", ""),
+            timeout=5,
+        )
+        assert answer.json() == {"success": True}
+        line = process.stdout.readline()
+        assert line.startswith("segment 200 /v1/batch: ")
+        assert "no userId or anonymousId" in line
+    finally:
+        process.terminate()
+        process.wait(10)
