@@ -170,7 +170,15 @@ def test_destination_ids_are_validated(destinations, clear_throttle) -> None:
     assert set(ForwardedEvent.objects.values_list("destination_id", flat=True)) == {""}
 
 
-def test_a_failing_destination_is_retried_then_delivered_once(destinations) -> None:
+class _LongestJitter:
+    """Full jitter may wait ~0 s: the longest wait, so "not due yet" holds."""
+
+    def uniform(self, low: float, high: float) -> float:
+        return high
+
+
+def test_a_failing_destination_is_retried_then_delivered_once(destinations, monkeypatch) -> None:
+    monkeypatch.setattr("django_convert.forwarding.deliver.jitter", _LongestJitter())
     make_forwarded("segment", 3)
     make_forwarded("ga4", 3)
     destinations.segment.fail(503)
