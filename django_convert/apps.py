@@ -31,9 +31,18 @@ class DjangoConvertConfig(AppConfig):
         # Conversion rules: one global pre_save/post_save pair, see conversions.receivers.
         connect_conversion_rules()
 
-        # Delivery: hand each newly recorded conversion to the DELIVERY dispatcher.
+        # Delivery: hand each newly recorded conversion to the DELIVERY dispatcher; first
+        # its copies for the analytics destinations with CONVERSIONS (FORWARD), so the
+        # worker woken next finds them too.
         from django_convert.delivery.dispatch import on_conversion_recorded
+        from django_convert.forwarding.record import (
+            on_conversion_recorded as forward_conversion,
+        )
         from django_convert.signals import conversion_recorded
+
+        conversion_recorded.connect(
+            forward_conversion, dispatch_uid="django_convert.forwarding.record"
+        )
 
         conversion_recorded.connect(
             on_conversion_recorded, dispatch_uid="django_convert.delivery.dispatch"

@@ -411,6 +411,16 @@ def check_delivery(
 
 
 @register(Tags.compatibility)
+def check_forwarding(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    # FORWARD (E300-E306, W300-W301) lives beside the forwarding outbox.
+    from django_convert.forwarding.checks import check_forwarding as check
+
+    return check()
+
+
+@register(Tags.compatibility)
 def check_project_config(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:

@@ -100,6 +100,10 @@ DEFAULTS: dict[str, Any] = {
     # --loop and cron runs, the Celery deliver_due task); 0 turns that off (then schedule
     # convert_sweep yourself).
     "SWEEP_INTERVAL": 3600,
+    # Forwarding Convert's impressions (and optionally conversions) to analytics tools
+    # through the outbox (docs/forwarding.rst): {"ga4": {...}, "segment": {...},
+    # "mixpanel": {...}}; a destination left out receives nothing.
+    "FORWARD": {},
     # Retention for convert_purge.
     "RETENTION_DAYS": 395,
     # The ISO 4217 code of the Convert project's revenue currency ("USD", "EUR"), shown

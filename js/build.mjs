@@ -15,6 +15,7 @@ const dist = join(sources, "dist");
 const NAMES = [
   "identify",
   "listener",
+  "forward-ids",
   ...["cookiebot", "onetrust", "usercentrics", "didomi", "tcf", "gcm"].map((p) => `consent-${p}`),
 ];
 // DJANGO_CONVERT_* are globals to terser (never renamed): the tags put the settings there.

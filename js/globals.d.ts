@@ -11,12 +11,20 @@ type IdentifyConfig = {
   // maxAge null: the consent mirror is a session cookie.
   consent: { required: boolean; cookie: string; maxAge: number | null; runExperiences: boolean };
 };
-type ListenerConfig = { url: string; header: string };
+type ListenerConfig = {
+  url: string;
+  header: string;
+  /** The FORWARD destinations whose browser ids to read (mixpanel: the project token). */
+  ids?: { ga4?: 1; segment?: 1; mixpanel?: string };
+};
 /** A consent platform adapter's settings: the platform's name for the consent that covers Convert. */
 type ConsentAdapterConfig = { category: string };
 declare const DJANGO_CONVERT_IDENTIFY: IdentifyConfig;
 declare const DJANGO_CONVERT_LISTENER: ListenerConfig;
 declare const DJANGO_CONVERT_CONSENT: ConsentAdapterConfig;
+/** forward-ids.js: the FORWARD destinations whose browser ids to read (mixpanel: its project token). */
+type ForwardConfig = { ga4?: 1; segment?: 1; mixpanel?: string };
+declare const DJANGO_CONVERT_FORWARD: ForwardConfig;
 
 // Shared by the scripts (they are scripts, not modules, so global names).
 type ConvertWindow = import("@convertcom/tracking-types").ConvertWindow;
@@ -34,6 +42,8 @@ type DjangoConvert = {
   consentWithdrawn(): void;
   onId(hook: () => void): void;
   onWithdraw(hook: (id: string | null) => void): void;
+  /** Defined by forward-ids.js when forwarding is configured. */
+  destinationIds?: () => Record<string, string> | null;
 };
 /** A post waiting in localStorage until the server answers 2xx. */
 type Pending = { visitorId: string; body: string };

@@ -17,6 +17,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures_convert",
     "tests.fixtures_dispatch",
     "tests.fixtures_project",
+    "tests.fixtures_forwarding",
 ]
 
 

@@ -22,6 +22,7 @@ LAYERS = {
     "conversions": 5,
     "project": 6,
     "delivery": 7,
+    "forwarding": 7,
     "reports": 8,
     **dict.fromkeys(
         [

@@ -254,3 +254,23 @@ def test_django_6_builtin_csp_nonce_end_to_end(client, settings) -> None:
     response = client.get("/pages/plain/")
     [nonce] = re.findall(r"'nonce-([^']+)'", response["Content-Security-Policy"])
     assert response.content.decode().count(f'nonce="{nonce}"') == 2
+
+
+def test_browser_id_reader_only_with_forwarding(request_, convert_settings) -> None:
+    """forward-ids.js (issue 22) is inlined after the listener only when FORWARD configures
+    a destination, carrying which ids to read: never a secret, only Mixpanel's public
+    project token (its cookie's name)."""
+    assert "destinationIds=" not in render("{% convert_head %}", request_)
+    convert_settings(
+        FORWARD={
+            "ga4": {"MEASUREMENT_ID": "G-ABC", "API_SECRET": "ga-secret"},
+            "mixpanel": {"PROJECT_TOKEN": "tok123", "API_SECRET": "mp-secret"},
+            "segment": {"WRITE_KEY": ""},  # not configured: no key
+        }
+    )
+    html = render("{% convert_listener %}", request_)
+    assert "destinationIds=" in html
+    assert js_value({"ga4": 1, "mixpanel": "tok123"}) in html
+    for secret in ("ga-secret", "mp-secret", "G-ABC"):
+        assert secret not in html
+    assert html.index("addListener") < html.index("destinationIds=")

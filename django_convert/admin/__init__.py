@@ -6,6 +6,7 @@ model admins. The classes are importable from here for subclassing.
 """
 
 from django_convert.admin.conversions import ConversionAdmin
+from django_convert.admin.forwarding import ForwardedEventAdmin
 from django_convert.admin.project import ConfigSyncAdmin, ExperienceAdmin, GoalAdmin
 from django_convert.admin.report_index import ExperimentReportAdmin
 from django_convert.admin.sweep import SkippedConversionAdmin
@@ -17,6 +18,7 @@ __all__ = [
     "ConversionAdmin",
     "ExperienceAdmin",
     "ExperimentReportAdmin",
+    "ForwardedEventAdmin",
     "GoalAdmin",
     "SkippedConversionAdmin",
     "VisitorAdmin",

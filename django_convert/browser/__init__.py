@@ -36,6 +36,7 @@ DIST = Path(__file__).resolve().parent / "js" / "dist"
 IDENTIFY_PLACEHOLDER = "DJANGO_CONVERT_IDENTIFY"
 LISTENER_PLACEHOLDER = "DJANGO_CONVERT_LISTENER"
 CONSENT_PLACEHOLDER = "DJANGO_CONVERT_CONSENT"
+FORWARD_PLACEHOLDER = "DJANGO_CONVERT_FORWARD"
 #: The header the listener sends in place of a CSRF token (see ingest.authentication).
 LISTENER_HEADER = "X-Convert-Listener"
 
@@ -71,6 +72,15 @@ def identify_js(config: dict[str, Any]) -> str:
 def listener_js(config: dict[str, Any]) -> str:
     """The listener (``js/listener.js``) posting bucketing and segments to the ingest API."""
     before, after = _script("listener", LISTENER_PLACEHOLDER)
+    return before + js_value(config) + after
+
+
+def forward_ids_js(config: dict[str, Any]) -> str:
+    """The browser-id reader (``js/forward-ids.js``) for forwarding: ``config`` is
+    ``{"ga4": 1, "segment": 1, "mixpanel": "<project token>"}`` (the destinations
+    configured); it defines ``djangoConvert.destinationIds()``, whose answer the listener
+    posts as ``destinationIds``."""
+    before, after = _script("forward-ids", FORWARD_PLACEHOLDER)
     return before + js_value(config) + after
 
 

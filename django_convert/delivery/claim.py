@@ -32,14 +32,14 @@ import logging
 import threading
 import uuid
 from collections import deque
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.db import DatabaseError, connections, router
-from django.db.models import F, Field, QuerySet
+from django.db.models import F, Field, Model, QuerySet
 from django.utils import timezone
 
 from django_convert.conf import get_setting
@@ -158,21 +158,22 @@ def _claim_due(
     return claim
 
 
-def quoted(connection: Any, name: str) -> str:
-    """The quoted column name of a Conversion field, for SQL written by hand."""
-    column = conversion_field(name).column
+def quoted(connection: Any, name: str, model: type[Model] = Conversion) -> str:
+    """The quoted column name of a Conversion field (or ``model``'s), for SQL written by
+    hand."""
+    column = conversion_field(name, model).column
     assert column is not None
     return str(connection.ops.quote_name(column))
 
 
-def conversion_field(name: str) -> Field[Any, Any]:
-    model_field = Conversion._meta.get_field(name)
+def conversion_field(name: str, model: type[Model] = Conversion) -> Field[Any, Any]:
+    model_field = model._meta.get_field(name)
     assert isinstance(model_field, Field)
     return model_field
 
 
-def _prep(connection: Any, name: str, value: Any) -> Any:
-    return conversion_field(name).get_db_prep_save(value, connection)
+def _prep(connection: Any, name: str, value: Any, model: type[Model] = Conversion) -> Any:
+    return conversion_field(name, model).get_db_prep_save(value, connection)
 
 
 def _claim_status(
@@ -182,10 +183,21 @@ def _claim_status(
     limit: int,
     claim: Claim,
     ids: Collection[int] | None,
-) -> list[Conversion]:
+    *,
+    model: type[Model] = Conversion,
+    columns: Sequence[str] = CLAIMED,
+    equal: Mapping[str, Any] | None = None,
+) -> list[Any]:
+    """Claim rows of one status in one statement (see the module docstring).
+
+    ``model``, ``columns`` and ``equal`` let another outbox with the same delivery columns
+    (``status``, ``next_attempt_at``, ``lease_token``, ``attempts``, ``unknown_outcomes``)
+    claim its rows the same way: ``equal`` adds ``column = value`` conditions (the
+    forwarding outbox's destination, first in its due index).
+    """
     connection = connections[alias]
-    col = partial(quoted, connection)
-    table = connection.ops.quote_name(Conversion._meta.db_table)
+    col = partial(quoted, connection, model=model)
+    table = connection.ops.quote_name(model._meta.db_table)
     pk, status_col, next_col = col("id"), col("status"), col("next_attempt_at")
     # unknown_outcomes first: MySQL evaluates SET assignments left to right.
     sets = [
@@ -197,11 +209,14 @@ def _claim_status(
     ]
     set_params = [
         SENDING,
-        _prep(connection, "lease_token", claim.token),
-        _prep(connection, "next_attempt_at", claim.lease_expires),
+        _prep(connection, "lease_token", claim.token, model),
+        _prep(connection, "next_attempt_at", claim.lease_expires, model),
     ]
     where = f"{status_col} = %s AND {next_col} <= %s"
-    where_params: list[Any] = [status, _prep(connection, "next_attempt_at", due_at)]
+    where_params: list[Any] = [status, _prep(connection, "next_attempt_at", due_at, model)]
+    for name, value in (equal or {}).items():
+        where = f"{col(name)} = %s AND {where}"
+        where_params.insert(0, _prep(connection, name, value, model))
     if ids is not None:
         where += f" AND {pk} IN ({', '.join(['%s'] * len(ids))})"
         where_params += list(ids)
@@ -230,17 +245,17 @@ def _claim_status(
             if not cursor.rowcount:
                 return []
         return list(
-            Conversion.objects.using(alias)
+            model._default_manager.using(alias)
             .filter(status=SENDING, next_attempt_at=claim.lease_expires, lease_token=claim.token)
-            .only(*CLAIMED)
+            .only(*columns)
             .order_by("pk")
         )
-    returned = ", ".join(col(name) for name in CLAIMED)
+    returned = ", ".join(col(name) for name in columns)
     sql = (
         f"UPDATE {table} SET {assignments} WHERE {pk} IN ({candidates}) "  # noqa: S608
         f"RETURNING {returned}"
     )
-    return sorted(Conversion.objects.using(alias).raw(sql, params), key=lambda row: row.pk)
+    return sorted(model._default_manager.using(alias).raw(sql, params), key=lambda row: row.pk)
 
 
 def release(pks: Sequence[int], token: uuid.UUID) -> int:

@@ -51,6 +51,11 @@ class DeliveryReport:
     unrecorded: int = 0
     requests: int = 0
     transient_error: bool = False
+    #: Events forwarded to analytics destinations (FORWARD) in the same run: accepted,
+    #: backed off for a retry, failed (forwarding.deliver).
+    forwarded: int = 0
+    forward_retried: int = 0
+    forward_failed: int = 0
 
     def add(self, other: DeliveryReport) -> None:
         for f in fields(self):
@@ -60,10 +65,16 @@ class DeliveryReport:
 
     def __str__(self) -> str:
         unrecorded = f", unrecorded {self.unrecorded}" if self.unrecorded else ""
+        forwarded = (
+            f"; forwarded {self.forwarded}, retried {self.forward_retried}, failed "
+            f"{self.forward_failed}"
+            if self.forwarded or self.forward_retried or self.forward_failed
+            else ""
+        )
         return (
             f"sent {self.sent}, retried {self.retried}, failed {self.failed}, "
             f"released {self.released}{unrecorded} (claimed {self.claimed}, "
-            f"{self.requests} request(s))"
+            f"{self.requests} request(s)){forwarded}"
         )
 
 
@@ -101,6 +112,10 @@ def deliver_due(
     Stops early when Convert has a retryable failure (the rest stays due for the next
     run: no hammering a Convert that is down), when ``limit`` rows were claimed, or
     when ``should_stop()`` says so between batches.
+
+    Then the events due for the analytics destinations configured in ``FORWARD`` are
+    delivered (:func:`django_convert.forwarding.deliver.deliver_forwarded`), counted in
+    ``forwarded``, ``forward_retried`` and ``forward_failed``.
     """
     client = get_client()  # a configuration error is raised before anything is claimed
     visits = in_each_schema(lambda: deliver_due(limit=limit, should_stop=should_stop))
@@ -163,7 +178,19 @@ def deliver_due(
             break
     if claim_error is not None:
         raise claim_error
+    _forward(report, should_stop)
     return report
+
+
+def _forward(report: DeliveryReport, should_stop: Callable[[], bool] | None) -> None:
+    """Deliver the events due for analytics destinations (``FORWARD``), whatever
+    Convert's state: each destination is backed off on its own (forwarding.deliver)."""
+    from django_convert.forwarding.deliver import deliver_forwarded
+
+    for result in deliver_forwarded(should_stop=should_stop).values():
+        report.forwarded += result.sent
+        report.forward_retried += result.retried
+        report.forward_failed += result.failed
 
 
 def deliver_conversions(

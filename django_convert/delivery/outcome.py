@@ -20,12 +20,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, connections
+from django.db.models import Field, Model
 from django.dispatch import Signal
 from django.utils import timezone
 
 from django_convert.client.transport import OUTCOME_UNKNOWN
-from django_convert.delivery.claim import conversion_field as _field
-from django_convert.delivery.claim import outbox, outbox_alias, quoted
+from django_convert.delivery.claim import conversion_field, outbox, outbox_alias, quoted
 from django_convert.models import Conversion
 from django_convert.signals import conversion_delivered, conversion_failed
 
@@ -43,19 +43,24 @@ def _update_held(
     requests: Requests | None = None,
     increments: Sequence[str] = (),
     failing_since: datetime | None = None,
+    model: type[Model] = Conversion,
 ) -> int:
     """``UPDATE ... WHERE pk IN pks AND lease_token = token AND status = 'sending'``.
 
     ``requests`` gives ``last_request`` per row (JSON text); ``increments`` are columns
     to add one to; ``failing_since`` is set on rows whose run of failures starts now
-    (their first attempt, or none recorded yet).
+    (their first attempt, or none recorded yet). ``model``: another outbox with the same
+    delivery columns (the forwarding outbox).
     """
     if not pks:
         return 0
     connection = connections[outbox_alias()]  # where the rows were claimed
 
     def _col(name: str) -> str:
-        return quoted(connection, name)
+        return quoted(connection, name, model)
+
+    def _field(name: str) -> Field[Any, Any]:
+        return conversion_field(name, model)
 
     pk_column = _col("id")
     # Increments first: MySQL evaluates SET assignments left to right.
@@ -70,7 +75,7 @@ def _update_held(
     for name, value in values.items():
         sets.append(f"{_col(name)} = %s")
         params.append(_field(name).get_db_prep_save(value, connection))
-    table = connection.ops.quote_name(Conversion._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
     token_value = _field("lease_token").get_db_prep_save(token, connection)
     held = f"{_col('lease_token')} = %s AND {_col('status')} = %s"
     whens = [pk for pk in pks if requests and requests.get(pk) is not None]

@@ -277,6 +277,7 @@ def seconds_until_next_due() -> float:
     database: the same cost with 100,000 rows waiting as with one.
     """
     from django_convert.delivery.claim import outbox
+    from django_convert.forwarding.outbox import due_soonest
     from django_convert.models.tenants import in_each_schema
 
     poll = poll_seconds()
@@ -292,9 +293,13 @@ def seconds_until_next_due() -> float:
         for status in ("pending", "sending")
     ]
     due = [at for at in firsts if at is not None]
-    if not due:
+    forwarded = due_soonest()  # events for analytics destinations (FORWARD), if any
+    if not due and forwarded is None:
         return poll
-    wait: float = (min(due) - timezone.now()) / timedelta(seconds=1)
+    waits = [(at - timezone.now()) / timedelta(seconds=1) for at in due]
+    if forwarded is not None:
+        waits.append(forwarded)
+    wait: float = min(waits)
     return min(poll, max(0.05, wait))
 
 
@@ -356,8 +361,10 @@ def _after_fork_in_child() -> None:
     global _worker
     _worker = BackgroundWorker()
     from django_convert.delivery.client import reset_clients
+    from django_convert.forwarding.send import reset_sessions
 
     reset_clients(close=False)
+    reset_sessions(close=False)  # the analytics destinations' sessions too
 
 
 def stop_and_send_own() -> None:

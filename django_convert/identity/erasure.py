@@ -15,7 +15,15 @@ from typing import Any
 
 from django.db import router, transaction
 
-from django_convert.models import Bucketing, Conversion, DroppedPost, Exposure, MergedId, Visitor
+from django_convert.models import (
+    Bucketing,
+    Conversion,
+    DroppedPost,
+    Exposure,
+    ForwardedEvent,
+    MergedId,
+    Visitor,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,8 @@ class Erasure:
     sent_conversions: int
     #: Conversions being sent right now, left to finish: delete them once sent.
     in_flight_conversions: int
+    #: Events for analytics destinations (FORWARD) deleted, sent or not.
+    forwarded_events: int = 0
 
     def __str__(self) -> str:
         if not self.visitor_ids:
@@ -45,7 +55,8 @@ class Erasure:
             f"{self.bucketing} bucketing row(s), {self.exposures} exposure(s), "
             f"{self.merged_ids} merged id(s), {self.dropped_posts} dropped-post note(s), "
             f"{self.unsent_conversions} unsent and "
-            f"{self.sent_conversions} sent conversion(s)."
+            f"{self.sent_conversions} sent conversion(s), "
+            f"{self.forwarded_events} forwarded event(s)."
         )
         if self.in_flight_conversions:
             text += (
@@ -57,7 +68,8 @@ class Erasure:
 
 def forget_user(user: Any, *, using: str | None = None) -> Erasure:
     """Delete ``user``'s visitor, every visitor id merged into it, their bucketing,
-    exposure history, dropped-post notes and conversions, in one transaction; the user
+    exposure history, dropped-post notes, conversions and events for analytics destinations
+    (``FORWARD``), in one transaction; the user
     row itself stays.
 
     Conversions being sent at this moment (``sending``) are left to finish (their request
@@ -98,6 +110,7 @@ def forget_visitors(visitors: Iterable[Visitor], *, using: str | None = None) ->
         ).delete()[0]
         sent = conversions.filter(status=Conversion.Status.SENT).delete()[0]
         in_flight = conversions.count()
+        forwarded = forget_forwarded(ids, using=db)
         visitors_deleted = rows.delete()[0]
     return Erasure(
         visitor_ids=tuple(ids),
@@ -105,5 +118,24 @@ def forget_visitors(visitors: Iterable[Visitor], *, using: str | None = None) ->
         unsent_conversions=unsent,
         sent_conversions=sent,
         in_flight_conversions=in_flight,
+        forwarded_events=forwarded,
         **counts,
+    )
+
+
+def forget_forwarded(visitor_ids: Iterable[str], *, using: str | None = None) -> int:
+    """Delete the forwarded events (``FORWARD``) of these visitor ids that are not being
+    sent right now: pending ones are never sent, sent and failed ones are forgotten here
+    (the analytics tool keeps what it received). Returns how many were deleted.
+
+    Called by :func:`forget_visitors` and by the ingest's ``DELETE`` (consent withdrawn),
+    so withdrawing consent stops what is still pending. A row in flight (``sending``) is
+    left to finish: its request may already be on its way.
+    """
+    db = using or router.db_for_write(ForwardedEvent)
+    return int(
+        ForwardedEvent.objects.using(db)
+        .filter(visitor_id__in=list(visitor_ids))
+        .exclude(status=ForwardedEvent.Status.SENDING)
+        .delete()[0]
     )

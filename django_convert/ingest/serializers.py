@@ -27,6 +27,7 @@ from rest_framework import serializers
 from django_convert.exceptions import InvalidVisitorId
 from django_convert.identity.pii import clean_visitor_id
 from django_convert.models import CONVERT_ID_MAX_LENGTH
+from django_convert.models.forwarding import DESTINATION_ID_MAX_LENGTH, DESTINATIONS
 from django_convert.segments import API_BROWSERS, COUNTRIES, Device, Source, VisitorType
 
 MAX_EXPERIENCES = 100
@@ -243,9 +244,47 @@ class ExperiencesField(_PlainField):
         return [{"experienceId": e, "variationId": v} for e, v in variations.items()]
 
 
+class DestinationIdsField(_PlainField):
+    """``{"ga4": client id, "segment": anonymous id, "mixpanel": device id}``: each
+    analytics tool's own id for this browser, read by the listener (GA4's from the ``_ga``
+    cookie, Segment's ``ajs_anonymous_id``, Mixpanel's device id), all optional.
+
+    Each value is a string of at most 255 printable characters (no control characters);
+    ``null`` or ``""`` is the same as leaving it out. Other keys are refused, so a typo in
+    a listener is an error, not an id silently dropped. Stored on the forwarded rows
+    (``forwarding.record``) and sent as GA4's ``client_id``, Segment's ``anonymousId``,
+    Mixpanel's ``$device_id``.
+    """
+
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Must be an object.", code="invalid")
+        errors: dict[str, list[str]] = {}
+        ids: dict[str, str] = {}
+        for key, value in data.items():
+            if key not in DESTINATIONS:
+                errors[str(key)[:40]] = [f"Not a destination: one of {', '.join(DESTINATIONS)}."]
+            elif value is None or value == "":
+                continue
+            elif not isinstance(value, str):
+                errors[key] = ["Must be a string."]
+            elif len(value) > DESTINATION_ID_MAX_LENGTH:
+                errors[key] = [
+                    f"Ensure this field has no more than {DESTINATION_ID_MAX_LENGTH} characters."
+                ]
+            elif not value.isprintable():
+                errors[key] = ["Must not contain control characters."]
+            else:
+                ids[key] = value
+        if errors:
+            raise serializers.ValidationError(errors)
+        return ids
+
+
 class ContextSerializer(serializers.Serializer[dict[str, Any]]):
     """The whole payload the listener posts."""
 
     visitorId = VisitorIdField()
     experiences = ExperiencesField()
     segments = SegmentsSerializer(required=False)
+    destinationIds = DestinationIdsField(required=False, allow_null=True)

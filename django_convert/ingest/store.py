@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from django_convert.conf import get_setting
 from django_convert.deadlocks import run_retrying_deadlocks
+from django_convert.forwarding.record import record_impressions
 from django_convert.ingest import outcomes
 from django_convert.ingest.bounds import known_only, within_limit
 from django_convert.ingest.exposures import record_exposures
@@ -39,6 +40,7 @@ def store_context(
     now: datetime | None = None,
     key_issued: bool = False,
     new: bool = False,
+    destination_ids: Mapping[str, str] | None = None,
 ) -> Visitor:
     """Upsert the visitor and its bucketing; return the visitor (its pk set).
 
@@ -49,6 +51,9 @@ def store_context(
     ``INGEST_MAX_EXPERIENCES`` for this visitor, are dropped (ingest.bounds; counted in
     ingest.outcomes). ``key_issued`` marks the row as proven (identity.proof); ``new`` says
     the caller found no row for the visitor, so none of its experiences are stored yet.
+    ``destination_ids`` (the listener's ``destinationIds``) go on the impressions
+    forwarded to the analytics tools configured in ``FORWARD`` (``forwarding.record``),
+    written in the same transaction for the experiences first seen here.
     The returned instance holds what this call wrote, not fields it left alone (such as
     an earlier ``first_seen``): ``refresh_from_db()`` it to read the whole stored row.
     """
@@ -61,7 +66,7 @@ def store_context(
     if unknown:
         outcomes.record(outcomes.UNKNOWN_EXPERIENCE, unknown)
     return run_retrying_deadlocks(
-        partial(_store, visitor_id, experiences, values, user, now, db, new),
+        partial(_store, visitor_id, experiences, values, user, now, db, new, destination_ids),
         using=db,
         what=f"Storing the bucketing of visitor {visitor_id}",
     )
@@ -75,6 +80,7 @@ def _store(
     now: datetime,
     db: str,
     new: bool,
+    destination_ids: Mapping[str, str] | None = None,
 ) -> Visitor:
     visitor = Visitor(visitor_id=visitor_id, first_seen=now, last_seen=now, **values)
     with transaction.atomic(using=db):
@@ -114,6 +120,14 @@ def _store(
                 using=db,
             )
             record_exposures(visitor.pk, experiences, now, db)
+            record_impressions(
+                visitor_pk=visitor.pk,
+                visitor_id=visitor_id,
+                experience_ids=[e["experienceId"] for e in experiences],
+                now=now,
+                destination_ids=destination_ids,
+                using=db,
+            )
     return visitor
 
 

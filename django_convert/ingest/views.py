@@ -26,6 +26,7 @@ from django_convert.identity.cookie import (
     delete_visitor_cookie,
     set_visitor_cookie,
 )
+from django_convert.identity.erasure import forget_forwarded
 from django_convert.identity.pii import clean_visitor_id
 from django_convert.identity.proof import (
     NEW,
@@ -133,6 +134,7 @@ class ContextView(APIView):
             user=user,
             key_issued=True,
             new=proof == NEW,
+            destination_ids=payload.get("destinationIds"),
         )
         transaction.on_commit(
             partial(_announce, visitor, payload, django_request),
@@ -151,7 +153,8 @@ class ContextView(APIView):
         The browser proves the id with its key (the id cookie is already gone): the
         visitor, its bucketing, exposure history and dropped-post notes are deleted, unless
         the visitor belongs to a user (their account keeps it; see ``forget_user()`` in
-        the privacy docs). The answer deletes the
+        the privacy docs). Its events for analytics destinations (``FORWARD``) not being
+        sent right now are deleted in any case: withdrawal stops forwarding. The answer deletes the
         id cookie and the key, unless the browser holds another id by now (consent given
         again in the meantime). Conversions already recorded stay in the outbox.
         """
@@ -163,6 +166,8 @@ class ContextView(APIView):
                 # Cascades to its bucketing, exposure history and merged ids.
                 Visitor.objects.filter(visitor_id=visitor_id, user__isnull=True).delete()
                 DroppedPost.objects.filter(visitor_id=visitor_id).delete()
+                # Consent withdrawn: nothing more is forwarded for this id, whoever owns it.
+                forget_forwarded([visitor_id])
             outcomes.record(outcomes.FORGOTTEN)
         response = _answer(
             status.HTTP_204_NO_CONTENT, outcomes.FORGOTTEN if proven else outcomes.UNPROVEN_ID

@@ -1,13 +1,15 @@
 """Storage: visitors and their bucketing, the conversion outbox, and the project's config.
 
 One package, one module per concern: :mod:`.visitors` (Visitor, Bucketing, DroppedPost),
-:mod:`.history` (Exposure, MergedId), :mod:`.outbox` (Conversion, DeliveryTally),
-:mod:`.project` (Experience, Variation, Goal, ConfigSync), :mod:`.sweep`
+:mod:`.history` (Exposure, MergedId), :mod:`.forwarding` (ForwardedEvent),
+:mod:`.outbox` (Conversion, DeliveryTally), :mod:`.project` (Experience, Variation, Goal,
+ConfigSync), :mod:`.sweep`
 (SkippedConversion, PeriodicRun), :mod:`.reports` (ExperimentReport, the reports' entry in
 the admin index).
 Everything is importable from ``django_convert.models`` as before.
 """
 
+from django_convert.models.forwarding import ForwardedEvent
 from django_convert.models.history import Exposure, MergedId
 from django_convert.models.outbox import (
     Conversion,
@@ -47,6 +49,7 @@ __all__ = [
     "Experience",
     "ExperimentReport",
     "Exposure",
+    "ForwardedEvent",
     "Goal",
     "MergedId",
     "PeriodicRun",

@@ -31,6 +31,7 @@ def diagnose_project() -> Diagnosis:
     diagnosis.items.append(allocation_item())
     diagnosis.items.extend(goal_items())
     diagnosis.items.extend(delivery_health_items())
+    diagnosis.items.extend(forwarding_items())
     diagnosis.items.extend(go_live_items())
     return diagnosis
 
@@ -257,6 +258,34 @@ def delivery_health_items() -> list[CheckItem]:
             )
         )
     return items
+
+
+def forwarding_items() -> list[CheckItem]:
+    """One item per analytics destination configured in FORWARD or holding rows
+    (:func:`django_convert.forwarding.health.forwarding_health`): pass with its counts and
+    last error, or fail with what to fix. None configured: one passing line saying so."""
+    from django_convert.forwarding.health import forwarding_health
+
+    report = forwarding_health()
+    if not report:
+        return [
+            CheckItem(
+                "forwarding",
+                "Forwarding to analytics tools",
+                OK,
+                "FORWARD configures no destination: nothing is forwarded (by design).",
+            )
+        ]
+    return [
+        CheckItem(
+            f"forwarding_{health.name}",
+            f"Forwarding to {health.name}",
+            OK if health.ok else FAIL,
+            str(health),
+            " ".join(health.problems),
+        )
+        for health in report
+    ]
 
 
 def _hours(age: timedelta) -> str:

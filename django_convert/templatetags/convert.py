@@ -102,10 +102,25 @@ _SNIPPET_SETTINGS = (
 )
 
 
+def _forward_config() -> dict[str, Any]:
+    """Which browser ids the listener reads for forwarding (``js/forward-ids.js``):
+    ``{"ga4": 1, "segment": 1, "mixpanel": "<project token>"}`` for the destinations
+    configured in ``FORWARD`` (the Mixpanel token names its cookie; it is public, Mixpanel's
+    own browser script carries it). Empty when none is: the script is then left out."""
+    from django_convert.forwarding.config import configured
+
+    destinations = configured()
+    config: dict[str, Any] = {name: 1 for name in ("ga4", "segment") if name in destinations}
+    if "mixpanel" in destinations:
+        config["mixpanel"] = destinations["mixpanel"].credential("PROJECT_TOKEN")
+    return config
+
+
 def _snippets() -> tuple[str, str]:
     """(identify code, listener code) for the settings in force, remembered per settings.
 
-    The listener's part ends with the consent platform's adapter when CONSENT["PLATFORM"]
+    The listener's part is followed by the browser-id reader when FORWARD configures
+    destinations, and ends with the consent platform's adapter when CONSENT["PLATFORM"]
     names one. Nothing in them depends on the request, so the JSON is built once per
     settings and ingest URL; the per-render cost is reading the settings that make the key.
     """
@@ -113,7 +128,7 @@ def _snippets() -> tuple[str, str]:
     # None here, which is as good as its default for telling settings apart.
     configured = getattr(settings, SETTINGS_NAME, None) or {}
     values = tuple([configured.get(name) for name in _SNIPPET_SETTINGS[:-1]])
-    key = (repr(configured.get("CONSENT")), values, _context_url())
+    key = (repr((configured.get("CONSENT"), configured.get("FORWARD"))), values, _context_url())
     snippets = _snippet_cache.get(key)
     if snippets is None:
         from django_convert.identity.consent import consent_adapter
@@ -121,9 +136,11 @@ def _snippets() -> tuple[str, str]:
         if len(_snippet_cache) > 64:  # settings changing all the time (tests): stay bounded
             _snippet_cache.clear()
         adapter = consent_adapter()
+        forward = _forward_config()
         snippets = _snippet_cache[key] = (
             browser.identify_js(_identify_config()),
             browser.listener_js({"url": key[2], "header": browser.LISTENER_HEADER})
+            + (browser.forward_ids_js(forward) if forward else "")
             + (browser.consent_js(*adapter) if adapter else ""),
         )
     return snippets

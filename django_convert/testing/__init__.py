@@ -9,6 +9,11 @@
   ``python -m django_convert.testing.tracking_server --port 8765``. It also serves a
   project configuration (:mod:`django_convert.testing.project_config`) at
   ``/api/v1/config/...``; point ``CONFIG_URL`` at ``server.config_url``.
+- :func:`capture_forwarded` / :class:`ForwardCapture`: assert what is forwarded to GA4,
+  Segment and Mixpanel (``FORWARD``), offline (:mod:`django_convert.testing.forward_capture`),
+  with the strict stand-ins :class:`GA4StandIn`, :class:`SegmentStandIn`,
+  :class:`MixpanelStandIn` (:mod:`django_convert.testing.analytics_servers`); pytest
+  fixtures ``forward_capture``, ``ga4_standin``, ``segment_standin``, ``mixpanel_standin``.
 - :data:`STANDIN_SCRIPT_URL`: a ``SCRIPT_URL`` value that serves the offline stand-in for
   Convert's tracking script from this app's static files.
 - :data:`AUTOMATION_COOKIE`: the opt-in that makes an automated browser (end-to-end tests)
@@ -27,6 +32,14 @@ if TYPE_CHECKING:
         SentConversion,
         capture_conversions,
     )
+    from django_convert.testing.forward_capture import (
+        ForwardCapture,
+        ForwardedImpression,
+        capture_forwarded,
+    )
+    from django_convert.testing.ga4_server import GA4StandIn
+    from django_convert.testing.mixpanel_server import MixpanelStandIn
+    from django_convert.testing.segment_server import SegmentStandIn
     from django_convert.testing.tracking_server import ConvertStandIn
 
 #: ``DJANGO_CONVERT["SCRIPT_URL"] = STANDIN_SCRIPT_URL`` loads the offline stand-in for
@@ -48,8 +61,14 @@ __all__ = [
     "STANDIN_SCRIPT_URL",
     "ConversionCapture",
     "ConvertStandIn",
+    "ForwardCapture",
+    "ForwardedImpression",
+    "GA4StandIn",
+    "MixpanelStandIn",
+    "SegmentStandIn",
     "SentConversion",
     "capture_conversions",
+    "capture_forwarded",
 ]
 
 # Imported on first use, so that `python -m django_convert.testing.tracking_server` does not
@@ -59,6 +78,12 @@ _LAZY = {
     "SentConversion": "django_convert.testing.capture",
     "capture_conversions": "django_convert.testing.capture",
     "ConvertStandIn": "django_convert.testing.tracking_server",
+    "ForwardCapture": "django_convert.testing.forward_capture",
+    "ForwardedImpression": "django_convert.testing.forward_capture",
+    "capture_forwarded": "django_convert.testing.forward_capture",
+    "GA4StandIn": "django_convert.testing.ga4_server",
+    "MixpanelStandIn": "django_convert.testing.mixpanel_server",
+    "SegmentStandIn": "django_convert.testing.segment_server",
 }
 
 

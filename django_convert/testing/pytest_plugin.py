@@ -10,6 +10,10 @@ import pytest
 
 if TYPE_CHECKING:
     from django_convert.testing.capture import ConversionCapture
+    from django_convert.testing.forward_capture import ForwardCapture
+    from django_convert.testing.ga4_server import GA4StandIn
+    from django_convert.testing.mixpanel_server import MixpanelStandIn
+    from django_convert.testing.segment_server import SegmentStandIn
 
 
 @pytest.fixture
@@ -20,3 +24,42 @@ def convert_capture() -> Iterator[ConversionCapture]:
 
     with capture_conversions() as capture:
         yield capture
+
+
+@pytest.fixture
+def forward_capture() -> Iterator[ForwardCapture]:
+    """A :class:`~django_convert.testing.forward_capture.ForwardCapture` for one test:
+    ``forward_capture.deliver()`` returns the impressions each configured destination kept."""
+    from django_convert.testing.forward_capture import capture_forwarded
+
+    with capture_forwarded() as capture:
+        yield capture
+
+
+@pytest.fixture
+def ga4_standin() -> Iterator[GA4StandIn]:
+    """A running :class:`~django_convert.testing.ga4_server.GA4StandIn` (any credentials)."""
+    from django_convert.testing.ga4_server import GA4StandIn
+
+    with GA4StandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def segment_standin() -> Iterator[SegmentStandIn]:
+    """A running :class:`~django_convert.testing.segment_server.SegmentStandIn` (any write
+    key)."""
+    from django_convert.testing.segment_server import SegmentStandIn
+
+    with SegmentStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def mixpanel_standin() -> Iterator[MixpanelStandIn]:
+    """A running :class:`~django_convert.testing.mixpanel_server.MixpanelStandIn` (any
+    project token or service account)."""
+    from django_convert.testing.mixpanel_server import MixpanelStandIn
+
+    with MixpanelStandIn() as server:
+        yield server

@@ -11,6 +11,7 @@ import vm from "node:vm";
 const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "django_convert", "browser", "js", "dist");
 export const IDENTIFY = readFileSync(join(dist, "identify.min.js"), "utf8");
 export const LISTENER = readFileSync(join(dist, "listener.min.js"), "utf8");
+export const FORWARD_IDS = readFileSync(join(dist, "forward-ids.min.js"), "utf8");
 export const adapter = (platform) => readFileSync(join(dist, `consent-${platform}.min.js`), "utf8");
 
 export const COOKIE = { name: "convert_vid", maxAge: 34128000, path: "/", domain: null, sameSite: "Lax", secure: null };
@@ -111,6 +112,7 @@ export class Browser {
     crypto = webcrypto,
     platform = null,
     category = "",
+    forward = null,
     visibility = "visible",
     prerendering = false,
     webdriver = false,
@@ -163,6 +165,9 @@ export class Browser {
     vm.runInContext(IDENTIFY.replace("DJANGO_CONVERT_IDENTIFY", config({ cookie, consent })), context);
     if (listener) {
       vm.runInContext(LISTENER.replace("DJANGO_CONVERT_LISTENER", config({ url, header: "X-Convert-Listener" })), context);
+    }
+    if (listener && forward) {
+      vm.runInContext(FORWARD_IDS.replace("DJANGO_CONVERT_FORWARD", config(forward)), context);
     }
     if (platform) {
       vm.runInContext(adapter(platform).replace("DJANGO_CONVERT_CONSENT", config({ category })), context);

@@ -8,6 +8,9 @@
  * DJANGO_CONVERT_LISTENER is replaced by the settings (JSON) when the tag renders:
  *   {url, header}
  *
+ * With forwarding configured, forward-ids.js defines djangoConvert.destinationIds(), and the
+ * post carries its answer as `destinationIds` (each analytics tool's own id for the browser).
+ *
  * - Anti-CSRF without a token, so cached pages work: the post is same-origin JSON with the
  *   custom header `header`; a cross-site page cannot send that without a CORS preflight the
  *   endpoint never grants, and the server also checks the Origin header.
@@ -98,7 +101,8 @@
         experiences.push({ experienceId: String(entry.experienceId), variationId: String(entry.variationId) });
       }
     }
-    return JSON.stringify({ visitorId: id, experiences: experiences, segments: segments });
+    var ids = dc.destinationIds && dc.destinationIds();
+    return JSON.stringify({ visitorId: id, experiences: experiences, segments: segments, destinationIds: ids || undefined });
   }
 
   function request(/** @type {string} */ method, /** @type {string} */ body) {

@@ -78,10 +78,13 @@ class Command(BaseCommand):
 
     def check_health(self, *, as_json: bool) -> None:
         from django_convert.delivery.health import delivery_health
+        from django_convert.forwarding.health import forwarding_health
 
         health = delivery_health()
+        forwarding = forwarding_health()
         if as_json:
-            self.stdout.write(json.dumps(health.as_dict(), indent=2))
+            data = {**health.as_dict(), "forwarding": [d.as_dict() for d in forwarding]}
+            self.stdout.write(json.dumps(data, indent=2))
         else:
             last = f"{health.last_sent_at:%Y-%m-%d %H:%M:%S %Z}" if health.last_sent_at else "never"
             self.stdout.write(
@@ -97,9 +100,17 @@ class Command(BaseCommand):
                 self.stdout.write(f"retries in the last {hours:g} hour(s) by reason: {reasons}")
             for problem in health.problems:
                 self.stderr.write(f"PROBLEM [{problem.code}] {printable(problem.message)}")
+        if not as_json:
+            for destination in forwarding:
+                self.stdout.write(f"forwarding to {printable(str(destination))}")
+                for text in destination.problems:
+                    self.stderr.write(f"PROBLEM [forward:{destination.name}] {printable(text)}")
         if not health.ok:
             codes = ", ".join(problem.code for problem in health.problems)
             raise CommandError(f"Conversion delivery is not healthy: {codes}.", returncode=1)
+        unhealthy = [d.name for d in forwarding if not d.ok]
+        if unhealthy:
+            raise CommandError(f"Forwarding is not healthy: {', '.join(unhealthy)}.", returncode=1)
         if not as_json:
             self.stdout.write("OK: conversions are being delivered.")
 
