@@ -16,13 +16,14 @@ import gzip
 import json
 import socket
 import struct
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from django_convert.testing.serving import ServedInThread
 
 
 @dataclass
@@ -81,16 +82,7 @@ class Fault:
     body: Any = None
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return  # a client that gave up is part of the tests
-        super().handle_error(request, client_address)
-
-
-class AnalyticsStandIn:
+class AnalyticsStandIn(ServedInThread):
     """Base class: ``start()``/``stop()`` (or ``with``), ``url``, ``received``, faults.
 
     ``latency`` (seconds) delays every answer. Faults are consumed in order, one per
@@ -107,14 +99,9 @@ class AnalyticsStandIn:
         self.faults: list[Fault] = []
         self._accepted: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", port), self._handler_class())
-        self._thread: threading.Thread | None = None
+        super().__init__(self._handler_class(), port)
 
     # Life cycle ---------------------------------------------------------------------------
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -123,25 +110,6 @@ class AnalyticsStandIn:
     def url(self) -> str:
         """The endpoint to configure as the destination's ``URL``."""
         return self.base_url + self.path
-
-    def start(self) -> Self:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread:
-            self._thread.join(5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # Faults -------------------------------------------------------------------------------
     def fail(self, status: int = 503, times: int = 1, *, retry_after: str | None = None) -> None:

@@ -32,14 +32,14 @@ import re
 import select
 import socket
 import struct
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from django_convert.testing.project_config import ConfigServing, parse_target
+from django_convert.testing.serving import ServedInThread
 
 #: The browser codes of Convert's request type (``VisitorSegments.browser``); the JS SDK's
 #: own EDG, MO and NS are not among them.
@@ -234,15 +234,7 @@ LANDING_PAGE = b"<!doctype html><html><body><h1>Welcome to the guest network</h1
 FOREIGN_ANSWERS = ("html", "truncated", "redirect")
 
 
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that went away (a worker killed mid-request) is part of the tests.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
-
-
-class ConvertStandIn:
+class ConvertStandIn(ServedInThread):
     """Start with ``start()`` (or as a context manager); ``url`` is the TRACKING_URL to use."""
 
     def __init__(
@@ -275,15 +267,9 @@ class ConvertStandIn:
         self.in_flight = 0  # requests being answered right now
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", port), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(self._handler_class(), port)
 
     # Life cycle ---------------------------------------------------------------------------
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1/track"
@@ -292,25 +278,6 @@ class ConvertStandIn:
     def config_url(self) -> str:
         """The CONFIG_URL to use: the config routes are ``/api/v1/config/...`` under it."""
         return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> ConvertStandIn:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread:
-            self._thread.join(5)
-
-    def __enter__(self) -> ConvertStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # Faults -------------------------------------------------------------------------------
     def fail(self, status: int = 503, times: int | None = 1, **kwargs: Any) -> None:
