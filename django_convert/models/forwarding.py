@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from django_convert.models.outbox import OutboxRow
 from django_convert.models.project import CONVERT_ID_MAX_LENGTH
 from django_convert.models.visitors import VISITOR_ID_MAX_LENGTH
 
@@ -35,7 +36,7 @@ def new_message_id() -> str:
     return str(uuid.uuid4())
 
 
-class ForwardedEvent(models.Model):
+class ForwardedEvent(OutboxRow):
     """One event for one analytics destination: an impression or (optionally) a conversion.
 
     ``message_id`` and ``occurred_at`` are fixed when the row is written and sent as they
@@ -51,12 +52,6 @@ class ForwardedEvent(models.Model):
     class Kind(models.TextChoices):
         IMPRESSION = "impression", _("impression")
         CONVERSION = "conversion", _("conversion")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        SENDING = "sending", _("sending")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
 
     destination = models.CharField(max_length=16, choices=Destination.choices)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.IMPRESSION)
@@ -78,20 +73,7 @@ class ForwardedEvent(models.Model):
     currency = models.CharField(max_length=3, blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
 
-    # Delivery: the same columns and meanings as Conversion's (delivery/claim.py, outcome.py).
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    lease_token = models.UUIDField(null=True, blank=True, editable=False)
-    retry_reason = models.CharField(max_length=16, blank=True, default="")
-    unknown_outcomes = models.PositiveSmallIntegerField(default=0)
-    failing_since = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    last_request = models.JSONField(null=True, blank=True)
-    last_response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_response_body = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    # The delivery columns come from OutboxRow: the same as Conversion's.
 
     class Meta:
         verbose_name = _("forwarded event")

@@ -31,44 +31,17 @@ class ConversionQuerySet(models.QuerySet[Any]):
         )
 
 
-class Conversion(models.Model):
-    """The transactional outbox: one row per conversion to deliver to Convert.
-
-    The row is a snapshot (visitor id, bucketing, segments, goal data) taken when the
-    conversion happened, so later changes to the visitor do not change what is sent.
-    """
+class OutboxRow(models.Model):
+    """The delivery columns of an outbox row, with one meaning wherever they stand: a
+    conversion for Convert (:class:`Conversion`) or an event for an analytics tool
+    (:class:`~django_convert.models.ForwardedEvent`). ``delivery/claim.py`` and
+    ``delivery/outcome.py`` read and write them, on either model."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
         SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
-
-    goal_id = models.CharField(max_length=CONVERT_ID_MAX_LENGTH)
-    # With goal_id, the outbox's deduplication key: one conversion per (goal, transaction).
-    transaction_id = models.CharField(max_length=255)
-    # True when nobody gave a transaction id (track_conversion without one): the key above
-    # was made up here to keep the row unique, and is never sent as transactionId.
-    transaction_id_is_local = models.BooleanField(
-        _("local transaction id"),
-        default=False,
-        help_text=_("Made up for deduplication only; not sent to Convert."),
-    )
-    visitor_id = models.CharField(max_length=VISITOR_ID_MAX_LENGTH, db_index=True)
-    bucketing = models.JSONField(default=_empty_dict, blank=True)
-    segments = models.JSONField(default=_empty_dict, blank=True)
-    amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    products_count = models.PositiveIntegerField(null=True, blank=True)
-    custom_dimensions = models.JSONField(default=_empty_dict, blank=True)
-    origin = models.CharField(
-        max_length=255, blank=True, help_text=_("What recorded it: a model label or a call.")
-    )
-    # The object whose save recorded it (a rule's instance, or ``source=`` given to
-    # track_conversion), for the admin's link: its model ("shop.order", what a content
-    # type names) and primary key. Plain columns: no lookup, constraint or index on the
-    # request path's INSERT, and the order may live in another database or go away.
-    source_model = models.CharField(_("source model"), max_length=100, blank=True)
-    source_id = models.CharField(_("source id"), max_length=255, blank=True)
 
     # No index of its own: the "due" index below starts with status. Every index here is
     # one more write on the request path (the outbox INSERT).
@@ -95,6 +68,43 @@ class Conversion(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Conversion(OutboxRow):
+    """The transactional outbox: one row per conversion to deliver to Convert.
+
+    The row is a snapshot (visitor id, bucketing, segments, goal data) taken when the
+    conversion happened, so later changes to the visitor do not change what is sent.
+    """
+
+    goal_id = models.CharField(max_length=CONVERT_ID_MAX_LENGTH)
+    # With goal_id, the outbox's deduplication key: one conversion per (goal, transaction).
+    transaction_id = models.CharField(max_length=255)
+    # True when nobody gave a transaction id (track_conversion without one): the key above
+    # was made up here to keep the row unique, and is never sent as transactionId.
+    transaction_id_is_local = models.BooleanField(
+        _("local transaction id"),
+        default=False,
+        help_text=_("Made up for deduplication only; not sent to Convert."),
+    )
+    visitor_id = models.CharField(max_length=VISITOR_ID_MAX_LENGTH, db_index=True)
+    bucketing = models.JSONField(default=_empty_dict, blank=True)
+    segments = models.JSONField(default=_empty_dict, blank=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    products_count = models.PositiveIntegerField(null=True, blank=True)
+    custom_dimensions = models.JSONField(default=_empty_dict, blank=True)
+    origin = models.CharField(
+        max_length=255, blank=True, help_text=_("What recorded it: a model label or a call.")
+    )
+    # The object whose save recorded it (a rule's instance, or ``source=`` given to
+    # track_conversion), for the admin's link: its model ("shop.order", what a content
+    # type names) and primary key. Plain columns: no lookup, constraint or index on the
+    # request path's INSERT, and the order may live in another database or go away.
+    source_model = models.CharField(_("source model"), max_length=100, blank=True)
+    source_id = models.CharField(_("source id"), max_length=255, blank=True)
 
     objects = ConversionQuerySet.as_manager()
 
