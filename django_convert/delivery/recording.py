@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.db import DatabaseError
 from django.utils import timezone
@@ -51,6 +52,21 @@ EXPIRED = "expired"
 # Rows waiting for these are made due when Convert answers again (not rate_limited).
 DRAINED_AFTER_RECOVERY = (UNAVAILABLE, UNREACHABLE, NO_ANSWER, TRUNCATED, FOREIGN_ANSWER, REDIRECT)
 jitter = random.Random()  # noqa: S311 - spreads retries, not cryptography
+
+
+def batch_retry_delay(
+    rows: Sequence[Any], retry_after: float | None, rand: random.Random | None = None
+) -> float:
+    """Seconds before a batch that failed together is due again: the backoff of its most
+    tried row (RETRY_BASE_DELAY doubling up to RETRY_MAX_DELAY, full jitter), at least the
+    answer's ``Retry-After`` (itself capped). Conversions and forwarded events alike."""
+    return retry_delay(
+        max(row.attempts for row in rows),
+        base=float(get_setting("RETRY_BASE_DELAY")),
+        cap=float(get_setting("RETRY_MAX_DELAY")),
+        retry_after=retry_after,
+        rand=rand or jitter,
+    )
 
 
 @dataclass
@@ -191,13 +207,7 @@ def retry(
         tally.count({EXPIRED: failed})
     if not again:
         return 0, failed
-    delay = retry_delay(
-        max(row.attempts for row in again),
-        base=float(get_setting("RETRY_BASE_DELAY")),
-        cap=float(get_setting("RETRY_MAX_DELAY")),
-        retry_after=error.retry_after,
-        rand=jitter,
-    )
+    delay = batch_retry_delay(again, error.retry_after)
     pks, message = _pks(again), str(error)
     reason = error.reason or UNAVAILABLE
     retried = write_durably(

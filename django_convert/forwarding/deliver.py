@@ -33,10 +33,9 @@ from django.utils import timezone
 
 from django_convert.conf import get_setting
 from django_convert.delivery import tally
-from django_convert.delivery.backoff import retry_delay
 from django_convert.delivery.claim import Claim
 from django_convert.delivery.durable import OutcomeNotRecorded
-from django_convert.delivery.recording import jitter
+from django_convert.delivery.recording import batch_retry_delay, jitter
 from django_convert.exceptions import ConvertTransientError
 from django_convert.forwarding import ga4, mixpanel, segment
 from django_convert.forwarding.config import Destination, configured
@@ -242,13 +241,7 @@ def _retry(
         logger.error("%d forwarded event(s) to %s expired: %s", failed, label, verdict.error)
     if not again:
         return 0, failed
-    delay = retry_delay(
-        max(row.attempts for row in again),
-        base=float(get_setting("RETRY_BASE_DELAY")),
-        cap=float(get_setting("RETRY_MAX_DELAY")),
-        retry_after=verdict.retry_after,
-        rand=jitter,
-    )
+    delay = batch_retry_delay(again, verdict.retry_after, jitter)
     retried = _mark(
         claim, [row.pk for row in again], PENDING, requests=parts, error=verdict.error,
         reason=verdict.reason, status_code=status, body=text,
