@@ -105,19 +105,23 @@ def adjust_holm(p_values: Sequence[float | None]) -> list[float | None]:
     """Holm's step-down adjustment of a family of p-values (None entries stay None).
 
     Holm, "A simple sequentially rejective multiple test procedure", Scandinavian Journal of
-    Statistics 6(2), 1979; computed by statsmodels' ``multipletests(method="holm")``. Rejecting
-    every adjusted p below 0.05 keeps the chance of any false positive in the family at or
-    below 5 %. Raises ValueError for a p-value outside [0, 1]; ImportError without statsmodels.
+    Statistics 6(2), 1979: sort the m p-values ascending, multiply the i-th smallest by
+    ``m - i + 1``, cap at 1 and keep the running maximum. Rejecting every adjusted p below
+    0.05 keeps the chance of any false positive in the family at or below 5 %. The same
+    arithmetic as statsmodels' ``multipletests(method="holm")`` (the tests hold it to that),
+    written out because ``multipletests`` runs ``gc.collect()`` on every call: 40-80 ms per
+    call, most of a report page's statistics. Raises ValueError for a p-value outside [0, 1].
     """
-    from statsmodels.stats.multitest import multipletests
-
-    present = [p for p in p_values if p is not None]
-    if any(not 0 <= p <= 1 for p in present):
+    present = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    if any(not 0 <= p <= 1 for p, _i in present):
         raise ValueError("p-values must be in [0, 1]")
-    if not present:
-        return list(p_values)
-    adjusted = iter(float(p) for p in multipletests(present, method="holm")[1])
-    return [None if p is None else next(adjusted) for p in p_values]
+    m = len(present)
+    adjusted: list[float | None] = list(p_values)
+    running = 0.0
+    for rank, (p, i) in enumerate(present):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[i] = running
+    return adjusted
 
 
 def scipy_stats() -> ModuleType | None:
