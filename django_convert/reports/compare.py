@@ -14,7 +14,9 @@ exactly when Welch's test does not reject; it is unbounded when the baseline's m
 clearly above 0 (then no interval is shown, with a note), and is cut at 0 (-100 %) since
 revenue is never negative.
 
-Both are computed at the always-valid level of :mod:`.sequential` for the visitors so far, and
+Both are computed at the always-valid level of :mod:`.sequential` for the visitors so far
+(at 95 % for a comparison alone; :func:`adjust` moves each interval to its Holm step's level
+so it agrees with the adjusted p-value), and
 the decision waits for Optimizely's minimum data: 100 visitors and 25 conversions in each of
 the two arms. Optimizely: "won't declare a variation a winner or loser until you have at
 least 100 visitors/sessions and 25 conversions in both that variation and the baseline"
