@@ -55,11 +55,12 @@ def _always_valid_p(z: float, visitors: int, tuning: int = 5_000) -> float:
     return float(min(1.0, np.sqrt(1 + v) * np.exp(-z * z * v / (2 * (1 + v)))))
 
 
-def _always_valid_alpha(visitors: int, tuning: int = 5_000) -> float:
-    """The fixed-horizon level of the confidence sequence's half-width (Howard et al. eq. 14)."""
+def _always_valid_alpha(visitors: int, tuning: int = 5_000, level: float = 0.05) -> float:
+    """The fixed-horizon level of the 1 - ``level`` confidence sequence's half-width (Howard
+    et al. eq. 14; rho stays tuned at 0.05)."""
     rho2 = (-2 * np.log(0.05) + np.log(-2 * np.log(0.05) + 1)) / tuning
     v = visitors * rho2
-    width = np.sqrt(2 * (v + 1) / v * np.log(np.sqrt(v + 1) / 0.05))
+    width = np.sqrt(2 * (v + 1) / v * np.log(np.sqrt(v + 1) / level))
     return float(2 * scipy_stats.norm.sf(width))
 
 
@@ -208,12 +209,6 @@ def test_report_matches_an_independent_computation(early) -> None:
     rate_p = _always_valid_p(float(score.statistic), total)
     assert green.rate_comparison.p_value == pytest.approx(rate_p, rel=1e-9)
     assert green.rate_comparison.fixed_p_value == pytest.approx(score.pvalue, rel=1e-9)
-    low, high = confint_proportions_2indep(
-        x[0], n[0], x[1], n[1], method="score", compare="ratio", alpha=_always_valid_alpha(total)
-    )
-    interval = green.rate_comparison.interval
-    assert (interval.low, interval.high) == pytest.approx((low - 1, high - 1), rel=1e-7)
-
     a = np.array(truth.revenue[GREEN], dtype=float)
     b = np.array(truth.revenue[ORIGINAL], dtype=float)
     # Capped at the 99th percentile of the non-zero per-visitor revenues (the default).
@@ -224,8 +219,22 @@ def test_report_matches_an_independent_computation(early) -> None:
     revenue_p = _always_valid_p(float(welch.statistic), total)
     assert green.revenue_comparison.p_value == pytest.approx(revenue_p, rel=1e-6)
     assert green.revenue_comparison.fixed_p_value == pytest.approx(welch.pvalue, rel=1e-6)
+    # Each interval at the level of its Holm step (Holm 1979, two p-values): the smaller p at
+    # 0.05 / 2 if below it (then the other at 0.05), else both at 0.05 / 2.
+    small = min(rate_p, revenue_p)
+    first = 0.05 / 2
+    levels = {p: (first if p == small or small >= first else 0.05) for p in (rate_p, revenue_p)}
+    rate_level, revenue_level = levels[rate_p], levels[revenue_p]
+    assert green.rate_comparison.interval_level == pytest.approx(rate_level)
+    low, high = confint_proportions_2indep(
+        x[0], n[0], x[1], n[1], method="score", compare="ratio",
+        alpha=_always_valid_alpha(total, level=rate_level),
+    )  # fmt: skip
+    interval = green.rate_comparison.interval
+    assert (interval.low, interval.high) == pytest.approx((low - 1, high - 1), rel=1e-7)
+    assert (interval.low > 0 or interval.high < 0) == green.rate_comparison.significant
     # Fieller: the ratios R with (mean_a - R mean_b)^2 <= z^2 (var_a + R^2 var_b), by numpy.
-    z = scipy_stats.norm.isf(_always_valid_alpha(total) / 2)
+    z = scipy_stats.norm.isf(_always_valid_alpha(total, level=revenue_level) / 2)
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     roots = np.sort(
         np.roots([b.mean() ** 2 - z * z * vb, -2 * a.mean() * b.mean(), a.mean() ** 2 - z * z * va])

@@ -14,7 +14,9 @@ exactly when Welch's test does not reject; it is unbounded when the baseline's m
 clearly above 0 (then no interval is shown, with a note), and is cut at 0 (-100 %) since
 revenue is never negative.
 
-Both are computed at the always-valid level of :mod:`.sequential` for the visitors so far, and
+Both are computed at the always-valid level of :mod:`.sequential` for the visitors so far
+(at 95 % for a comparison alone; :func:`adjust` moves each interval to its Holm step's level
+so it agrees with the adjusted p-value), and
 the decision waits for Optimizely's minimum data: 100 visitors and 25 conversions in each of
 the two arms. Optimizely: "won't declare a variation a winner or loser until you have at
 least 100 visitors/sessions and 25 conversions in both that variation and the baseline"
@@ -28,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 
 from django.utils.translation import gettext as _
 
@@ -41,6 +44,8 @@ from django_convert.reports.stats import (
     scipy_stats,
 )
 
+#: The two-sided level of every figure before Holm.
+ALPHA = sequential.ALPHA
 #: The minimum-data guard, per arm (Optimizely's rule).
 MIN_VISITORS = 100
 MIN_CONVERSIONS = 25
@@ -64,11 +69,18 @@ def _check_counts(successes: int, trials: int) -> None:
 
 
 def compare_rates(
-    baseline_conversions: int, baseline_visitors: int, conversions: int, visitors: int
+    baseline_conversions: int,
+    baseline_visitors: int,
+    conversions: int,
+    visitors: int,
+    *,
+    with_chance: bool = True,
 ) -> Comparison:
     """Conversion rate of a variation (``conversions / visitors``) against the baseline's.
 
-    Counts are converting visitors and bucketed visitors. Raises ValueError for conversions
+    Counts are converting visitors and bucketed visitors. ``with_chance=False`` skips the
+    Bayesian chance to beat the baseline and expected loss (left None), for callers that
+    show only the uplift and its interval (the trend). Raises ValueError for conversions
     outside ``0..visitors``.
     """
     _check_counts(baseline_conversions, baseline_visitors)
@@ -83,22 +95,15 @@ def compare_rates(
     total = baseline_visitors + visitors
     z = score.score_z(conversions, visitors, baseline_conversions, baseline_visitors)
     fixed_p = math.erfc(abs(z) / math.sqrt(2))
-    interval = None
-    if baseline_conversions == 0:
-        notes.append(_("No conversion in the baseline: there is no relative change to show."))
-    else:
-        low, high = score.score_interval(
-            conversions,
-            visitors,
-            baseline_conversions,
-            baseline_visitors,
-            sequential.critical_z(total),
-        )
-        if high is None:
-            notes.append(_("Too few conversions to bound the relative change: no interval yet."))
-        else:
-            interval = Interval(low - 1, high - 1)
-    chance = bayes.beta_chance(baseline_conversions, baseline_visitors, conversions, visitors)
+    bounds_at = partial(
+        _rate_bounds, baseline_conversions, baseline_visitors, conversions, visitors
+    )
+    interval, interval_notes = bounds_at(sequential.ALPHA)
+    chance = (
+        bayes.beta_chance(baseline_conversions, baseline_visitors, conversions, visitors)
+        if with_chance
+        else None
+    )
     return Comparison(
         uplift,
         interval,
@@ -107,8 +112,33 @@ def compare_rates(
         chance_to_beat_baseline=chance.chance_to_beat_baseline if chance else None,
         expected_loss=chance.expected_loss if chance else None,
         enough_data=enough,
-        notes=tuple(notes),
+        notes=(*notes, *interval_notes),
+        interval_level=sequential.ALPHA if interval is not None else None,
+        interval_notes=interval_notes,
+        bounds_at=bounds_at,
     )
+
+
+def _rate_bounds(
+    baseline_conversions: int,
+    baseline_visitors: int,
+    conversions: int,
+    visitors: int,
+    alpha: float,
+) -> tuple[Interval | None, tuple[str, ...]]:
+    """The always-valid score interval of the rates' uplift at two-sided level ``alpha``."""
+    if baseline_conversions == 0:
+        return None, (_("No conversion in the baseline: there is no relative change to show."),)
+    low, high = score.score_interval(
+        conversions,
+        visitors,
+        baseline_conversions,
+        baseline_visitors,
+        sequential.critical_z(baseline_visitors + visitors, alpha),
+    )
+    if high is None:
+        return None, (_("Too few conversions to bound the relative change: no interval yet."),)
+    return Interval(low - 1, high - 1), ()
 
 
 def fieller_interval(
@@ -170,20 +200,8 @@ def compare_means(
                 equal_var=False,
             ).pvalue
         )
-    interval = None
-    if m_b <= 0:
-        notes.append(_("No revenue in the baseline: there is no relative change to show."))
-    else:
-        bounds = fieller_interval(baseline, variation, sequential.critical_z(total))
-        if bounds is None:
-            notes.append(
-                _(
-                    "The baseline's revenue per visitor is too uncertain to bound the "
-                    "relative change (Fieller's interval is unbounded): no interval yet."
-                )
-            )
-        else:
-            interval = Interval(bounds[0] - 1, bounds[1] - 1)
+    bounds_at = partial(_mean_bounds, baseline, variation)
+    interval, interval_notes = bounds_at(sequential.ALPHA)
     chance = bayes.normal_chance(baseline, variation)
     return Comparison(
         uplift,
@@ -193,18 +211,83 @@ def compare_means(
         chance_to_beat_baseline=chance.chance_to_beat_baseline if chance else None,
         expected_loss=chance.expected_loss if chance else None,
         enough_data=enough,
-        notes=tuple(notes),
+        notes=(*notes, *interval_notes),
+        interval_level=sequential.ALPHA if interval is not None else None,
+        interval_notes=interval_notes,
+        bounds_at=bounds_at,
     )
 
 
+def _mean_bounds(
+    baseline: Sample, variation: Sample, alpha: float
+) -> tuple[Interval | None, tuple[str, ...]]:
+    """The always-valid Fieller interval of revenue per visitor's uplift at level ``alpha``."""
+    if baseline.mean <= 0:
+        return None, (_("No revenue in the baseline: there is no relative change to show."),)
+    critical = sequential.critical_z(baseline.n + variation.n, alpha)
+    bounds = fieller_interval(baseline, variation, critical)
+    if bounds is None:
+        return None, (
+            _(
+                "The baseline's revenue per visitor is too uncertain to bound the "
+                "relative change (Fieller's interval is unbounded): no interval yet."
+            ),
+        )
+    return Interval(bounds[0] - 1, bounds[1] - 1), ()
+
+
+def holm_levels(p_values: Sequence[float | None], alpha: float = ALPHA) -> list[float | None]:
+    """The two-sided level at which each p-value's interval agrees with Holm's decision.
+
+    Holm (1979) compares the i-th smallest of m p-values with ``alpha / (m - i + 1)`` and
+    stops at the first that is not below it; say r were rejected. A rejected p-value gets the
+    level of its own step, ``alpha / (m - i + 1)`` (it is below it), every other one the
+    level of the step where Holm stopped, ``alpha / (m - r)`` (it is not below it, as the
+    p-values are sorted). An interval at that level, inverting the same test, excludes "no
+    difference" exactly when Holm rejects: the usual Holm-compatible choice (Strassburger and
+    Bretz, "Compatible simultaneous lower confidence bounds for the Holm procedure",
+    Statistics in Medicine 27(24), 2008, give the one-sided bounds that are also tight).
+    None entries stay None. Raises ValueError for a p-value outside [0, 1].
+    """
+    adjusted = adjust_holm(p_values)
+    present = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    m = len(present)
+    rejected = sum(1 for p in adjusted if p is not None and p < alpha)
+    levels: list[float | None] = [None] * len(p_values)
+    for rank, (_p, i) in enumerate(present, start=1):
+        p_adjusted = adjusted[i]
+        step = rank if p_adjusted is not None and p_adjusted < alpha else rejected + 1
+        levels[i] = alpha / (m - step + 1)
+    return levels
+
+
 def adjust(comparisons: Sequence[Comparison | None]) -> list[Comparison | None]:
-    """Every comparison of a page with its p-value adjusted by Holm across all of them.
+    """Every comparison of a page with its p-value adjusted by Holm across all of them, and
+    its interval at the level of its Holm step (:func:`holm_levels`).
 
     Pass every comparison the page shows (variations x metrics x segments) in one call: the
-    family is what the reader sees. Comparisons without a p-value stay as they are.
+    family is what the reader sees. Each interval then excludes 0 exactly when the adjusted
+    p-value is below 0.05, so the page never shows an interval that disagrees with its
+    decision. Comparisons without a p-value stay as they are.
     """
-    adjusted = adjust_holm([c.p_value if c is not None else None for c in comparisons])
-    return [
-        None if c is None else replace(c, adjusted_p_value=p)
-        for c, p in zip(comparisons, adjusted, strict=True)
-    ]
+    raw = [c.p_value if c is not None else None for c in comparisons]
+    adjusted = adjust_holm(raw)
+    levels = holm_levels(raw)
+    result: list[Comparison | None] = []
+    for c, p, level in zip(comparisons, adjusted, levels, strict=True):
+        if c is None:
+            result.append(None)
+            continue
+        c = replace(c, adjusted_p_value=p)
+        if level is not None and c.bounds_at is not None:
+            interval, interval_notes = c.bounds_at(level)
+            kept = tuple(note for note in c.notes if note not in c.interval_notes)
+            c = replace(
+                c,
+                interval=interval,
+                interval_level=level if interval is not None else None,
+                interval_notes=interval_notes,
+                notes=(*kept, *interval_notes),
+            )
+        result.append(c)
+    return result

@@ -132,7 +132,9 @@ def page_notes(rows: Sequence[Row], cap: float | None) -> list[str]:
         notes.append(
             _(
                 "P-values are adjusted for the %(count)d comparisons on this page (Holm) and "
-                "are always valid: looking every day does not make a false win more likely."
+                "are always valid: looking every day does not make a false win more likely. "
+                "Each change's interval is widened to the level Holm used for it, so it "
+                "leaves out 0 only when the adjusted p-value is below 0.05."
             )
             % {"count": family_size(rows)}
         )

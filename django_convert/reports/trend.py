@@ -106,7 +106,11 @@ def series(
             uplift = low = high = None
             if seen[index] and base_seen[index]:
                 c = compare.compare_rates(
-                    base_bought[index], base_seen[index], bought[index], seen[index]
+                    base_bought[index],
+                    base_seen[index],
+                    bought[index],
+                    seen[index],
+                    with_chance=False,  # the trend shows the uplift and its band only
                 )
                 uplift = c.uplift
                 if c.interval is not None:
