@@ -182,8 +182,8 @@ def test_exposure_segments_are_backfilled_from_the_visitors_current_segments(
     migration = importlib.import_module("django_convert.migrations.0011_exposure_segments")
     monkeypatch.setattr(migration, "BATCH", 2)
     old = _migrate("0010_report_indexes")
-    Visitor = old.get_model("django_convert", "Visitor")  # type: ignore[attr-defined]  # noqa: N806
-    Exposure = old.get_model("django_convert", "Exposure")  # type: ignore[attr-defined]  # noqa: N806
+    Visitor = old.get_model("django_convert", "Visitor")  # type: ignore[attr-defined]
+    Exposure = old.get_model("django_convert", "Exposure")  # type: ignore[attr-defined]
     phone = Visitor.objects.create(
         visitor_id="p", devices=["ALLPH", "IPH"], browser="SF", country="US", source="search",
         visitor_type="new",

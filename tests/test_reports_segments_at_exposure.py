@@ -58,9 +58,7 @@ def test_the_ingest_records_the_segments_on_a_new_exposure_only(exposure_path: s
                    "country": "US", "visitor_type": "new"}  # fmt: skip
     assert not second.is_first
     assert (second.device, second.country, second.visitor_type) == ("desktop", "DE", "returning")
-    assert exposure_segments(Visitor.objects.get()) == {
-        name: getattr(second, name) for name in got
-    }
+    assert exposure_segments(Visitor.objects.get()) == {name: getattr(second, name) for name in got}
 
 
 def test_an_unknown_visitor_segment_is_recorded_empty(exposure_path: str) -> None:
@@ -78,8 +76,9 @@ def test_segment_at_exposure_time_wins_over_a_later_change(segment: str) -> None
     seen = START + timedelta(hours=2)
     for i in range(6):
         variation = A if i % 2 else B
+        bucketed = [{"experienceId": EXPERIENCE, "variationId": variation}]
         store_context(
-            visitor_id=f"v{i}", experiences=[{"experienceId": EXPERIENCE, "variationId": variation}],
+            visitor_id=f"v{i}", experiences=bucketed,
             segments=PHONE_US, now=seen,
         )  # fmt: skip
         Conversion.objects.create(
@@ -89,7 +88,7 @@ def test_segment_at_exposure_time_wins_over_a_later_change(segment: str) -> None
         # The visitor comes back on a desktop from Germany: their row changes, their
         # first exposure does not.
         store_context(
-            visitor_id=f"v{i}", experiences=[{"experienceId": EXPERIENCE, "variationId": variation}],
+            visitor_id=f"v{i}", experiences=bucketed,
             segments=DESKTOP_DE, now=seen + timedelta(hours=3),
         )  # fmt: skip
     assert set(Visitor.objects.values_list("country", flat=True)) == {"DE"}

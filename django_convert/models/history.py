@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from django_convert.models.project import CONVERT_ID_MAX_LENGTH
-from django_convert.segments import device_class
 from django_convert.models.visitors import VISITOR_ID_MAX_LENGTH, Visitor
+from django_convert.segments import device_class
 
 
 class Exposure(models.Model):

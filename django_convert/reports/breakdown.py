@@ -4,9 +4,11 @@ Each visitor counts in the segment their first exposure recorded: the segments t
 browser had reported when the visitor was first bucketed (the
 :class:`~django_convert.models.Exposure` row's columns; rows from before migration 0011
 hold the visitor's segments at that migration). A visitor who later reports another
-device or country stays in the segment they were bucketed in. Every segment value gets its own report on the first-exposure basis,
-revenue capped at the whole report's cap, and Holm's correction runs once over every
-p-value of every segment shown (GrowthBook corrects "across all metrics, variations and
+device or country stays in the segment they were bucketed in.
+
+Every segment value gets its own report on the first-exposure basis, revenue capped at
+the whole report's cap, and Holm's correction runs once over every p-value of every
+segment shown (GrowthBook corrects "across all metrics, variations and
 dimensions" likewise: https://docs.growthbook.io/statistics/multiple-corrections).
 """
 
