@@ -565,3 +565,28 @@ def test_a_character_the_connection_cannot_carry_is_an_error_not_question_marks(
         with connection.cursor() as cursor:
             cursor.execute("SET NAMES utf8mb4")
     assert not Conversion.objects.exists()
+
+
+def test_a_transaction_id_reused_by_another_order_is_not_silent(
+    visitor: Visitor, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same conversion again (a retried webhook) is quietly one row; another visitor's
+    or another amount's order under the same transaction id records nothing either, but
+    says so (a quick start with a fixed "ORDER-12345" recorded 1 of 20 orders in silence)."""
+    other = make_visitor("visitor-other")
+    with caplog.at_level(logging.DEBUG, logger="django_convert"):
+        track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
+        track_conversion(visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1")
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    with caplog.at_level(logging.WARNING, logger="django_convert"):
+        caplog.clear()
+        track_conversion(visitor_id=other.visitor_id, goal_id=GOAL, transaction_id="T1")
+        track_conversion(
+            visitor_id=visitor.visitor_id, goal_id=GOAL, transaction_id="T1", amount="9.50"
+        )
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2
+    assert "T1 not recorded" in warnings[0]
+    assert "for another visitor" in warnings[0]
+    assert "for another amount" in warnings[1]
+    assert Conversion.objects.count() == 1

@@ -70,7 +70,7 @@ def write_conversion(
         except IntegrityError:
             created = False
     if not created:
-        return _existing(values, using, refresh), False
+        return _existing(values, using, refresh, snapshot.visitor_id), False
     _announce(conversion, using)
     return conversion, True
 
@@ -93,14 +93,17 @@ def write_from_visitor(
     # recorded, as on the two-statement path, even if a row exists for this transaction.
     if lookup == "user" and not Visitor.objects.using(using).filter(user_id=value).exists():
         return None
-    return _existing(values, using, refresh), False
+    visitor_id = value if lookup == "visitor_id" else None
+    return _existing(values, using, refresh, visitor_id), False
 
 
 def _what(values: ConversionValues) -> str:
     return f"Recording goal {values.goal_id} / transaction {values.transaction_id}"
 
 
-def _existing(values: ConversionValues, using: str, refresh: bool = False) -> Conversion:
+def _existing(
+    values: ConversionValues, using: str, refresh: bool = False, visitor_id: str | None = None
+) -> Conversion:
     goal_id, transaction_id = values.goal_id, values.transaction_id
     rows = Conversion.objects.using(using).filter(goal_id=goal_id, transaction_id=transaction_id)
     existing: Conversion | None = rows.first()
@@ -112,12 +115,26 @@ def _existing(values: ConversionValues, using: str, refresh: bool = False) -> Co
             "with a row this transaction cannot see (isolation level?) or another constraint"
             " (which MySQL/MariaDB's INSERT IGNORE skips with a warning)."
         )
-    logger.debug(
-        "Conversion for goal %s / transaction %s already recorded (id %s); not adding another.",
-        goal_id,
-        transaction_id,
-        existing.pk,
-    )
+    other = "" if refresh else _another_conversion(existing, values, visitor_id)
+    if other:
+        # Not a retry of the same conversion: another order (or visitor) reusing an id,
+        # which records nothing. Say so: the shop loses every order after the first.
+        logger.warning(
+            "Conversion for goal %s / transaction %s not recorded: that transaction id was "
+            "already recorded (id %s) for %s. Transaction ids must be unique per order; "
+            "this one counts only once at Convert.",
+            goal_id,
+            transaction_id,
+            existing.pk,
+            other,
+        )
+    else:
+        logger.debug(
+            "Conversion for goal %s / transaction %s already recorded (id %s); not adding another.",
+            goal_id,
+            transaction_id,
+            existing.pk,
+        )
     if refresh:
         _refresh(existing, values, using)
     return existing
@@ -190,6 +207,17 @@ def _announce(conversion: Conversion, using: str) -> None:
         using=using,
         robust=True,
     )
+
+
+def _another_conversion(
+    existing: Conversion, values: ConversionValues, visitor_id: str | None
+) -> str:
+    """What tells a duplicate key's row apart from this conversion ("another visitor",
+    "another amount"), or "" when it is the same one recorded again (a retried webhook,
+    a second save)."""
+    if visitor_id is not None and existing.visitor_id != visitor_id:
+        return "another visitor"
+    return "another amount" if existing.amount != values.amount else ""
 
 
 def record_conversion(
