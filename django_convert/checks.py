@@ -65,6 +65,8 @@ django_convert.E041  SCRIPT_URL is a stand-in (static: URL, static file, this ma
 django_convert.W041  TRACKING_URL, CONFIG_URL or SCRIPT_URL is plain http
 django_convert.E042  SDK_SECRET is sent over plain http
 django_convert.W043  the project config in use was synced from a stand-in
+django_convert.E043  a FORWARD destination's URL is a stand-in on this machine
+django_convert.W044  a FORWARD credential is an example or test value
 
 django_convert.W050  MySQL/MariaDB not at READ COMMITTED (more locks, waits and deadlocks)
 django_convert.W051  MySQL/MariaDB connection charset is not utf8mb4
@@ -451,7 +453,7 @@ def check_conversion_moments(
     return check_moments()
 
 
-# Going live (E040-E042, W040-W043): only with `check --deploy`, and in convert_doctor.
+# Going live (E040-E043, W040-W044): only with `check --deploy`, and in convert_doctor.
 SECURITY_IDS = frozenset({"django_convert.W041", "django_convert.E042"})
 
 

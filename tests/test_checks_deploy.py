@@ -243,3 +243,48 @@ def test_a_secret_to_a_local_stand_in_in_production(convert_settings) -> None:
         assert "django_convert.E040" in found  # and the stand-in
     with override_settings(DEBUG=True):
         assert "django_convert.E042" not in deploy_messages(convert_settings, **secret)
+
+
+# The forwarding pages' examples, as a newcomer copies them into production settings.
+DOCS_FORWARD = {
+    "ga4": {
+        "MEASUREMENT_ID": "G-XXXXXXXXXX",
+        "API_SECRET": "test-secret",
+        "URL": "http://127.0.0.1:8002/mp/collect",
+    },
+    "segment": {"WRITE_KEY": "test-write-key"},
+    "mixpanel": {"PROJECT_TOKEN": "...", "URL": "https://api-eu.mixpanel.com/import"},
+}
+
+
+@override_settings(DEBUG=False)
+def test_forwarding_left_on_a_stand_in_or_example_credentials(convert_settings) -> None:
+    convert_settings(**LIVE, FORWARD=DOCS_FORWARD)
+    found = [(message.id, message.msg) for message in check_deploy()]
+    ids = [id_ for id_, _ in found]
+    assert ids.count("django_convert.E043") == 1  # ga4's URL; Mixpanel's EU host is fine
+    assert ids.count("django_convert.W044") == 4  # G-XXXXXXXXXX, test-secret, test-write-key, ...
+    assert (
+        "django_convert.E043",
+        "DJANGO_CONVERT['FORWARD']['ga4']['URL'] is 'http://127.0.0.1:8002/mp/collect', a "
+        "stand-in on this machine, and DEBUG is False: every event for ga4 goes there, never "
+        "to ga4.",
+    ) in found
+    assert any("['segment']['WRITE_KEY'] is 'test-write-key'" in msg for _, msg in found)
+
+
+@override_settings(DEBUG=False)
+def test_real_looking_forwarding_credentials_pass(convert_settings) -> None:
+    forward = {
+        "ga4": {"MEASUREMENT_ID": "G-4B7K2Q9ZT1", "API_SECRET": "a8Fk2_hQx-Tr0mZ"},
+        "segment": {"WRITE_KEY": "q1w2e3r4t5y6u7i8o9p0"},
+        "mixpanel": {"PROJECT_TOKEN": "5c2a9f0e7d3b1a4c6e8f0a2b4c6d8e0f"},
+    }
+    convert_settings(**LIVE, FORWARD=forward)
+    assert [message.id for message in check_deploy()] == []
+
+
+def test_forwarding_stand_ins_are_fine_with_debug(convert_settings) -> None:
+    convert_settings(**LIVE, FORWARD=DOCS_FORWARD)
+    with override_settings(DEBUG=True):
+        assert check_deploy() == []

@@ -13,6 +13,7 @@ settings and the last synced config row, never the network.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -102,7 +103,58 @@ def deploy_findings(debug: bool | None = None) -> list[DeployFinding]:
         finding = _synced_from_standin()
         if finding:
             findings.append(finding)
+        findings.extend(_forwarding_standins())
     return findings
+
+
+#: Credentials copied from the docs' examples or a test: "G-XXXXXXXXXX", "test-secret",
+#: "...", "<your write key>". GA4 and Segment answer 2xx to wrong credentials and drop the
+#: events, so nothing else would ever say so.
+PLACEHOLDER = re.compile(
+    r"(?i)^(\.{3}|<.*>|g-x{4,}|x{4,}|test[-_ ].*|your[-_ ].*|changeme|placeholder|dummy.*)$"
+)
+
+
+def _forwarding_standins() -> list[DeployFinding]:
+    """FORWARD destinations left on a stand-in (E043) or on example credentials (W044)."""
+    forward = get_setting("FORWARD")
+    if not isinstance(forward, dict):
+        return []  # E300 says it
+    found: list[DeployFinding] = []
+    for name, options in forward.items():
+        if not isinstance(options, dict):
+            continue
+        where = f"{SETTINGS_NAME}['FORWARD'][{name!r}]"
+        url = options.get("URL")
+        if is_local_url(url):
+            found.append(
+                DeployFinding(
+                    Error(
+                        f"{where}['URL'] is {url!r}, a stand-in on this machine, and DEBUG "
+                        f"is False: every event for {name} goes there, never to {name}.",
+                        hint="Remove URL from the production settings (the default is the "
+                        "vendor's endpoint).",
+                        id="django_convert.E043",
+                    ),
+                    "FORWARD",
+                )
+            )
+        for key, value in options.items():
+            if isinstance(value, str) and PLACEHOLDER.match(value.strip()):
+                found.append(
+                    DeployFinding(
+                        Warning(
+                            f"{where}[{key!r}] is {value!r}, an example or test value, and "
+                            f"DEBUG is False: {name} drops events with wrong credentials "
+                            "without an error.",
+                            hint="Set the real credential (from the environment); see "
+                            f"docs/forwarding/{name}.rst, Setup.",
+                            id="django_convert.W044",
+                        ),
+                        "FORWARD",
+                    )
+                )
+    return found
 
 
 def _standins(tracking: object, config: object, script: object) -> list[DeployFinding]:
