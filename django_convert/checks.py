@@ -9,6 +9,7 @@ django_convert.E006  DELIVERY is not one of the known modes
 django_convert.E007  the app's URLs are not included (reverse("django_convert:context") fails)
 django_convert.E008  SDK_KEY cannot go into a URL path as it is (whitespace, ?, #, %, an empty part)
 django_convert.E009  SOURCE or ENVIRONMENT is not a string, or USER_AGENT lacks ConvertAgent/
+django_convert.E010  CURRENCY is not a three-letter ISO 4217 code
 django_convert.W001  an unknown key in DJANGO_CONVERT (probably a typo)
 django_convert.E020  VISITOR_ID_RESOLVER cannot be imported, or is not callable
 django_convert.W020  VISITOR_ID_RESOLVER returned personal data in a self-test
@@ -239,6 +240,19 @@ def check_settings(
                 f"{SETTINGS_NAME}['DELIVERY'] is {delivery!r}.",
                 hint="Use one of: " + ", ".join(repr(mode) for mode in DELIVERY_MODES) + ".",
                 id="django_convert.E006",
+            )
+        )
+    currency = get_setting("CURRENCY")
+    if currency is not None and not (
+        isinstance(currency, str) and len(currency) == 3 and currency.isalpha()
+    ):
+        messages.append(
+            Error(
+                f"{SETTINGS_NAME}['CURRENCY'] is {currency!r}, not a three-letter ISO 4217 "
+                "code: the report shows it beside every amount, and forwarded conversions "
+                "send it as their currency.",
+                hint='For example "EUR", "USD" or "GBP"; None shows amounts without a code.',
+                id="django_convert.E010",
             )
         )
     for name in unknown_settings():

@@ -287,3 +287,16 @@ def test_celery_delivery_without_celery(convert_settings, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "celery", None)
     convert_settings(DELIVERY="celery")
     assert ids(checks.check_delivery()) == ["django_convert.E032"]
+
+
+@pytest.mark.parametrize("currency", ["euro", "EU", 978, "€UR"])
+def test_currency_must_be_an_iso_code(convert_settings, currency) -> None:
+    convert_settings(CURRENCY=currency)
+    [message] = [m for m in checks.check_settings() if m.id == "django_convert.E010"]
+    assert f"CURRENCY'] is {currency!r}, not a three-letter ISO 4217 code" in message.msg
+
+
+@pytest.mark.parametrize("currency", ["EUR", "usd", None])
+def test_currency_codes_pass(convert_settings, currency) -> None:
+    convert_settings(CURRENCY=currency)
+    assert not [m for m in checks.check_settings() if m.id == "django_convert.E010"]

@@ -321,6 +321,23 @@ def test_disabled_records_nothing(visitor: Visitor, convert_settings: Any) -> No
     assert not Conversion.objects.exists()
 
 
+def test_disabled_says_so_once_not_a_warning_per_checkout(
+    convert_settings: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ENABLED False (development, CI) get_visitor_id() is None on every checkout: one
+    INFO line per process, not a WARNING each time (the switch is the shop's own)."""
+    from django_convert.conversions import api
+
+    monkeypatch.setattr(api, "_said_disabled", False)
+    convert_settings(ENABLED=False)
+    with caplog.at_level(logging.DEBUG, logger="django_convert"):
+        for n in range(3):
+            assert track_conversion(visitor_id=None, goal_id=GOAL, transaction_id=f"T{n}") is None
+    said = [(r.levelno, r.getMessage()) for r in caplog.records]
+    assert said == [(logging.INFO, "ENABLED is False: track_conversion() records nothing in "
+                     "this process.")]  # fmt: skip
+
+
 def test_signal_after_commit_only_for_new_rows(
     visitor: Visitor, recorded: list[Conversion], django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import get_user_model
 from django.db import router
 
+from django_convert.conf import get_setting
 from django_convert.conversions.record import record_conversion
 from django_convert.conversions.values import local_transaction_id
 from django_convert.exceptions import ConversionError
@@ -82,6 +83,9 @@ def track_conversion(
         raise ConversionError("Pass exactly one of visitor_id or user to track_conversion().")
     if goal_id is None:
         raise ConversionError("track_conversion() needs a goal_id.")
+    if visitor_id is None and user is None and not get_setting("ENABLED"):
+        _say_disabled_once()
+        return None
     if visitor_id is None and user is None:
         # get_visitor_id(request) is None before consent, when the app is disabled, and on
         # a browser's first page before the snippet has created the id: not a caller's bug
@@ -114,3 +118,15 @@ def track_conversion(
         using=using or router.db_for_write(Conversion),
         source=source,
     )
+
+
+_said_disabled = False
+
+
+def _say_disabled_once() -> None:
+    # ENABLED False is the shop's own switch (development, CI): once per process, not a
+    # WARNING on every checkout.
+    global _said_disabled
+    if not _said_disabled:
+        _said_disabled = True
+        logger.info("ENABLED is False: track_conversion() records nothing in this process.")
