@@ -78,7 +78,8 @@ def test_without_a_second_post_the_wait_ends_in_the_documented_fallback(
     [event] = destinations.ga4.events()
     assert event["client_id"] == "visitor-a"  # the Convert visitor id stands in
     [message] = destinations.segment.events()
-    assert "anonymousId" not in message and message["userId"] == "visitor-a"
+    assert "anonymousId" not in message
+    assert message["userId"] == "visitor-a"
     [mixpanel] = destinations.mixpanel.events()
     assert "$device_id" not in mixpanel["properties"]
 
@@ -109,11 +110,15 @@ def test_a_claimed_or_sent_row_is_never_changed(
     assert len(claim.rows) == 1
     ForwardedEvent.objects.filter(destination="segment").update(status="sent")
     ForwardedEvent.objects.filter(destination="mixpanel").update(attempts=1)  # a retry
-    before = {row.pk: (row.destination_id, row.next_attempt_at, row.message_id, row.status)
-              for row in ForwardedEvent.objects.all()}
+    before = {
+        row.pk: (row.destination_id, row.next_attempt_at, row.message_id, row.status)
+        for row in ForwardedEvent.objects.all()
+    }
     post(client, destinationIds={"ga4": GA, "segment": "anon-1", "mixpanel": "device-1"})
-    after = {row.pk: (row.destination_id, row.next_attempt_at, row.message_id, row.status)
-             for row in ForwardedEvent.objects.all()}
+    after = {
+        row.pk: (row.destination_id, row.next_attempt_at, row.message_id, row.status)
+        for row in ForwardedEvent.objects.all()
+    }
     assert after == before
 
 
@@ -128,9 +133,7 @@ def test_the_update_runs_only_when_the_post_carries_ids(
     def updates(**payload: Any) -> list[str]:
         with CaptureQueriesContext(connection) as captured:
             post(client, **payload)
-        return [
-            q["sql"] for q in captured if q["sql"].startswith("UPDATE") and table in q["sql"]
-        ]
+        return [q["sql"] for q in captured if q["sql"].startswith("UPDATE") and table in q["sql"]]
 
     assert updates() == []
     assert updates(destinationIds={"ga4": None, "segment": ""}) == []
@@ -151,4 +154,5 @@ def test_another_visitors_rows_are_not_touched(
     configure(destinations, convert_settings, 30)
     post(IngestClient("visitor-a"))
     post(IngestClient("visitor-b"), destinationIds={"ga4": GA})
-    assert ForwardedEvent.objects.get(visitor_id="visitor-a", destination="ga4").destination_id == ""
+    row = ForwardedEvent.objects.get(visitor_id="visitor-a", destination="ga4")
+    assert row.destination_id == ""

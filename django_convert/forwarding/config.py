@@ -11,8 +11,9 @@ The names are fixed by the contract (CONTRACT.md section 10)::
 ``URL`` is optional everywhere. ``CONVERSIONS`` (bool, default False) also forwards
 conversions, with revenue. ``BROWSER_ID_WAIT`` (seconds, default 30, 0 disables) holds an
 impression recorded without the destination's browser id that long before its first send,
-so that the visitor's next page can supply it (``forwarding.adopt``). A destination left out receives nothing: that is silent by
-design (most shops use none or one), and ``convert_doctor`` lists what is configured.
+so that the visitor's next page can supply it (``forwarding.adopt``).
+A destination left out receives nothing: that is silent by design (most shops use none or
+one), and ``convert_doctor`` lists what is configured.
 """
 
 from __future__ import annotations
