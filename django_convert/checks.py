@@ -430,7 +430,7 @@ def check_delivery(
 def check_forwarding(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    # FORWARD (E300-E306, W300-W301) lives beside the forwarding outbox.
+    # FORWARD (E300-E306, W300-W302) lives beside the forwarding outbox.
     from django_convert.forwarding.checks import check_forwarding as check
 
     return check()

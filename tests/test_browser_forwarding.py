@@ -16,6 +16,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from django_convert.models import ForwardedEvent
 from django_convert.testing import capture_forwarded
 from tests import pages
 from tests.browser import CHROMIUM, HAVE_CHROMIUM, VISITOR_USER_AGENT, launch_chromium
@@ -106,7 +107,11 @@ def test_each_destination_receives_one_impression_per_visitor_and_experience(
 
             call_command("convert_deliver")
             call_command("convert_deliver")  # nothing left: nothing is sent twice
-            sent = capture.sent
+            # Visitor 2 posted no browser ids: its impressions wait BROWSER_ID_WAIT for a
+            # next page that could bring them; capture.deliver() ends the wait.
+            held = ForwardedEvent.objects.exclude(status="sent")
+            assert sorted(held.values_list("visitor_id", "status")) == [(second, "pending")] * 3
+            sent = capture.deliver()
             assert capture.problems() == {}
     finally:
         for device in devices:
@@ -144,3 +149,36 @@ def test_each_destination_receives_one_impression_per_visitor_and_experience(
     assert mixpanel["event"] == "$experiment_started"
     assert set(mixpanel["properties"]) >= {"Experiment name", "Variant name", "$insert_id", "time"}
     assert all(r.query.get("strict") == "1" for r in capture.mixpanel.received)
+
+
+def test_the_next_page_brings_the_ids_the_first_page_lacked(
+    chromium: Any, live_server: Any, convert_settings: Any
+) -> None:
+    """The tools' scripts write their cookies after the listener's first post: the next page
+    posts them (its body differs), the held impressions adopt them, and ``convert_deliver``
+    sends each one once, joined to the browser's own id."""
+    convert_settings(SCRIPT_URL=f"{STANDIN}&bucketing={ONE}&numeric=1")
+    device = Device(chromium, live_server.url, VISITOR_USER_AGENT)
+    try:
+        with capture_forwarded(forward=FORWARD) as capture:
+            device.view(expect_post=True)  # first page: no analytics cookie yet
+            assert "destinationIds" not in device.posts[0].post_data_json
+            call_command("convert_deliver")
+            assert capture.events() == {"ga4": [], "segment": [], "mixpanel": []}  # held
+            device.context.add_cookies(analytics_cookies(live_server.url, 7))
+            device.view(expect_post=True)  # next page: the ids are there, so it posts
+            assert (
+                device.posts[-1].post_data_json["destinationIds"]["ga4"] == "700000000.1765000000"
+            )
+            call_command("convert_deliver")  # due at once now: no wait to end
+            call_command("convert_deliver")
+            sent = capture.sent
+            assert capture.problems() == {}
+        visitor_id = device.cookie()
+    finally:
+        device.close()
+    expected = {"ga4": "700000000.1765000000", "segment": "ajs-anon-7", "mixpanel": "dev-7"}
+    for name, browser_id in expected.items():
+        assert [(i.visitor_id, i.browser_id) for i in sent[name]] == [(visitor_id, browser_id)]
+    [event] = capture.ga4.events()
+    assert (event["client_id"], event["user_id"]) == ("700000000.1765000000", visitor_id)

@@ -54,6 +54,7 @@ def test_one_impression_per_visitor_and_experience_in_each_tools_format(
     assert post("visitor-a", destinationIds=ids).status_code == 204  # seen again
     assert post("visitor-b").status_code == 204
     assert ForwardedEvent.objects.count() == 6  # 3 destinations x 2 visitors
+    due_now()  # visitor-b's rows wait BROWSER_ID_WAIT for its ids (test_forwarding_ids.py)
     report = deliver_due()
     assert report.forwarded == 6
     assert deliver_due().forwarded == 0  # nothing twice
@@ -94,6 +95,7 @@ def test_a_new_variation_of_the_same_experience_is_no_new_impression(
     assert post("visitor-a", experiences=moved).status_code == 204
     assert ForwardedEvent.objects.filter(destination="segment").count() == 1
     # Names unknown (no sync yet): the ids stand in where the tool needs a name.
+    due_now()  # past BROWSER_ID_WAIT (no browser id was posted)
     deliver_forwarded()
     [event] = destinations.mixpanel.events()
     assert event["properties"]["Experiment name"] == EXPERIENCE
@@ -133,7 +135,7 @@ def test_forget_visitors_deletes_forwarded_events(destinations, clear_throttle) 
 
 def test_a_destination_not_configured_gets_nothing(destinations, convert_settings, clear_throttle):
     convert_settings(FORWARD=destinations.forward("segment"))
-    post("visitor-a")
+    post("visitor-a", destinationIds={"segment": "anon-1"})
     assert list(ForwardedEvent.objects.values_list("destination", flat=True)) == ["segment"]
     assert set(deliver_forwarded()) == {"segment"}
     assert len(destinations.segment.events()) == 1
@@ -328,6 +330,7 @@ def test_conversions_are_forwarded_with_revenue_where_asked(
         )
     conversions = ForwardedEvent.objects.filter(kind="conversion")
     assert sorted(conversions.values_list("destination", flat=True)) == ["mixpanel", "segment"]
+    due_now()  # past BROWSER_ID_WAIT for the impressions without a browser id
     deliver_forwarded()
     [viewed, reached] = destinations.segment.events()
     assert viewed["event"] == "Experiment Viewed"

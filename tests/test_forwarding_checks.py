@@ -56,6 +56,11 @@ GOOD = {
         ),
         ({"segment": {"WRITE_KEY": "w", "WRITEKEY": "w"}}, ["django_convert.E306"]),
         ({"segment": {"WRITE_KEY": "w", "CONVERSIONS": "yes"}}, ["django_convert.W301"]),
+        ({"segment": {"WRITE_KEY": "w", "BROWSER_ID_WAIT": "30"}}, ["django_convert.W302"]),
+        ({"segment": {"WRITE_KEY": "w", "BROWSER_ID_WAIT": -1}}, ["django_convert.W302"]),
+        ({"segment": {"WRITE_KEY": "w", "BROWSER_ID_WAIT": True}}, ["django_convert.W302"]),
+        ({"segment": {"WRITE_KEY": "w", "BROWSER_ID_WAIT": 0}}, []),
+        ({"segment": {"WRITE_KEY": "w", "BROWSER_ID_WAIT": 12.5}}, []),
     ],
 )
 def test_checks(forward: Any, expected: list[str]) -> None:

@@ -33,11 +33,38 @@ def test_an_ingest_wakes_the_worker_which_forwards(
     )
     client = IngestClient("visitor-a")
     started = time.monotonic()
-    assert client.ingest(example_payload("visitor-a")).status_code == 204
+    ids = {"ga4": "1.2", "segment": "anon-1", "mixpanel": "device-1"}
+    payload = {**example_payload("visitor-a"), "destinationIds": ids}
+    assert client.ingest(payload).status_code == 204
     wait_for(lambda: ForwardedEvent.objects.filter(status="sent").count() == 3)
     assert time.monotonic() - started < 10  # not the 60 s poll
     assert fresh_worker.alive
     assert [len(s.events()) for s in destinations.all()] == [1, 1, 1]
+
+
+def test_held_impressions_are_sent_when_the_ids_come_or_the_wait_ends(
+    destinations, convert_settings, fresh_worker, clear_throttle
+) -> None:
+    forward = destinations.forward()
+    forward["ga4"]["BROWSER_ID_WAIT"] = 60
+    forward["segment"]["BROWSER_ID_WAIT"] = 60
+    forward["mixpanel"]["BROWSER_ID_WAIT"] = 3
+    convert_settings(FORWARD=forward, DELIVERY="background", TIMEOUT=2.0, POLL_SECONDS=60)
+    client = IngestClient("visitor-a")
+    assert client.ingest(example_payload("visitor-a")).status_code == 204  # no ids yet
+    time.sleep(0.5)
+    assert not ForwardedEvent.objects.filter(status="sent").exists()  # held
+    ids = {"ga4": "1.2"}  # the next page: gtag.js has written _ga
+    started = time.monotonic()
+    assert client.ingest({**example_payload("visitor-a"), "destinationIds": ids}).status_code == 204
+    wait_for(lambda: ForwardedEvent.objects.filter(destination="ga4", status="sent").exists())
+    assert time.monotonic() - started < 1.5  # woken by the adoption (Mixpanel due at 2.5 s)
+    [event] = destinations.ga4.events()
+    assert event["client_id"] == "1.2"
+    # Mixpanel's shorter wait ends: the worker, asleep until then, sends without an id.
+    wait_for(lambda: ForwardedEvent.objects.filter(destination="mixpanel", status="sent").exists())
+    assert "$device_id" not in destinations.mixpanel.events()[0]["properties"]
+    assert ForwardedEvent.objects.get(destination="segment").status == "pending"  # 60 s
 
 
 def test_the_worker_sleeps_only_until_a_forwarded_retry_is_due(destinations) -> None:

@@ -1,4 +1,4 @@
-"""System checks for ``DJANGO_CONVERT["FORWARD"]`` (E300-E306, W300-W301).
+"""System checks for ``DJANGO_CONVERT["FORWARD"]`` (E300-E306, W300-W302).
 
 A destination with an error here is not forwarded to (``forwarding.config.configured``
 leaves out a destination missing a credential; the others would fail every request), so
@@ -16,7 +16,13 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_convert.conf import SETTINGS_NAME, closest_names, get_setting
-from django_convert.forwarding.config import COMMON_KEYS, KEYS, REQUIRED
+from django_convert.forwarding.config import (
+    COMMON_KEYS,
+    DEFAULT_BROWSER_ID_WAIT,
+    KEYS,
+    REQUIRED,
+    browser_id_wait,
+)
 from django_convert.models.forwarding import DESTINATIONS
 
 #: GA4 measurement ids look like "G-XXXXXXXXXX" (Admin > Data streams > Measurement ID):
@@ -126,6 +132,16 @@ def _check_destination(name: str, options: Mapping[str, Any]) -> list[CheckMessa
                 f"{where}['CONVERSIONS'] ({conversions!r}) is not True or False; read as "
                 f"{bool(conversions)}.",
                 id="django_convert.W301",
+            )
+        )
+    wait = options.get("BROWSER_ID_WAIT")
+    if wait is not None and browser_id_wait({"BROWSER_ID_WAIT": wait}) != wait:
+        messages.append(
+            Warning(
+                f"{where}['BROWSER_ID_WAIT'] ({wait!r}) is not a number of seconds >= 0; "
+                f"read as {DEFAULT_BROWSER_ID_WAIT:g}.",
+                hint="Seconds an impression without the browser id waits; 0 sends at once.",
+                id="django_convert.W302",
             )
         )
     return messages

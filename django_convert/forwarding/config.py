@@ -9,8 +9,11 @@ The names are fixed by the contract (CONTRACT.md section 10)::
     }
 
 ``URL`` is optional everywhere. ``CONVERSIONS`` (bool, default False) also forwards
-conversions, with revenue. A destination left out receives nothing: that is silent by
-design (most shops use none or one), and ``convert_doctor`` lists what is configured.
+conversions, with revenue. ``BROWSER_ID_WAIT`` (seconds, default 30, 0 disables) holds an
+impression recorded without the destination's browser id that long before its first send,
+so that the visitor's next page can supply it (``forwarding.adopt``).
+A destination left out receives nothing: that is silent by design (most shops use none or
+one), and ``convert_doctor`` lists what is configured.
 """
 
 from __future__ import annotations
@@ -42,7 +45,13 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "segment": ("WRITE_KEY",),
     "mixpanel": ("PROJECT_TOKEN",),
 }
-COMMON_KEYS = ("URL", "CONVERSIONS")
+COMMON_KEYS = ("URL", "CONVERSIONS", "BROWSER_ID_WAIT")
+#: Seconds an impression without the destination's browser id waits before its first send:
+#: long enough for the visitor's next page (gtag.js, analytics.js and mixpanel-js write
+#: their cookie on the first page, usually after the listener's first post), short enough
+#: that the analytics report barely lags (GA4 takes events up to 72 hours old:
+#: https://developers.google.com/analytics/devguides/collection/protocol/ga4/sending-events).
+DEFAULT_BROWSER_ID_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class Destination:
     url: str
     credentials: tuple[tuple[str, str], ...]
     conversions: bool = False
+    browser_id_wait: float = DEFAULT_BROWSER_ID_WAIT
 
     def credential(self, key: str) -> str:
         return dict(self.credentials).get(key, "")
@@ -81,5 +91,15 @@ def configured() -> dict[str, Destination]:
             url=str(options.get("URL") or DEFAULT_URLS[name]),
             credentials=tuple((key, str(options.get(key) or "")) for key in KEYS[name]),
             conversions=bool(options.get("CONVERSIONS", False)),
+            browser_id_wait=browser_id_wait(options),
         )
     return result
+
+
+def browser_id_wait(options: Mapping[str, Any]) -> float:
+    """A destination's ``BROWSER_ID_WAIT`` in seconds (>= 0); the default when unset or
+    not a non-negative number (check W302 says so)."""
+    value = options.get("BROWSER_ID_WAIT", DEFAULT_BROWSER_ID_WAIT)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        return DEFAULT_BROWSER_ID_WAIT
+    return float(value)

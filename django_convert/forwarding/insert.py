@@ -46,8 +46,10 @@ def insert_impressions(
     destination_ids: Mapping[str, str],
     now: datetime,
     using: str,
+    due: Mapping[str, datetime] | None = None,
 ) -> int:
-    """Insert the impressions; returns the number of rows inserted."""
+    """Insert the impressions; returns the number of rows inserted. ``due`` gives each
+    destination's first ``next_attempt_at`` (default ``now``)."""
     connection = connections[using]
     quote = connection.ops.quote_name
 
@@ -70,9 +72,10 @@ def insert_impressions(
                 new_message_id(),
                 destination_ids.get(name, ""),
                 experience_id,
+                prep("next_attempt_at", (due or {}).get(name, now)),
             ]
     rows = " UNION ALL ".join(
-        ["SELECT %s AS d, %s AS k, %s AS m, %s AS i, %s AS e"] * (len(candidates) // 5)
+        ["SELECT %s AS d, %s AS k, %s AS m, %s AS i, %s AS e, %s AS n"] * (len(candidates) // 6)
     )
     at = prep("occurred_at", now)
     columns = {
@@ -92,14 +95,14 @@ def insert_impressions(
         "occurred_at": "%s",
         "status": "%s",
         "attempts": "0",
-        "next_attempt_at": "%s",
+        "next_attempt_at": "c.n",
         "retry_reason": "''",
         "unknown_outcomes": "0",
         "last_error": "''",
         "last_response_body": "''",
         "created_at": "%s",
     }
-    head_params = [ForwardedEvent.Kind.IMPRESSION.value, visitor_id, at, "pending", at, at]
+    head_params = [ForwardedEvent.Kind.IMPRESSION.value, visitor_id, at, "pending", at]
     names = ", ".join(col(ForwardedEvent, name) for name in columns)
     ignore = " IGNORE" if connection.vendor == "mysql" else ""
     conflict = "" if connection.vendor == "mysql" else " ON CONFLICT DO NOTHING"

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import DatabaseError, connections, router, transaction
 from django.db.models import OuterRef, Subquery
 
 from django_convert.conf import get_setting
-from django_convert.forwarding.config import configured
+from django_convert.forwarding.adopt import adopt_browser_ids
+from django_convert.forwarding.config import Destination, configured
 from django_convert.forwarding.insert import insert_impressions, speaks_insert_select
 from django_convert.models import Experience, Exposure, ForwardedEvent, Goal, Variation
 
@@ -54,7 +55,9 @@ def record_impressions(
     Call inside the ingest's transaction, after ``record_exposures(..., now, using)``.
 
     :param destination_ids: the listener's ``destinationIds`` (``{"ga4": client id, ...}``),
-        validated by the ingest serializer; missing ones are sent without.
+        validated by the ingest serializer. A row without its destination's id is held
+        ``BROWSER_ID_WAIT`` seconds (``next_attempt_at``) so that a later post can supply
+        it (``adopt_ids``); then it is sent without.
     """
     destinations = configured()
     if not destinations or not experience_ids:
@@ -67,6 +70,7 @@ def record_impressions(
             destinations=sorted(destinations),
             destination_ids=destination_ids or {},
             now=now,
+            due={name: first_due(d, destination_ids, now) for name, d in destinations.items()},
             using=using,
         )
         if inserted:
@@ -104,7 +108,7 @@ def record_impressions(
             variation_id=variation_id,
             variation_name=variation_name or "",
             occurred_at=now,
-            next_attempt_at=now,
+            next_attempt_at=first_due(destinations[name], ids, now),
             created_at=now,
         )
         for name in sorted(destinations)
@@ -113,6 +117,40 @@ def record_impressions(
     ForwardedEvent.objects.using(using).bulk_create(rows, ignore_conflicts=True)
     transaction.on_commit(_wake_worker, using=using)
     return len(rows)
+
+
+def first_due(
+    destination: Destination, destination_ids: Mapping[str, str] | None, now: datetime
+) -> datetime:
+    """When a new impression for ``destination`` is first due: ``now`` when the post
+    carries the destination's browser id (or ``BROWSER_ID_WAIT`` is 0), else ``now`` plus
+    ``BROWSER_ID_WAIT`` seconds, for the visitor's next page to supply it."""
+    if (destination_ids or {}).get(destination.name) or not destination.browser_id_wait:
+        return now
+    return now + timedelta(seconds=destination.browser_id_wait)
+
+
+def adopt_ids(
+    *, visitor_id: str, destination_ids: Mapping[str, str] | None, now: datetime, using: str
+) -> int:
+    """Call inside the ingest's transaction: the visitor's unclaimed rows without a browser
+    id take this post's (``forwarding.adopt``) and are due at once; returns how many. No
+    query unless the post carries ids and a destination is configured."""
+    if not destination_ids:
+        return 0
+    destinations = configured()
+    if not destinations:
+        return 0
+    adopted = adopt_browser_ids(
+        visitor_id=visitor_id,
+        destination_ids=destination_ids,
+        destinations=destinations,
+        now=now,
+        using=using,
+    )
+    if adopted:
+        transaction.on_commit(_wake_worker, using=using)
+    return adopted
 
 
 def _wake_worker() -> None:

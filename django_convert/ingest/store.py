@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from django_convert.conf import get_setting
 from django_convert.deadlocks import run_retrying_deadlocks
-from django_convert.forwarding.record import record_impressions
+from django_convert.forwarding.record import adopt_ids, record_impressions
 from django_convert.ingest import outcomes
 from django_convert.ingest.bounds import known_only, within_limit
 from django_convert.ingest.exposures import record_exposures
@@ -97,6 +97,9 @@ def _store(
             )
         if user is not None:
             _link_user(visitor, user, db)
+        if destination_ids:
+            # Earlier impressions still waiting for these ids take them (one UPDATE).
+            adopt_ids(visitor_id=visitor_id, destination_ids=destination_ids, now=now, using=db)
         if experiences:
             limit = int(get_setting("INGEST_MAX_EXPERIENCES"))
             experiences, over = within_limit(visitor.pk, experiences, limit, db, new)

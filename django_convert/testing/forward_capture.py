@@ -132,10 +132,20 @@ class ForwardCapture:
         ``timeout`` seconds for rows a background worker holds in ``sending``, and return
         :attr:`sent`. Convert's own conversions are not sent (that is
         :func:`~django_convert.testing.capture_conversions`'s job): a shop's test never
-        reaches Convert from here. Needs database access."""
+        reaches Convert from here. Impressions held for a browser id (``BROWSER_ID_WAIT``,
+        never claimed yet) are made due first, as if the wait had ended: those a later post
+        gave an id are sent with it, the others without. Needs database access."""
+        from django.utils import timezone
+
         from django_convert.forwarding.deliver import deliver_forwarded
         from django_convert.models import ForwardedEvent
 
+        ForwardedEvent.objects.filter(
+            status=ForwardedEvent.Status.PENDING,
+            attempts=0,
+            lease_token__isnull=True,
+            next_attempt_at__gt=timezone.now(),
+        ).update(next_attempt_at=timezone.now())
         deliver_forwarded()
         deadline = time.monotonic() + timeout
         sending = ForwardedEvent.objects.filter(status=ForwardedEvent.Status.SENDING)
