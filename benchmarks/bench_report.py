@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks.harness import Result
+from django_convert.segments import device_class_sql
 
 VISITORS = 1_000_000
 OTHER_VISITORS = 500_000  # bucketed in another experience
@@ -38,6 +39,10 @@ START = datetime(2026, 10, 1, tzinfo=UTC)
 END = START + timedelta(days=30)
 REPEAT = 5
 TARGET_SECONDS = 1.0
+#: The exposure's segment columns (recorded from the visitor row as the ingest does).
+_SEGMENTS = (
+    device_class_sql("s.devices", "postgresql") + ", s.browser, s.source, s.country, s.visitor_type"
+)
 
 
 def _seed() -> None:
@@ -87,15 +92,18 @@ def _seed() -> None:
         cursor.execute(
             """
             INSERT INTO django_convert_exposure (visitor_id, experience_id, variation_id,
-                first_seen, last_seen, is_first)
-            SELECT visitor_id, experience_id, variation_id, first_seen, last_seen, true
-            FROM django_convert_bucketing
+                first_seen, last_seen, is_first, device, browser, source, country,
+                visitor_type)
+            SELECT b.visitor_id, b.experience_id, b.variation_id, b.first_seen, b.last_seen,
+                   true, {segments}
+            FROM django_convert_bucketing b JOIN django_convert_visitor s ON s.id = b.visitor_id
             UNION ALL
-            SELECT visitor_id, experience_id,
-                   CASE WHEN variation_id = %s THEN %s ELSE %s END,
-                   first_seen + interval '2 hours', now(), false
-            FROM django_convert_bucketing WHERE visitor_id %% 50 = 7
-            """,
+            SELECT b.visitor_id, b.experience_id,
+                   CASE WHEN b.variation_id = %s THEN %s ELSE %s END,
+                   b.first_seen + interval '2 hours', now(), false, {segments}
+            FROM django_convert_bucketing b JOIN django_convert_visitor s ON s.id = b.visitor_id
+            WHERE b.visitor_id %% 50 = 7
+            """.format(segments=_SEGMENTS),  # noqa: UP032 - the SQL's own braces stay literal
             [VARIATIONS[0], VARIATIONS[1], VARIATIONS[0]],
         )
         # Conversions by 1 visitor in 20 of each variation (50,000) an hour after bucketing,

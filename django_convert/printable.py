@@ -13,6 +13,7 @@ logged exception.
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from typing import Any
 
@@ -32,13 +33,32 @@ _UNSAFE = {
 }
 
 
+# A credential in a URL's query string: GA4's Measurement Protocol takes its API secret
+# there (``/mp/collect?measurement_id=...&api_secret=...``), and requests names the URL in
+# every connection error it raises.
+_SECRET_IN_URL = re.compile(
+    r"(?i)([?&](?:api_secret|secret|token|access_token|api_key|key|password|write_key)=)"
+    r"[^&#\s'\"]+"
+)
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with the values of secret-named query parameters (``api_secret``,
+    ``token``, ``key``, ``password``...) replaced by ``[redacted]``: for error messages
+    that repeat a URL (stored in ``last_error``, shown in the admin and the commands)."""
+    if "=" not in text:  # the common case (C speed)
+        return text
+    return _SECRET_IN_URL.sub(r"\1[redacted]", text)
+
+
 def printable(value: object) -> str:
-    """``str(value)`` with control characters escaped (``\\n``, ``\\x1b``, ``\\u2028``...).
+    """``str(value)`` with control characters escaped (``\\n``, ``\\x1b``, ``\\u2028``...)
+    and secrets in URLs redacted (:func:`redact_secrets`).
 
     Safe to put on one log line or print to a terminal; ordinary text, accents and emoji
     are kept as they are. Idempotent: ``printable(printable(x)) == printable(x)``.
     """
-    text = value if isinstance(value, str) else str(value)
+    text = redact_secrets(value if isinstance(value, str) else str(value))
     if text.isprintable():  # the common case: nothing to do (C speed)
         return text
     return text.translate(_UNSAFE)
@@ -62,7 +82,7 @@ class _Printable:
 def _safe_arg(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value  # %d, %g and %.1f need the number itself
-    if isinstance(value, str) and value.isprintable():
+    if isinstance(value, str) and value.isprintable() and redact_secrets(value) == value:
         return value
     return _Printable(value)
 
@@ -94,7 +114,7 @@ def _escaped_traceback(exc_info: Any) -> str:
             message = str(error)
         except Exception:  # a broken __str__: the traceback module said so already
             message = ""
-        if message and not message.isprintable():
+        if message and printable(message) != message:
             text = text.replace(message, printable(message))
         error = error.__cause__ or error.__context__
     return text

@@ -58,3 +58,37 @@ _ISO_3166_ALPHA_2 = """
 """
 #: ISO 3166-1 alpha-2 codes officially assigned (249), the only countries Convert accepts.
 COUNTRIES = frozenset(_ISO_3166_ALPHA_2.split())
+
+
+#: Device classes from Convert's device codes (the Experiences Tracking API's ``devices``,
+#: a list such as ["ALLPH", "IPH"]): the first class whose code the list holds.
+DEVICE_CLASSES = (
+    ("phone", ("ALLPH", "IPH", "OTHPH")),
+    ("tablet", ("ALLTAB", "IPAD", "OTHTAB")),
+    ("desktop", ("DESK",)),
+    ("other", ("OTHDEV",)),
+)
+
+
+def device_class(devices: object) -> str:
+    """The class of a visitor's ``devices`` list ("phone", "tablet", "desktop", "other"),
+    '' when it holds none of :data:`DEVICE_CLASSES`' codes or is not a list."""
+    codes = set(devices) if isinstance(devices, list) else set()
+    return next((name for name, names in DEVICE_CLASSES if codes.intersection(names)), "")
+
+
+def device_class_sql(column: str, vendor: str) -> str:
+    """SQL of :func:`device_class` over the JSON ``column`` (a visitor's ``devices``).
+
+    PostgreSQL: ``jsonb_exists_any`` (the ``?|`` operator). Elsewhere the JSON list as text
+    searched for each quoted code: codes contain no quote. Its ``%%`` are literal ``%`` in
+    SQL run with parameters."""
+    whens = []
+    for name, codes in DEVICE_CLASSES:
+        if vendor == "postgresql":
+            array = ", ".join(f"'{code}'" for code in codes)
+            whens.append(f"WHEN jsonb_exists_any({column}, ARRAY[{array}]) THEN '{name}'")
+        else:
+            tests = " OR ".join(f"{column} LIKE '%%\"{code}\"%%'" for code in codes)
+            whens.append(f"WHEN {tests} THEN '{name}'")
+    return f"CASE {' '.join(whens)} ELSE '' END"

@@ -15,6 +15,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from django_convert.models import Bucketing, Conversion, Exposure, Visitor
+from django_convert.models.history import exposure_segments
 from tests.browser import CHROMIUM, HAVE_CHROMIUM, launch_chromium
 from tests.test_admin_report import URL
 from tests.test_browser_report import add_strict_csp, watch
@@ -48,8 +49,10 @@ def seed_effect(days: int = 14, per_day: int = 250) -> None:
     conversions.append((whale[0], ORIGINAL, whale[2] + timedelta(minutes=1), Decimal(100_000)))
     Visitor.objects.bulk_create(visitors, batch_size=2000)
     pk = dict(Visitor.objects.values_list("visitor_id", "pk"))
+    by_name = {visitor.visitor_id: visitor for visitor in visitors}
     Exposure.objects.bulk_create(
-        [Exposure(visitor_id=pk[n], experience_id=EXPERIENCE, variation_id=v, first_seen=t)
+        [Exposure(visitor_id=pk[n], experience_id=EXPERIENCE, variation_id=v, first_seen=t,
+                  **exposure_segments(by_name[n]))
          for n, v, t in exposures], batch_size=2000,
     )  # fmt: skip
     Bucketing.objects.bulk_create(

@@ -342,3 +342,33 @@ def test_conversions_are_forwarded_with_revenue_where_asked(
     mixpanel = [e for e in destinations.mixpanel.events() if e["event"] != "$experiment_started"]
     assert mixpanel[0]["properties"]["Revenue"] == 12.5
     assert [e["name"] for e in destinations.ga4.events()] == ["experience_impression"]
+
+
+def test_ga4s_api_secret_never_shows_when_ga4_is_unreachable(
+    destinations, convert_settings, caplog
+) -> None:
+    """GA4 takes its API secret in the query string, and requests names the URL in every
+    connection error: the secret must not reach the log, the row's last error (the admin),
+    or ``convert_deliver --check`` (a newcomer saw it in all three)."""
+    import contextlib
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    secret = "ga4-secret-do-not-show"
+    closed = destinations.ga4.url.replace(f":{destinations.ga4.port}", ":9")  # discard port
+    forward = destinations.forward("ga4")
+    forward["ga4"] = {**forward["ga4"], "API_SECRET": secret, "URL": closed}
+    convert_settings(FORWARD=forward)
+    make_forwarded("ga4", 1)
+    with caplog.at_level(logging.DEBUG, logger="django_convert"):
+        assert deliver_forwarded()["ga4"].retried == 1
+    row = ForwardedEvent.objects.get()
+    assert row.retry_reason == "unreachable"
+    assert "api_secret=[redacted]" in row.last_error
+    out = StringIO()
+    with contextlib.suppress(SystemExit):  # unhealthy or not, whatever it prints is checked
+        call_command("convert_deliver", "--check", stdout=out, stderr=out)
+    assert "GA4" in out.getvalue()
+    for where in (row.last_error, caplog.text, out.getvalue()):
+        assert secret not in where

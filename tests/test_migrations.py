@@ -166,3 +166,42 @@ def test_0007_links_existing_conversions_to_their_orders(convert_settings) -> No
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes("django_convert"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exposure_segments_are_backfilled_from_the_visitors_current_segments(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """0012 fills the new segment columns of existing exposures from their visitor's row,
+    in batches (a batch of 2 here: three batches for five rows, ids not contiguous)."""
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    migration = importlib.import_module("django_convert.migrations.0012_exposure_segments")
+    monkeypatch.setattr(migration, "BATCH", 2)
+    old = _migrate("0011_forwarding")
+    Visitor = old.get_model("django_convert", "Visitor")  # type: ignore[attr-defined]
+    Exposure = old.get_model("django_convert", "Exposure")  # type: ignore[attr-defined]
+    phone = Visitor.objects.create(
+        visitor_id="p", devices=["ALLPH", "IPH"], browser="SF", country="US", source="search",
+        visitor_type="new",
+    )  # fmt: skip
+    bare = Visitor.objects.create(visitor_id="b")
+    for n in range(4):
+        Exposure.objects.create(visitor=phone, experience_id=str(n), variation_id="1")
+    gone = Exposure.objects.create(visitor=bare, experience_id="9", variation_id="1")
+    Exposure.objects.filter(experience_id="1").delete()  # a gap in the ids
+    new = _migrate("0012_exposure_segments")
+    rows = new.get_model("django_convert", "Exposure").objects.order_by("id")  # type: ignore[attr-defined]
+    got = [(r.experience_id, r.device, r.browser, r.source, r.country, r.visitor_type)
+           for r in rows]  # fmt: skip
+    assert got == [("0", "phone", "SF", "search", "US", "new"),
+                   ("2", "phone", "SF", "search", "US", "new"),
+                   ("3", "phone", "SF", "search", "US", "new"),
+                   ("9", "", "", "", "", "")]  # fmt: skip
+    assert gone.pk == rows.last().pk
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -12,6 +12,7 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 from django_convert.models import Conversion, Experience, Exposure, Goal, Variation, Visitor
+from django_convert.models.history import exposure_segments
 from django_convert.reports.breakdown import segment_sql
 from django_convert.reports.compare import compare_rates
 from django_convert.reports.days import day_starts
@@ -48,8 +49,9 @@ def make(n: int = 900, seed: int = 5) -> list[dict]:
             visitor_id=f"v{i}", devices=DEVICES[device], browser=rng.choice(["CH", "SF"])
         )
         Exposure.objects.create(
-            visitor=visitor, experience_id=EXPERIENCE, variation_id=variation, first_seen=seen
-        )
+            visitor=visitor, experience_id=EXPERIENCE, variation_id=variation, first_seen=seen,
+            **exposure_segments(visitor),
+        )  # fmt: skip
         bought = []
         if rng.random() < (0.12 if variation == B else 0.08):
             when = seen + timedelta(minutes=rng.randrange(1, 3000))
@@ -139,7 +141,7 @@ def test_unknown_segment_and_day_boundaries() -> None:
     with pytest.raises(ValueError, match="unknown segment"):
         build_page(EXPERIENCE, GOAL, START, END, segment="password")
     with pytest.raises(KeyError):
-        segment_sql("password", "sqlite")
+        segment_sql("password")
     assert len(day_starts(START, END)) == 6
     assert day_starts(START, START + timedelta(hours=5)) == []
 

@@ -33,6 +33,7 @@ from django_convert.client.body import encode_json
 from django_convert.client.config import ClientConfig
 from django_convert.client.deadline import deadline, new_session
 from django_convert.exceptions import ConvertRejectedError, ConvertTransientError
+from django_convert.printable import redact_secrets
 
 # Statuses where the same request may succeed later.
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
@@ -136,16 +137,18 @@ def _transport_error(
         return ConvertTransientError(
             f"Convert did not answer in time: {what} within TIMEOUT ({timeout:g} s)", reason=reason
         )
+    # requests names the URL; GA4's carries its API secret in the query string.
+    detail = redact_secrets(str(exc))
     if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return ConvertTransientError(f"Could not reach Convert: {exc}", reason=UNREACHABLE)
+        return ConvertTransientError(f"Could not reach Convert: {detail}", reason=UNREACHABLE)
     if isinstance(
         exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
     ):
-        return ConvertTransientError(f"Convert's answer was cut short: {exc}", reason=TRUNCATED)
+        return ConvertTransientError(f"Convert's answer was cut short: {detail}", reason=TRUNCATED)
     if isinstance(exc, requests.Timeout):
-        return ConvertTransientError(f"Convert did not answer in time: {exc}", reason=NO_ANSWER)
+        return ConvertTransientError(f"Convert did not answer in time: {detail}", reason=NO_ANSWER)
     reason = NO_ANSWER if sent else UNREACHABLE
-    return ConvertTransientError(f"Could not reach Convert: {exc}", reason=reason)
+    return ConvertTransientError(f"Could not reach Convert: {detail}", reason=reason)
 
 
 class ConvertClient:

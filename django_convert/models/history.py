@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from django_convert.models.project import CONVERT_ID_MAX_LENGTH
 from django_convert.models.visitors import VISITOR_ID_MAX_LENGTH, Visitor
+from django_convert.segments import device_class
 
 
 class Exposure(models.Model):
@@ -52,6 +53,15 @@ class Exposure(models.Model):
         default=True,
         help_text=_("The first variation this visitor was seen in, for this experience."),
     )
+    # The visitor's segments when this row was written (the five the report breaks down
+    # by, docs/report.rst): the breakdown groups exposures without joining visitors, and a
+    # later change of the visitor's segments does not move a past exposure. Rows from
+    # before 0011 hold the visitor's segments at that migration.
+    device = models.CharField(max_length=8, blank=True, default="")
+    browser = models.CharField(max_length=8, blank=True, default="")
+    source = models.CharField(max_length=16, blank=True, default="")
+    country = models.CharField(max_length=2, blank=True, default="")
+    visitor_type = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         verbose_name = _("exposure")
@@ -72,6 +82,23 @@ class Exposure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.experience_id} → {self.variation_id} from {self.first_seen:%Y-%m-%d %H:%M}"
+
+
+#: The segment columns of :class:`Exposure`, as recorded from a visitor's row.
+EXPOSURE_SEGMENTS = ("device", "browser", "source", "country", "visitor_type")
+
+
+def exposure_segments(visitor: Visitor) -> dict[str, str]:
+    """``{column: value}`` of :data:`EXPOSURE_SEGMENTS` from ``visitor``'s stored
+    segments ('' when unknown; ``device`` its :func:`~django_convert.segments.device_class`):
+    what the ingest records on a new Exposure row."""
+    return {
+        "device": device_class(visitor.devices),
+        "browser": visitor.browser or "",
+        "source": visitor.source or "",
+        "country": visitor.country or "",
+        "visitor_type": visitor.visitor_type or "",
+    }
 
 
 class MergedId(models.Model):

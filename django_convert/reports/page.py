@@ -59,8 +59,7 @@ def build_page(
         grouping = queries.Grouping(
             day_sql,
             day_params,
-            needs_visitor=True,
-            second=breakdown.segment_sql(segment, connection.vendor),
+            second=breakdown.segment_sql(segment),
         )
     else:
         cells = {
