@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from django_convert.models import Exposure, Visitor
 from tests.test_admin_report import RANGE, URL
-from tests.test_reports_experiment import END, EXPERIENCE, GOAL, GREEN, ORIGINAL, START
+from tests.test_reports_experiment import GOAL, GREEN, ORIGINAL, START
 
 pytestmark = pytest.mark.django_db
 

@@ -22,10 +22,9 @@ pytestmark = pytest.mark.django_db
 def test_sqlite_looks_the_first_exposure_up_by_visitor() -> None:
     ctes, params = queries.per_visitor_sql(connection, EXPERIENCE, GOAL, START, END)
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN QUERY PLAN WITH {ctes} SELECT * FROM per", params)  # noqa: S608
+        cursor.execute(f"EXPLAIN QUERY PLAN WITH {ctes} SELECT * FROM per", params)
         plan = [row[3] for row in cursor.fetchall()]
     exposure = [step for step in plan if step.startswith("SEARCH e ")]
     assert exposure, plan
     assert "(visitor_id=?)" in exposure[0], plan
     assert "django_convert_exposed_range" not in exposure[0], plan
-

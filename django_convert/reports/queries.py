@@ -168,8 +168,8 @@ def per_visitor_sql(
     # of the demo's 10,000 visitors) rather than by visitor; a unary + keeps those two
     # terms off any index, so it searches the (visitor, experience, variation) unique
     # index: 3 ms (EXPLAIN QUERY PLAN; "Disqualifying WHERE clause terms using unary +",
-    # https://www.sqlite.org/optoverview.html). PostgreSQL and MariaDB look it up by
-    # visitor already (set_postgresql_session).
+    # https://www.sqlite.org/optoverview.html). Elsewhere the statement is unchanged
+    # (PostgreSQL: set_postgresql_session; the demo's page 39-44 ms either way).
     plus = "+" if connection.vendor == "sqlite" else ""
     segment_join = f"LEFT JOIN {visitor} s ON s.id = r.pk" if group.needs_visitor else ""
     sql = f"""
