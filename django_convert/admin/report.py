@@ -150,11 +150,11 @@ def report_view(
         bucketed = Bucketing.objects.filter(experience_id=experience_id).order_by()
         names = dict.fromkeys(bucketed.values_list("variation_id", flat=True).distinct(), "")
     variation_ids = sorted(names)
+    if experience is None and not variation_ids and not _seen(experience_id):
+        raise Http404("no experience with this id was synced or exposed")
     variations = [(vid, _named(names, vid)) for vid in variation_ids]
     own = experience_goals(experience_id, experience)
     goals = _goal_choices(own)
-    if experience is None and not variation_ids and not _seen(experience_id):
-        raise Http404("no experience with this id was synced or exposed")
     # The defaults, overlaid with whatever the query string gives: any subset works.
     data = {**_defaults(experience_id, own), **_query(request)}
     form = ReportForm(data, goals=goals, variations=variations)
