@@ -80,12 +80,14 @@ def test_defaults_cover_the_whole_experiment(admin_client, experiment) -> None:
 
 def test_bad_ranges_and_goals_show_errors_not_a_report(admin_client, experiment) -> None:
     response = admin_client.get(URL, {**RANGE, "start": RANGE["end"], "end": RANGE["start"]})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["report"] is None
     assert "must not be before" in response.content.decode()
     response = admin_client.get(URL, {**RANGE, "goal": "nope"})
+    assert response.status_code == 400
     assert response.context["report"] is None
     response = admin_client.get(URL, {**RANGE, "start": "yesterday"})
+    assert response.status_code == 400
     assert response.context["report"] is None
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from django_convert.admin.permissions import can_view
 from django_convert.conf import get_setting
-from django_convert.models import Bucketing, Conversion, Experience, Goal, Variation
+from django_convert.models import Bucketing, Conversion, Experience, Exposure, Goal, Variation
 from django_convert.reports.breakdown import SEGMENTS
 from django_convert.reports.chart import rate_chart
 from django_convert.reports.chart_trend import trend_chart
@@ -150,14 +150,19 @@ def report_view(
         bucketed = Bucketing.objects.filter(experience_id=experience_id).order_by()
         names = dict.fromkeys(bucketed.values_list("variation_id", flat=True).distinct(), "")
     variation_ids = sorted(names)
+    if experience is None and not variation_ids and not _seen(experience_id):
+        raise Http404("no experience with this id was synced or exposed")
     variations = [(vid, _named(names, vid)) for vid in variation_ids]
     own = experience_goals(experience_id, experience)
     goals = _goal_choices(own)
-    data = request.GET if "goal" in request.GET else _defaults(experience_id, own)
+    # The defaults, overlaid with whatever the query string gives: any subset works.
+    data = {**_defaults(experience_id, own), **_query(request)}
     form = ReportForm(data, goals=goals, variations=variations)
     page: Page | None = None
-    wants_csv = request.GET.get("format") == "csv"
-    if not data.get("goal"):
+    wants_csv = data.get("format") == "csv"
+    if data.get("format", "") not in ("", "html", "csv"):
+        return _bad_filters(f"format: {data['format']!r} is not html or csv")
+    if not data.get("goal") and not form.has_error("start") and not form.has_error("end"):
         # No goal of this experience is known: let the user choose, never guess another's.
         form = ReportForm(initial=data, goals=goals, variations=variations)
     elif form.is_valid():
@@ -178,6 +183,7 @@ def report_view(
         return _csv_response(experience_id, form, None)
     title = experience_title(experience_id, experience)
     context = page_context(model_admin, request, str(_("Experiment report: %s")) % title)
+    status = 400 if form.is_bound and form.errors else 200
     shown = page.report if page else None
     context.update(
         experience_id=experience_id,
@@ -189,7 +195,34 @@ def report_view(
         trend=trend_chart(page.trend) if page else "",
         csv_query=_csv_query(request),
     )
-    return TemplateResponse(request, "admin/django_convert/report/experience.html", context)
+    return TemplateResponse(
+        request, "admin/django_convert/report/experience.html", context, status=status
+    )
+
+
+#: The query parameters the report reads (docs/report.rst, "Query parameters").
+QUERY_PARAMETERS = ("goal", "start", "end", "baseline", "segment", "format")
+
+
+def _query(request: HttpRequest) -> dict[str, str]:
+    """The report's parameters present in the query string (an empty value included)."""
+    return {name: request.GET[name] for name in QUERY_PARAMETERS if name in request.GET}
+
+
+def _seen(experience_id: str) -> bool:
+    """Whether any visitor was bucketed into or exposed to the experience."""
+    return (
+        Bucketing.objects.filter(experience_id=experience_id).exists()
+        or Exposure.objects.filter(experience_id=experience_id).exists()
+    )
+
+
+def _bad_filters(errors: str) -> HttpResponse:
+    return HttpResponse(
+        f"The report's filters are not valid:\n{errors}\n",
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 def _csv_query(request: HttpRequest) -> str:
@@ -206,11 +239,7 @@ def _csv_response(
     """CONTRACT section 9; 400 with the form's errors when the filters are not valid."""
     if report is None:
         errors = form.errors.as_text() if form.is_bound else "choose a goal (?goal=...)"
-        return HttpResponse(
-            f"The report's filters are not valid:\n{errors}\n",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+        return _bad_filters(errors)
     name = f"report-{experience_id}-{report.goal_id}-{report.start:%Y%m%d}-{report.end:%Y%m%d}"
     name = re.sub(r"[^\w.-]", "_", name)  # a header value, whatever a synced id holds
     response = HttpResponse(to_csv(report), content_type="text/csv; charset=utf-8")

@@ -95,6 +95,11 @@ class ExperimentReport:
         return sum(v.visitors for v in self.variations)
 
     @property
+    def conversions(self) -> int:
+        """Conversions of the goal attributed to any variation in the range."""
+        return sum(v.conversions for v in self.variations)
+
+    @property
     def has_revenue(self) -> bool:
         return any(v.revenue for v in self.variations)
 
