@@ -28,7 +28,7 @@ arm, as revenue per visitor from fewer orders is mostly noise.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
 
@@ -61,6 +61,34 @@ def _guard(visitors: tuple[int, int], conversions: tuple[int, int]) -> tuple[boo
         )
         % {"visitors": MIN_VISITORS, "conversions": MIN_CONVERSIONS}
     ]
+
+
+def _sequential(
+    uplift: float | None,
+    z: float,
+    total: int,
+    fixed_p: float,
+    bounds_at: Callable[[float], tuple[Interval | None, tuple[str, ...]]],
+    chance: bayes.Chance | None,
+    enough: bool,
+    notes: Sequence[str],
+) -> Comparison:
+    """The comparison both metrics end with: the always-valid p-value of ``z`` after
+    ``total`` visitors, the interval at the sequential level, the chance to beat."""
+    interval, interval_notes = bounds_at(sequential.ALPHA)
+    return Comparison(
+        uplift,
+        interval,
+        sequential.p_value(z, total),
+        fixed_p_value=fixed_p,
+        chance_to_beat_baseline=chance.chance_to_beat_baseline if chance else None,
+        expected_loss=chance.expected_loss if chance else None,
+        enough_data=enough,
+        notes=(*notes, *interval_notes),
+        interval_level=sequential.ALPHA if interval is not None else None,
+        interval_notes=interval_notes,
+        bounds_at=bounds_at,
+    )
 
 
 def _check_counts(successes: int, trials: int) -> None:
@@ -98,25 +126,12 @@ def compare_rates(
     bounds_at = partial(
         _rate_bounds, baseline_conversions, baseline_visitors, conversions, visitors
     )
-    interval, interval_notes = bounds_at(sequential.ALPHA)
     chance = (
         bayes.beta_chance(baseline_conversions, baseline_visitors, conversions, visitors)
         if with_chance
         else None
     )
-    return Comparison(
-        uplift,
-        interval,
-        sequential.p_value(z, total),
-        fixed_p_value=fixed_p,
-        chance_to_beat_baseline=chance.chance_to_beat_baseline if chance else None,
-        expected_loss=chance.expected_loss if chance else None,
-        enough_data=enough,
-        notes=(*notes, *interval_notes),
-        interval_level=sequential.ALPHA if interval is not None else None,
-        interval_notes=interval_notes,
-        bounds_at=bounds_at,
-    )
+    return _sequential(uplift, z, total, fixed_p, bounds_at, chance, enough, notes)
 
 
 def _rate_bounds(
@@ -201,21 +216,8 @@ def compare_means(
             ).pvalue
         )
     bounds_at = partial(_mean_bounds, baseline, variation)
-    interval, interval_notes = bounds_at(sequential.ALPHA)
     chance = bayes.normal_chance(baseline, variation)
-    return Comparison(
-        uplift,
-        interval,
-        sequential.p_value(z, total),
-        fixed_p_value=fixed_p,
-        chance_to_beat_baseline=chance.chance_to_beat_baseline if chance else None,
-        expected_loss=chance.expected_loss if chance else None,
-        enough_data=enough,
-        notes=(*notes, *interval_notes),
-        interval_level=sequential.ALPHA if interval is not None else None,
-        interval_notes=interval_notes,
-        bounds_at=bounds_at,
-    )
+    return _sequential(uplift, z, total, fixed_p, bounds_at, chance, enough, notes)
 
 
 def _mean_bounds(
