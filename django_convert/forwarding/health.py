@@ -6,6 +6,7 @@ A few indexed counts per destination on (destination, status, next_attempt_at).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from django_convert.forwarding.checks import check_forwarding
 from django_convert.forwarding.config import configured, forward_setting
 from django_convert.forwarding.outbox import forwarded
 from django_convert.models.forwarding import DESTINATIONS
+from django_convert.models.tenants import in_each_schema
 
 
 @dataclass
@@ -69,6 +71,9 @@ def forwarding_health(now: datetime | None = None) -> list[DestinationHealth]:
     that is no longer configured (never sent until it is again).
     """
     now = now or timezone.now()
+    visits = in_each_schema(lambda: forwarding_health(now))  # django-tenants: every schema
+    if visits is not None:
+        return _merged(visits)
     errors = [m for m in check_forwarding() if m.is_serious()]
     names = set(configured())
     # Named in FORWARD but left out (a missing credential): listed with its error.
@@ -118,3 +123,36 @@ def forwarding_health(now: datetime | None = None) -> list[DestinationHealth]:
             )
         report.append(health)
     return report
+
+
+_COUNTS = ("pending", "sending", "overdue", "failed_recently", "failed", "sent")
+
+
+def _merged(visits: Sequence[tuple[str, list[DestinationHealth]]]) -> list[DestinationHealth]:
+    """django-tenants: one health per destination over every schema's forwarding outbox:
+    counts summed, the latest delivery, and each schema's last error and problems,
+    prefixed with ``[schema NAME]`` (configuration problems, the same in every schema,
+    once)."""
+    merged: dict[str, DestinationHealth] = {}
+    for schema, healths in visits:
+        for health in healths:
+            into = merged.setdefault(
+                health.name, DestinationHealth(name=health.name, configured=health.configured)
+            )
+            for count in _COUNTS:
+                setattr(into, count, getattr(into, count) + getattr(health, count))
+            if health.last_sent_at and (
+                into.last_sent_at is None or health.last_sent_at > into.last_sent_at
+            ):
+                into.last_sent_at = health.last_sent_at
+            if health.last_error and not into.last_error:
+                into.last_error = f"[schema {schema}] {health.last_error}"
+            for problem in health.problems:
+                said = (
+                    problem
+                    if problem.endswith(")") and "(django_convert." in problem
+                    else (f"[schema {schema}] {problem}")
+                )
+                if said not in into.problems:
+                    into.problems.append(said)
+    return [merged[name] for name in DESTINATIONS if name in merged]
