@@ -22,7 +22,6 @@ lower of the limits Mixpanel has published (2 MB, later 10 MB).
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -34,7 +33,8 @@ from django_convert.forwarding.wire import (
     InvalidEvent,
     Request,
     Verdict,
-    encode,
+    basic_auth,
+    encode_each,
     pack,
     status_verdict,
 )
@@ -117,8 +117,7 @@ def build_event(event: Mapping[str, Any], *, token: str, now: datetime) -> dict[
 def auth_header(credentials: Mapping[str, str]) -> str:
     """HTTP Basic: the project's API secret when given, else the project token, as user
     name with an empty password (both documented for ``/import``)."""
-    user = credentials.get("API_SECRET") or credentials["PROJECT_TOKEN"]
-    return "Basic " + base64.b64encode(f"{user}:".encode()).decode("ascii")
+    return basic_auth(credentials.get("API_SECRET") or credentials["PROJECT_TOKEN"])
 
 
 def prepare(
@@ -129,15 +128,8 @@ def prepare(
     now: datetime,
 ) -> tuple[list[Request], dict[int, str]]:
     """Requests of at most 2,000 events and 2 MB; the rows refused (index -> reason)."""
-    invalid: dict[int, str] = {}
-    kept: list[tuple[int, bytes]] = []
-    for index, event in enumerate(events):
-        try:
-            body = build_event(event, token=credentials["PROJECT_TOKEN"], now=now)
-        except InvalidEvent as error:
-            invalid[index] = str(error)
-            continue
-        kept.append((index, encode(body)))
+    token = credentials["PROJECT_TOKEN"]
+    kept, invalid = encode_each(events, lambda event: build_event(event, token=token, now=now))
     target = f"{url}{'&' if '?' in url else '?'}strict=1"
     headers = (
         ("Content-Type", "application/json"),

@@ -21,7 +21,6 @@ browser (``ajs_anonymous_id``, from the listener) is ``anonymousId`` when known.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,7 +30,9 @@ from django_convert.forwarding.wire import (
     InvalidEvent,
     Request,
     Verdict,
+    basic_auth,
     encode,
+    encode_each,
     pack,
     status_verdict,
 )
@@ -89,7 +90,7 @@ def build_event(event: Mapping[str, Any]) -> dict[str, Any]:
 
 def auth_header(write_key: str) -> str:
     """``Basic base64(WRITE_KEY:)``: the write key as user name, an empty password."""
-    return "Basic " + base64.b64encode(f"{write_key}:".encode()).decode("ascii")
+    return basic_auth(write_key)
 
 
 def prepare(
@@ -100,13 +101,7 @@ def prepare(
     now: datetime,
 ) -> tuple[list[Request], dict[int, str]]:
     """Batches of at most 2,500 messages and 500 KB; the rows refused (index -> reason)."""
-    invalid: dict[int, str] = {}
-    kept: list[tuple[int, bytes]] = []
-    for index, event in enumerate(events):
-        try:
-            kept.append((index, encode(build_event(event))))
-        except InvalidEvent as error:
-            invalid[index] = str(error)
+    kept, invalid = encode_each(events, build_event)
     head = b'{"batch":['
     tail = b'],"sentAt":' + encode(now.isoformat()) + b"}"
     headers = (

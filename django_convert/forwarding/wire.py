@@ -4,8 +4,9 @@ settings: plain data in, plain data out (tested without a database)."""
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +18,27 @@ SENT, PARTIAL, RETRY, REJECTED = "sent", "partial", "retry", "rejected"
 class InvalidEvent(ValueError):
     """The event can never be accepted as it is (the destination would refuse or, GA4,
     silently drop it): it is failed at once with this reason, never sent."""
+
+
+def basic_auth(user: str) -> str:
+    """``Authorization`` for HTTP Basic with ``user`` as the name and an empty password, as
+    Segment's write key and Mixpanel's token or API secret are given."""
+    return "Basic " + base64.b64encode(f"{user}:".encode()).decode("ascii")
+
+
+def encode_each(
+    events: Sequence[Mapping[str, Any]], build: Callable[[Mapping[str, Any]], Any]
+) -> tuple[list[tuple[int, bytes]], dict[int, str]]:
+    """Each event built and encoded: ``(index, JSON bytes)`` of those ``build`` accepts, and
+    the reason (index -> text) of those it refuses with :class:`InvalidEvent`."""
+    kept: list[tuple[int, bytes]] = []
+    invalid: dict[int, str] = {}
+    for index, event in enumerate(events):
+        try:
+            kept.append((index, encode(build(event))))
+        except InvalidEvent as error:
+            invalid[index] = str(error)
+    return kept, invalid
 
 
 @dataclass(frozen=True)
